@@ -1,0 +1,15 @@
+//! Induct's domain: the rules of statutory ECT induction and of the accounts that run it.
+//!
+//! Pure: no IO, no clock. Every function that depends on time takes `now` or `today` as an argument,
+//! so the rules are table-tested without sleeping.
+
+pub mod ids;
+pub mod lockout;
+pub mod password;
+pub mod roles;
+pub mod session;
+pub mod throttle;
+pub mod username;
+
+pub use ids::{SchoolId, TenantId, UserId};
+pub use roles::{Permission, Role};

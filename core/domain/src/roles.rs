@@ -1,0 +1,204 @@
+//! Roles and what each may do.
+//!
+//! The roles are ECT Manager's (DOMAIN.md 2.1, seeds 000, 001, 003): an appropriate body's
+//! administrator, and at each school a head teacher, induction leads, induction tutors and a school
+//! administrator, plus the ECTs themselves. Mentors are recorded but never log in (seed 001: "ECF
+//! Mentors ... do not require access"). The platform operator runs the hosted service and sees no
+//! AB's induction data.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    PlatformOperator,
+    AbAdmin,
+    HeadTeacher,
+    InductionLead,
+    InductionTutor,
+    SchoolAdmin,
+    Ect,
+}
+
+/// How far a role's reach extends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// The platform itself: appropriate bodies, operator tools. No AB's records.
+    Platform,
+    /// Everything inside one appropriate body.
+    WholeAb,
+    /// Only the schools the user belongs to.
+    OwnSchools,
+    /// Only the user's own induction record.
+    OwnRecord,
+}
+
+/// An action a route performs. Every route declares one (SECURITY.md T1: deny by default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// See one's own dashboard and account page.
+    ViewOwnDashboard,
+    /// List the schools registered under the AB.
+    ListSchools,
+    /// See one school's details page (seed 001 step 2: "School Details").
+    ViewSchool,
+    /// List the appropriate bodies hosted on the platform.
+    ListAppropriateBodies,
+    /// Read the demo mailbox of messages the platform has sent.
+    ReadDemoMailbox,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::PlatformOperator,
+        Role::AbAdmin,
+        Role::HeadTeacher,
+        Role::InductionLead,
+        Role::InductionTutor,
+        Role::SchoolAdmin,
+        Role::Ect,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::PlatformOperator => "platform_operator",
+            Role::AbAdmin => "ab_admin",
+            Role::HeadTeacher => "head_teacher",
+            Role::InductionLead => "induction_lead",
+            Role::InductionTutor => "induction_tutor",
+            Role::SchoolAdmin => "school_admin",
+            Role::Ect => "ect",
+        }
+    }
+
+    /// The name users see, in the seeds' words.
+    pub fn title(self) -> &'static str {
+        match self {
+            Role::PlatformOperator => "Platform operator",
+            Role::AbAdmin => "Appropriate body administrator",
+            Role::HeadTeacher => "Head teacher",
+            Role::InductionLead => "Induction lead",
+            Role::InductionTutor => "Induction tutor",
+            Role::SchoolAdmin => "School administrator",
+            Role::Ect => "Early career teacher",
+        }
+    }
+
+    pub fn reach(self) -> Reach {
+        match self {
+            Role::PlatformOperator => Reach::Platform,
+            Role::AbAdmin => Reach::WholeAb,
+            Role::HeadTeacher | Role::InductionLead | Role::InductionTutor | Role::SchoolAdmin => {
+                Reach::OwnSchools
+            }
+            Role::Ect => Reach::OwnRecord,
+        }
+    }
+
+    /// Whether the role belongs to one appropriate body (every role but the platform operator).
+    pub fn is_tenant_role(self) -> bool {
+        self != Role::PlatformOperator
+    }
+
+    /// Whether the role works at schools and so must belong to at least one.
+    pub fn is_school_role(self) -> bool {
+        matches!(self.reach(), Reach::OwnSchools | Reach::OwnRecord)
+    }
+
+    /// The permission table. The routes take their answer from here and nowhere else.
+    ///
+    /// School details: seed 001 step 2 sends the head teacher or induction lead to School >
+    /// School Details; tutors see their school in the menu (seed 003) and school administrators
+    /// register people at it (DOMAIN.md 2.1). ECTs see "Associated Schools" on their own record
+    /// instead (seed 000), which is not the school's page.
+    pub fn allows(self, permission: Permission) -> bool {
+        use Permission::*;
+        use Role::*;
+        match permission {
+            ViewOwnDashboard => true,
+            ListSchools => self == AbAdmin,
+            ViewSchool => matches!(
+                self,
+                AbAdmin | HeadTeacher | InductionLead | InductionTutor | SchoolAdmin
+            ),
+            ListAppropriateBodies | ReadDemoMailbox => self == PlatformOperator,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown role {0:?}")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Permission::*;
+    use super::Role::*;
+    use super::*;
+
+    #[test]
+    fn role_names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        assert!("mentor".parse::<Role>().is_err(), "mentors never log in (seed 001)");
+    }
+
+    #[test]
+    fn permission_table_dom_2_1() {
+        // role, permission, allowed
+        let table = [
+            (PlatformOperator, ViewOwnDashboard, true),
+            (PlatformOperator, ListSchools, false),
+            (PlatformOperator, ViewSchool, false),
+            (PlatformOperator, ListAppropriateBodies, true),
+            (PlatformOperator, ReadDemoMailbox, true),
+            (AbAdmin, ListSchools, true),
+            (AbAdmin, ViewSchool, true),
+            (AbAdmin, ListAppropriateBodies, false),
+            (AbAdmin, ReadDemoMailbox, false),
+            (HeadTeacher, ListSchools, false),
+            (HeadTeacher, ViewSchool, true),
+            (InductionLead, ViewSchool, true),
+            (InductionTutor, ViewSchool, true),
+            (SchoolAdmin, ViewSchool, true),
+            (SchoolAdmin, ListSchools, false),
+            (Ect, ViewOwnDashboard, true),
+            (Ect, ViewSchool, false),
+            (Ect, ListSchools, false),
+            (Ect, ReadDemoMailbox, false),
+        ];
+        for (role, permission, allowed) in table {
+            assert_eq!(role.allows(permission), allowed, "{role} {permission:?}");
+        }
+    }
+
+    #[test]
+    fn reach_matches_role_kind() {
+        assert_eq!(PlatformOperator.reach(), Reach::Platform);
+        assert!(!PlatformOperator.is_tenant_role());
+        assert_eq!(AbAdmin.reach(), Reach::WholeAb);
+        assert!(!AbAdmin.is_school_role());
+        for r in [HeadTeacher, InductionLead, InductionTutor, SchoolAdmin, Ect] {
+            assert!(r.is_school_role() && r.is_tenant_role(), "{r}");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Keys for the login counters of [`crate::lockout`].
+//!
+//! A counter's key never holds the password and never the raw address in a log: the store keeps
+//! the key, and logs print only its scope.
+
+/// Which counter a key belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LockScope {
+    Account,
+    AddressAndUsername,
+    Address,
+}
+
+impl LockScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockScope::Account => "account",
+            LockScope::AddressAndUsername => "address_username",
+            LockScope::Address => "address",
+        }
+    }
+
+    pub fn policy(self) -> crate::lockout::LockPolicy {
+        use crate::lockout::LockPolicy;
+        match self {
+            LockScope::Account => LockPolicy::account(),
+            LockScope::AddressAndUsername => LockPolicy::address_and_username(),
+            LockScope::Address => LockPolicy::address(),
+        }
+    }
+}
+
+/// The account counter is keyed by the site and the username as typed (normalised), whether or not
+/// such an account exists, so that a lock reveals nothing about which accounts exist (A7).
+pub fn account_key(site: &str, username: &str) -> String {
+    format!("{site}/{}", username.trim())
+}
+
+pub fn address_and_username_key(address: &str, site: &str, username: &str) -> String {
+    format!("{address}|{site}/{}", username.trim())
+}
+
+pub fn address_key(address: &str) -> String {
+    address.to_owned()
+}
