@@ -1,0 +1,101 @@
+//! Cross-site request forgery defence (SECURITY.md S6), in three layers:
+//! 1. Fetch Metadata: a state-changing request marked `Sec-Fetch-Site: cross-site` or `same-site`
+//!    is refused (another AB's site is "same-site" with this one under one parent domain);
+//! 2. `Origin`, when sent, must be this site's own origin;
+//! 3. a token in every form (`csrf_token`) or the `X-CSRF-Token` header: an HMAC of a random
+//!    cookie and the session cookie, so it changes at login and cannot be forged without the key.
+//!
+//! GET and HEAD never change state, so they are not checked.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::session::read_cookie;
+use super::{constant_time_eq, new_token};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub const FORM_FIELD: &str = "csrf_token";
+pub const HEADER: &str = "x-csrf-token";
+
+/// The token for forms on this page (a request extension).
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+pub fn token_for(state: &AppState, csrf_cookie: &str, session_cookie: &str) -> String {
+    state.keys().csrf_mac(format!("{csrf_cookie}|{session_cookie}").as_bytes())
+}
+
+pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let names = state.cookies();
+    let existing = read_cookie(req.headers(), names.csrf);
+    let fresh = existing.is_none().then(new_token);
+    let binding = existing.clone().or_else(|| fresh.clone()).expect("one of them is set");
+    let session = read_cookie(req.headers(), names.session).unwrap_or_default();
+    let expected = token_for(&state, &binding, &session);
+
+    let req = if is_state_changing(req.method()) {
+        match check(&state, req, existing.is_some(), &expected).await {
+            Ok(req) => req,
+            Err(e) => return e.into_response(),
+        }
+    } else {
+        req
+    };
+    let mut req = req;
+    req.extensions_mut().insert(CsrfToken(expected));
+    let mut response = next.run(req).await;
+    if let Some(value) = fresh {
+        response.headers_mut().append(header::SET_COOKIE, names.build(names.csrf, value));
+    }
+    response
+}
+
+fn is_state_changing(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+async fn check(state: &AppState, req: Request, had_cookie: bool, expected: &str) -> Result<Request, AppError> {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err(AppError::Csrf("cross-site request"));
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let own = format!("{}://{host}", state.config().server.public_scheme);
+        if origin.to_str().ok() != Some(own.as_str()) {
+            return Err(AppError::Csrf("foreign origin"));
+        }
+    }
+    if !had_cookie {
+        return Err(AppError::Csrf("no csrf cookie"));
+    }
+    if let Some(token) = headers.get(HEADER).and_then(|v| v.to_str().ok()) {
+        return if constant_time_eq(token, expected) { Ok(req) } else { Err(AppError::Csrf("bad token")) };
+    }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::Csrf("no token"));
+    }
+    // Read the form to find the token, then hand the same bytes on to the handler.
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, state.config().server.body_limit)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?;
+    let provided = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == FORM_FIELD)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if !constant_time_eq(&provided, expected) {
+        return Err(AppError::Csrf("bad token"));
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}

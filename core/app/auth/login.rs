@@ -1,0 +1,235 @@
+//! The login service: username and password against three failure counters, with an audit event
+//! for every attempt and an email at the first lock.
+
+use chrono::{DateTime, Utc};
+use induct_domain::lockout::{Gate, LockEvent, LockState};
+use induct_domain::throttle::{self, LockScope};
+use induct_domain::username::Username;
+use induct_domain::{TenantId, UserId};
+
+use super::password::Verified;
+use super::{hash_token, new_token};
+use crate::error::AppError;
+use crate::mail;
+use crate::state::AppState;
+use crate::store::audit::{AuditEventKind, NewAuditEvent};
+use crate::store::sessions::NewSession;
+use crate::store::users::UserRow;
+use crate::tenancy::Site;
+
+pub struct LoginAttempt<'a> {
+    pub site: &'a Site,
+    pub username: &'a str,
+    pub password: &'a str,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Signed in: the new session's token goes into the cookie.
+    SignedIn { session_token: String, user_id: UserId },
+    /// Wrong username or password: one message for both (A6).
+    BadCredentials,
+    /// Locked by one of the counters: one message whichever it was, and whether or not the
+    /// account exists (A7).
+    TooManyAttempts,
+}
+
+/// The counters one attempt touches, with their keys.
+fn counters(site: &Site, username: &str, ip: &str) -> [(LockScope, String); 3] {
+    let site_key = site.key();
+    // Long junk in the username field must not make long keys.
+    let name: String = username.trim().chars().take(64).collect();
+    [
+        (LockScope::Account, throttle::account_key(&site_key, &name)),
+        (LockScope::AddressAndUsername, throttle::address_and_username_key(ip, &site_key, &name)),
+        (LockScope::Address, throttle::address_key(ip)),
+    ]
+}
+
+pub async fn attempt_login(state: &AppState, a: &LoginAttempt<'_>) -> Result<LoginOutcome, AppError> {
+    let store = state.store();
+    let tenant = a.site.tenant_id();
+    let keys = counters(a.site, a.username, a.ip);
+    let now = state.clock().now();
+
+    // 1. Any counter locked: refuse without checking the password, even a correct one (A7).
+    for (scope, key) in &keys {
+        let lock = store.get_lock(*scope, key, now).await?;
+        if scope.policy().gate(&lock, now) == Gate::Locked {
+            audit_only(state, tenant, AuditEventKind::LoginFail, None, a, Some("locked")).await?;
+            return Ok(LoginOutcome::TooManyAttempts);
+        }
+    }
+
+    // 2. Check the password. Unknown, inactive or password-less accounts verify a dummy hash so
+    //    that every refusal takes the same time (A6).
+    let user = match Username::parse(a.username) {
+        Ok(u) => store.find_user_for_login(tenant, u.as_str()).await?,
+        Err(_) => None,
+    };
+    let usable = user.as_ref().filter(|u| u.active && u.password_hash.is_some());
+    let verified = state
+        .hasher()
+        .verify(a.password, usable.and_then(|u| u.password_hash.as_deref()))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+
+    match (verified, usable) {
+        (Verified::Yes { needs_rehash }, Some(user)) => {
+            let token = sign_in(state, a, user, needs_rehash, &keys, now).await?;
+            Ok(LoginOutcome::SignedIn { session_token: token, user_id: user.user_id() })
+        }
+        _ => record_failure(state, a, user.as_ref(), &keys, now).await,
+    }
+}
+
+async fn sign_in(
+    state: &AppState,
+    a: &LoginAttempt<'_>,
+    user: &UserRow,
+    needs_rehash: bool,
+    keys: &[(LockScope, String); 3],
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let store = state.store();
+    let new_hash = if needs_rehash {
+        Some(state.hasher().hash(a.password).await.map_err(|e| AppError::Internal(e.to_string()))?)
+    } else {
+        None
+    };
+    let token = new_token();
+    let mut tx = store.begin().await?;
+    // A success clears the account's and this address's counters for it; the address budget
+    // across usernames stays, so one good account cannot launder a spraying run (A9).
+    let mut had_failures = false;
+    for (scope, key) in keys.iter().filter(|(s, _)| *s != LockScope::Address) {
+        let state_before = store.lock_counter_for_update(&mut tx, *scope, key, now).await?;
+        had_failures |= state_before.failures > 0;
+        store.clear_counter(&mut tx, *scope, key).await?;
+    }
+    if let Some(hash) = &new_hash {
+        store.set_password_hash(&mut tx, user.user_id(), hash, now).await?;
+    }
+    store
+        .create_session(
+            &mut tx,
+            &NewSession {
+                id_hash: &hash_token(&token),
+                user: user.user_id(),
+                tenant: user.tenant_id.map(TenantId),
+                ip: a.ip,
+                user_agent: a.user_agent,
+            },
+            now,
+        )
+        .await?;
+    let kind = if had_failures { AuditEventKind::LoginSuccessAfterFail } else { AuditEventKind::LoginSuccess };
+    store
+        .record_audit(&mut tx, &event(a.site.tenant_id(), kind, Some(user.user_id()), a, None), now)
+        .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+async fn record_failure(
+    state: &AppState,
+    a: &LoginAttempt<'_>,
+    user: Option<&UserRow>,
+    keys: &[(LockScope, String); 3],
+    now: DateTime<Utc>,
+) -> Result<LoginOutcome, AppError> {
+    let store = state.store();
+    let tenant = a.site.tenant_id();
+    let actor = user.map(UserRow::user_id);
+    let mut tx = store.begin().await?;
+    store
+        .record_audit(&mut tx, &event(tenant, AuditEventKind::LoginFail, actor, a, Some("bad_credentials")), now)
+        .await?;
+    let mut locked_now = false;
+    for (scope, key) in keys {
+        let before: LockState = store.lock_counter_for_update(&mut tx, *scope, key, now).await?;
+        let policy = scope.policy();
+        if policy.gate(&before, now) == Gate::Locked {
+            // Another process locked it while this password was being checked.
+            locked_now = true;
+            continue;
+        }
+        let (after, lock_event) = policy.after_failure(&before, now);
+        store.save_counter(&mut tx, *scope, key, &after).await?;
+        let Some(lock_event) = lock_event else { continue };
+        locked_now = true;
+        let detail = match (scope, lock_event) {
+            (_, LockEvent::HardLocked) => format!("{}_hard", scope.as_str()),
+            _ => scope.as_str().to_owned(),
+        };
+        store
+            .record_audit(&mut tx, &event(tenant, AuditEventKind::LoginLock, actor, a, Some(&detail)), now)
+            .await?;
+        // Tell the account's owner at the first lock of a run and at the hard lock (A8).
+        let notify = matches!(lock_event, LockEvent::Locked { first: true, .. } | LockEvent::HardLocked);
+        if *scope == LockScope::Account
+            && notify
+            && let Some(user) = user
+        {
+            let message = mail::messages::account_locked(state, a.site, user, lock_event, now)?;
+            store.enqueue_mail(&mut tx, &message, &state.config().server.base_domain, now).await?;
+        }
+    }
+    tx.commit().await?;
+    state.wake_mailer();
+    Ok(if locked_now { LoginOutcome::TooManyAttempts } else { LoginOutcome::BadCredentials })
+}
+
+fn event<'a>(
+    tenant: Option<TenantId>,
+    kind: AuditEventKind,
+    actor: Option<UserId>,
+    a: &'a LoginAttempt<'a>,
+    detail: Option<&'a str>,
+) -> NewAuditEvent<'a> {
+    NewAuditEvent {
+        tenant,
+        kind,
+        actor,
+        // Only a well-formed username is kept: people type passwords into the username field.
+        subject: Some(a.username.trim()).filter(|u| Username::parse(u).is_ok()),
+        ip: a.ip,
+        user_agent: a.user_agent,
+        factor: Some("password"),
+        detail,
+    }
+}
+
+async fn audit_only(
+    state: &AppState,
+    tenant: Option<TenantId>,
+    kind: AuditEventKind,
+    actor: Option<UserId>,
+    a: &LoginAttempt<'_>,
+    detail: Option<&str>,
+) -> Result<(), AppError> {
+    let now = state.clock().now();
+    let mut tx = state.store().begin().await?;
+    state.store().record_audit(&mut tx, &event(tenant, kind, actor, a, detail), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends a session (logout).
+pub async fn sign_out(state: &AppState, session_hash: &str, user: UserId, tenant: Option<TenantId>, ip: &str, ua: &str) -> Result<(), AppError> {
+    let now = state.clock().now();
+    let mut tx = state.store().begin().await?;
+    state.store().delete_session_in(&mut tx, session_hash).await?;
+    state
+        .store()
+        .record_audit(
+            &mut tx,
+            &NewAuditEvent { tenant, kind: AuditEventKind::Logout, actor: Some(user), subject: None, ip, user_agent: ua, factor: None, detail: None },
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! The messages the platform sends, rendered from the site's theme (text and HTML).
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Europe::London;
+use induct_domain::lockout::LockEvent;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::outbox::NewMail;
+use crate::store::users::UserRow;
+use crate::tenancy::Site;
+
+/// A time as people in England read it: "2:05pm on Tuesday 24 November 2026" (UK time, with
+/// the clock changes).
+pub fn uk_time(t: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&London);
+    format!("{} on {}", local.format("%-I:%M%P"), local.format("%A %-d %B %Y"))
+}
+
+fn sender(state: &AppState, site: &Site) -> (String, String) {
+    match site.tenant() {
+        Some(t) => (t.mail_from_address.clone(), t.mail_from_name.clone()),
+        None => (state.config().mail.from_address.clone(), state.config().mail.from_name.clone()),
+    }
+}
+
+/// SECURITY.md A8: the account's owner hears of the first lock of a run, and of a hard lock.
+pub fn account_locked(state: &AppState, site: &Site, user: &UserRow, event: LockEvent, now: DateTime<Utc>) -> Result<NewMail, AppError> {
+    let theme = state.themes().get(site.theme());
+    let (until, hard) = match event {
+        LockEvent::Locked { until, .. } => (Some(uk_time(until)), false),
+        LockEvent::HardLocked => (None, true),
+    };
+    let tenant = site.tenant();
+    let ctx = minijinja::context! {
+        site_name => site.name(),
+        display_name => user.display_name.clone(),
+        username => user.username.clone(),
+        until => until,
+        hard => hard,
+        at => uk_time(now),
+        login_url => format!("{}/login", state.config().origin_for(tenant.map(|t| t.slug.as_str()))),
+        contact_email => tenant.map(|t| t.contact_email.clone()),
+        contact_phone => tenant.map(|t| t.contact_phone.clone()),
+    };
+    let (from_address, from_name) = sender(state, site);
+    Ok(NewMail {
+        tenant: site.tenant_id(),
+        kind: "account_locked".into(),
+        to_address: user.email.clone(),
+        to_name: user.display_name.clone(),
+        from_address,
+        from_name,
+        subject: format!("{}: your account has been locked", site.name()),
+        body_text: theme.render("emails/account_locked.txt", ctx.clone())?,
+        body_html: Some(theme.render("emails/account_locked.html", ctx)?),
+        expires_at: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uk_time_follows_the_clock_changes() {
+        let winter = DateTime::parse_from_rfc3339("2026-11-24T14:05:00Z").unwrap().with_timezone(&Utc);
+        let summer = DateTime::parse_from_rfc3339("2026-06-24T14:05:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(uk_time(winter), "2:05pm on Tuesday 24 November 2026");
+        assert_eq!(uk_time(summer), "3:05pm on Wednesday 24 June 2026");
+    }
+}

@@ -1,0 +1,93 @@
+//! The audit log (SECURITY.md A10). Append-only from the app's point of view: there is no
+//! update or delete here.
+
+use chrono::{DateTime, Utc};
+use induct_domain::{TenantId, UserId};
+use uuid::Uuid;
+
+use super::{Result, Store, Tx, map_err, with_pool, with_tx};
+
+/// Event names follow the OWASP Logging Vocabulary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditEventKind {
+    LoginSuccess,
+    LoginSuccessAfterFail,
+    LoginFail,
+    LoginLock,
+    LoginUnlock,
+    Logout,
+    SessionExpired,
+    AuthzFail,
+}
+
+impl AuditEventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditEventKind::LoginSuccess => "authn_login_success",
+            AuditEventKind::LoginSuccessAfterFail => "authn_login_successafterfail",
+            AuditEventKind::LoginFail => "authn_login_fail",
+            AuditEventKind::LoginLock => "authn_login_lock",
+            AuditEventKind::LoginUnlock => "authn_login_unlock",
+            AuditEventKind::Logout => "session_logout",
+            AuditEventKind::SessionExpired => "session_expired",
+            AuditEventKind::AuthzFail => "authz_fail",
+        }
+    }
+}
+
+pub struct NewAuditEvent<'a> {
+    pub tenant: Option<TenantId>,
+    pub kind: AuditEventKind,
+    pub actor: Option<UserId>,
+    /// What the event is about, by id or username: never content.
+    pub subject: Option<&'a str>,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    /// The authentication factor used, for login events.
+    pub factor: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct AuditRow {
+    pub id: Uuid,
+    pub tenant_id: Option<Uuid>,
+    pub occurred_at: DateTime<Utc>,
+    pub event: String,
+    pub actor_user_id: Option<Uuid>,
+    pub subject: Option<String>,
+    pub ip: String,
+    pub user_agent: String,
+    pub factor: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl Store {
+    pub async fn record_audit(&self, tx: &mut Tx, e: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
+        with_tx!(tx, c => sqlx::query(
+            "INSERT INTO audit_events (id, tenant_id, occurred_at, event, actor_user_id, subject, ip, user_agent, factor, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(Uuid::new_v4()).bind(e.tenant.map(|t| t.0)).bind(now).bind(e.kind.as_str())
+            .bind(e.actor.map(|a| a.0)).bind(e.subject).bind(e.ip).bind(super::audit_truncate(e.user_agent, 512))
+            .bind(e.factor).bind(e.detail)
+            .execute(c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// The newest events, optionally for one tenant (None: platform events only).
+    pub async fn list_audit(&self, tenant: Option<TenantId>, limit: i64) -> Result<Vec<AuditRow>> {
+        match tenant {
+            Some(t) => with_pool!(self, p => sqlx::query_as::<_, AuditRow>(
+                "SELECT id, tenant_id, occurred_at, event, actor_user_id, subject, ip, user_agent, factor, detail
+                 FROM audit_events WHERE tenant_id = $1 ORDER BY occurred_at DESC, id LIMIT $2")
+                .bind(t.0).bind(limit).fetch_all(p).await),
+            None => with_pool!(self, p => sqlx::query_as::<_, AuditRow>(
+                "SELECT id, tenant_id, occurred_at, event, actor_user_id, subject, ip, user_agent, factor, detail
+                 FROM audit_events WHERE tenant_id IS NULL ORDER BY occurred_at DESC, id LIMIT $1")
+                .bind(limit).fetch_all(p).await),
+        }
+        .map_err(map_err)
+    }
+}
+

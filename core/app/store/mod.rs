@@ -1,0 +1,222 @@
+//! Storage: one implementation for SQLite and PostgreSQL.
+//!
+//! Every statement is written once with `$N` placeholders, which both engines accept, and runs on
+//! whichever pool the configuration chose (`with_pool!` expands the body once per engine, so both
+//! are type-checked). The few statements that differ live in [`dialect`]. This replaces the
+//! object-safe store traits sketched in ARCHITECTURE.md: with one implementation behind them they
+//! would only add boxing; tenant isolation comes from the handles in `crate::access`, which are
+//! the only way handlers reach tenant data.
+//!
+//! Timestamps are bound from the app's clock, truncated to whole seconds, and never compared with
+//! the database's own clock.
+
+pub mod audit;
+pub mod dialect;
+pub mod locks;
+pub mod outbox;
+pub mod schools;
+pub mod sessions;
+pub mod tenants;
+pub mod users;
+
+use secrecy::ExposeSecret;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::config::DatabaseConfig;
+
+#[derive(Clone)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// A transaction on either engine. Business operations write through one of these, outbox rows
+/// included, so that a change and the mail it causes commit together.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$p` bound to the engine's pool.
+macro_rules! with_pool {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection (`&mut Connection`).
+macro_rules! with_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::store::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use {with_pool, with_tx};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unique constraint {0} violated")]
+    Conflict(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// The name of the violated unique constraint, if that is what happened (`on_constraint`).
+    pub fn constraint(&self) -> Option<&str> {
+        match self {
+            StoreError::Conflict(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// True when the database could not be reached or was too busy (maps to 503, not 500).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+        )
+    }
+}
+
+/// Maps sqlx errors, naming unique-constraint violations so callers can turn them into field errors.
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        let name = db
+            .constraint()
+            .map(str::to_owned)
+            // SQLite reports columns, not constraint names: "UNIQUE constraint failed: users.username"
+            .unwrap_or_else(|| db.message().rsplit(": ").next().unwrap_or("unique").to_owned());
+        return StoreError::Conflict(name);
+    }
+    StoreError::Database(e)
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl Store {
+    pub async fn connect(config: &DatabaseConfig) -> Result<Self> {
+        let url = config.url.expose_secret();
+        let acquire = Duration::from_secs(config.acquire_timeout_secs);
+        let pool = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            if let Some(dir) = options.get_filename().parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+            }
+            Pool::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(config.max_connections)
+                    .acquire_timeout(acquire)
+                    .connect_with(options)
+                    .await?,
+            )
+        } else {
+            let options = PgConnectOptions::from_str(url)?;
+            Pool::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(config.max_connections)
+                    .acquire_timeout(acquire)
+                    .connect_with(options)
+                    .await?,
+            )
+        };
+        Ok(Self { pool })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, which takes the write lock
+    /// at once: a deferred transaction that reads and then writes can fail with SQLITE_BUSY when
+    /// another writer commits in between.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, p => p.close().await)
+    }
+
+    /// A cheap query proving the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Cuts a string to at most `max` characters (for error texts and user agents kept in the database).
+pub(crate) fn audit_truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}

@@ -1,0 +1,115 @@
+//! Login, logout and the idle-timeout keepalive.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::page::Page;
+use crate::auth::login::{LoginAttempt, LoginOutcome, attempt_login, sign_out};
+use crate::auth::new_token;
+use crate::auth::session::{CurrentUser, MaybeUser, RequestMeta, read_cookie};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    #[serde(default)]
+    timeout: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn view_login_get(page: Page, MaybeUser(user): MaybeUser, Query(q): Query<LoginQuery>) -> AppResult<Response> {
+    if user.is_some() {
+        return Ok(Redirect::to("/dashboard").into_response());
+    }
+    let notice = q.timeout.is_some().then_some("You were signed out because you were inactive for 20 minutes.");
+    Ok(page.render("login.html", context! { notice => notice, username => "" })?.into_response())
+}
+
+pub async fn view_login_post(
+    State(state): State<AppState>,
+    page: Page,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    let username = form.username.trim();
+    let mut field_errors = vec![];
+    if username.is_empty() {
+        field_errors.push(("username", "Enter your username"));
+    }
+    if form.password.is_empty() {
+        field_errors.push(("password", "Enter your password"));
+    }
+    if !field_errors.is_empty() {
+        let errors: Vec<_> = field_errors.iter().map(|(field, message)| context! { field => *field, message => *message }).collect();
+        let body = page.render("login.html", context! { errors, username })?;
+        return Ok((StatusCode::BAD_REQUEST, body).into_response());
+    }
+    let outcome = attempt_login(
+        &state,
+        &LoginAttempt { site: &page.site, username, password: &form.password, ip: &meta.ip, user_agent: &meta.user_agent },
+    )
+    .await?;
+    let (status, message) = match outcome {
+        LoginOutcome::SignedIn { session_token, .. } => {
+            let names = state.cookies();
+            // S1: the old session, if the browser had one, ends here; the new id is fresh.
+            if let Some(old) = read_cookie(&headers, names.session) {
+                state.store().delete_session(&crate::auth::hash_token(&old)).await?;
+            }
+            let mut response = Redirect::to("/dashboard").into_response();
+            let h = response.headers_mut();
+            h.append(header::SET_COOKIE, names.build(names.session, session_token));
+            h.append(header::SET_COOKIE, names.build(names.csrf, new_token()));
+            return Ok(response);
+        }
+        LoginOutcome::BadCredentials => (
+            StatusCode::UNAUTHORIZED,
+            "The username or password is not right. Check them and try again.",
+        ),
+        LoginOutcome::TooManyAttempts => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts to sign in. For your security, wait 30 minutes and try again.",
+        ),
+    };
+    let errors = vec![context! { field => "username", message => message }];
+    let body = page.render("login.html", context! { errors, username, failed => true })?;
+    Ok((status, body).into_response())
+}
+
+pub async fn view_logout_post(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    meta: RequestMeta,
+) -> AppResult<Response> {
+    if let Some(user) = user {
+        sign_out(&state, &user.session_hash, user.id, user.tenant, &meta.ip, &meta.user_agent).await?;
+    }
+    let names = state.cookies();
+    let mut response = Redirect::to("/signed-out").into_response();
+    let h = response.headers_mut();
+    h.append(header::SET_COOKIE, names.clear(names.session));
+    h.append(header::SET_COOKIE, names.build(names.csrf, new_token()));
+    Ok(response)
+}
+
+pub async fn view_signed_out_get(page: Page) -> AppResult<Response> {
+    Ok(page.render("signed_out.html", context! {})?.into_response())
+}
+
+/// "Stay signed in" on the idle warning: restarts the idle timer.
+pub async fn view_keepalive_post(State(state): State<AppState>, user: CurrentUser) -> Result<StatusCode, AppError> {
+    state.store().touch_session(&user.session_hash, state.clock().now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

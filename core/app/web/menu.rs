@@ -1,0 +1,85 @@
+//! Each role's menu, in the seeds' words. Items whose pages come with later features are shown
+//! without a link, so users see where things will be.
+
+use induct_domain::Role;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MenuItem {
+    pub label: &'static str,
+    pub href: Option<&'static str>,
+}
+
+const fn link(label: &'static str, href: &'static str) -> MenuItem {
+    MenuItem { label, href: Some(href) }
+}
+
+const fn later(label: &'static str) -> MenuItem {
+    MenuItem { label, href: None }
+}
+
+/// Seed 003 (tutor): "Your ECTs, Assessments, Tutors, Resources, My Account, Help & Support";
+/// seed 001: head teachers and induction leads also have "School" > "School Details"; school
+/// administrators register people but never see reports (DOMAIN.md 2.1); seed 000 (ECT): the
+/// overview page with personal details, training, associated and previous schools, documents,
+/// courses, resources, help and login details.
+pub fn for_role(role: Role) -> Vec<MenuItem> {
+    match role {
+        Role::PlatformOperator => vec![
+            link("Dashboard", "/dashboard"),
+            link("Appropriate bodies", "/platform/appropriate-bodies"),
+            link("Sent mail", "/platform/mail"),
+            link("My Account", "/account"),
+        ],
+        Role::AbAdmin => vec![
+            link("Dashboard", "/dashboard"),
+            link("Schools", "/schools"),
+            later("ECTs"),
+            later("Registrations"),
+            later("Reports"),
+            later("Resources"),
+            later("Courses"),
+            later("Helpdesk"),
+            link("My Account", "/account"),
+        ],
+        Role::HeadTeacher | Role::InductionLead => vec![
+            link("Dashboard", "/dashboard"),
+            link("School", "/schools/mine"),
+            later("Your ECTs"),
+            later("Assessments"),
+            later("Tutors"),
+            later("Resources"),
+            link("My Account", "/account"),
+            later("Help & Support"),
+        ],
+        Role::InductionTutor => vec![
+            link("Dashboard", "/dashboard"),
+            later("Your ECTs"),
+            later("Assessments"),
+            later("Tutors"),
+            later("Resources"),
+            link("My Account", "/account"),
+            later("Help & Support"),
+        ],
+        Role::SchoolAdmin => vec![
+            link("Dashboard", "/dashboard"),
+            link("School", "/schools/mine"),
+            later("Register ECT"),
+            later("Tutors"),
+            link("My Account", "/account"),
+            later("Help & Support"),
+        ],
+        Role::Ect => vec![
+            link("Overview", "/dashboard"),
+            later("Personal Details"),
+            later("Training and Qualification Details"),
+            later("Associated Schools"),
+            later("Previous Schools"),
+            later("Documents"),
+            later("Courses"),
+            later("Resources"),
+            link("Login Details", "/account"),
+            later("Help & Support"),
+        ],
+    }
+}

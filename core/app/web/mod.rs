@@ -1,0 +1,214 @@
+//! The web edge: routers by feature, middleware, page rendering.
+//!
+//! Every route is added through [`RouteTable`], which makes it declare who may use it
+//! ([`Access`]) and on which site ([`Sites`]); the declaration is enforced by a guard on the route
+//! and kept in an inventory that the tests walk (SECURITY.md T1: deny by default).
+
+pub mod assets;
+pub mod dashboard;
+pub mod errors;
+pub mod headers;
+pub mod login;
+pub mod menu;
+pub mod page;
+pub mod platform;
+pub mod schools;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::handler::Handler;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use induct_domain::Permission;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::auth::session::{CurrentUser, RequestMeta, SessionTimedOut};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::audit::{AuditEventKind, NewAuditEvent};
+use crate::tenancy::Site;
+
+/// Who may use a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (login page, static files).
+    Public,
+    /// A signed-in user whose role has the permission.
+    Signed(Permission),
+}
+
+/// Which sites serve a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sites {
+    Any,
+    /// Only an appropriate body's site.
+    Ab,
+    /// Only the platform (bare domain) site.
+    Platform,
+}
+
+impl Sites {
+    fn allows(self, site: &Site) -> bool {
+        matches!((self, site), (Sites::Any, _) | (Sites::Ab, Site::Ab(_)) | (Sites::Platform, Site::Platform))
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RouteInfo {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub sites: Sites,
+    pub access: Access,
+}
+
+pub struct RouteTable {
+    router: Router<AppState>,
+    routes: Vec<RouteInfo>,
+    state: AppState,
+}
+
+impl RouteTable {
+    fn new(state: AppState) -> Self {
+        Self { router: Router::new(), routes: vec![], state }
+    }
+
+    fn add(mut self, info: RouteInfo, method_router: MethodRouter<AppState>) -> Self {
+        let guard = Guard { state: self.state.clone(), info };
+        self.router = self
+            .router
+            .route(info.path, method_router.route_layer(middleware::from_fn_with_state(guard, enforce)));
+        self.routes.push(info);
+        self
+    }
+
+    pub fn get<H, T>(self, path: &'static str, sites: Sites, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(RouteInfo { method: "GET", path, sites, access }, get(handler))
+    }
+
+    pub fn post<H, T>(self, path: &'static str, sites: Sites, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(RouteInfo { method: "POST", path, sites, access }, post(handler))
+    }
+}
+
+#[derive(Clone)]
+struct Guard {
+    state: AppState,
+    info: RouteInfo,
+}
+
+/// Enforces a route's declaration before its handler runs.
+async fn enforce(State(guard): State<Guard>, req: Request, next: Next) -> Response {
+    let Some(site) = req.extensions().get::<Site>().cloned() else {
+        return AppError::NotFound.into_response();
+    };
+    if !guard.info.sites.allows(&site) {
+        return AppError::NotFound.into_response();
+    }
+    let Access::Signed(permission) = guard.info.access else {
+        return next.run(req).await;
+    };
+    let Some(user) = req.extensions().get::<CurrentUser>().cloned() else {
+        if req.extensions().get::<SessionTimedOut>().is_some() {
+            return axum::response::Redirect::to("/login?timeout=1").into_response();
+        }
+        return AppError::Unauthenticated.into_response();
+    };
+    if !user.role.allows(permission) {
+        let meta = RequestMeta {
+            ip: req.extensions().get::<crate::auth::session::ClientIp>().map(|c| c.0.clone()).unwrap_or_default(),
+            user_agent: req.extensions().get::<crate::auth::session::UserAgent>().map(|u| u.0.clone()).unwrap_or_default(),
+        };
+        if let Err(e) = audit_denied(&guard.state, &site, &user, &meta, guard.info.path).await {
+            return e.into_response();
+        }
+        return AppError::Forbidden.into_response();
+    }
+    next.run(req).await
+}
+
+/// SECURITY.md D2: a refused request is an `authz_fail` event.
+pub async fn audit_denied(state: &AppState, site: &Site, user: &CurrentUser, meta: &RequestMeta, what: &str) -> Result<(), AppError> {
+    let now = state.clock().now();
+    let mut tx = state.store().begin().await?;
+    state
+        .store()
+        .record_audit(
+            &mut tx,
+            &NewAuditEvent {
+                tenant: site.tenant_id(),
+                kind: AuditEventKind::AuthzFail,
+                actor: Some(user.id),
+                subject: Some(what),
+                ip: &meta.ip,
+                user_agent: &meta.user_agent,
+                factor: None,
+                detail: Some(user.role.as_str()),
+            },
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn routes(state: AppState) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    RouteTable::new(state)
+        .get("/", Sites::Any, Public, dashboard::view_home_get)
+        .get("/login", Sites::Any, Public, login::view_login_get)
+        .post("/login", Sites::Any, Public, login::view_login_post)
+        .post("/logout", Sites::Any, Public, login::view_logout_post)
+        .get("/signed-out", Sites::Any, Public, login::view_signed_out_get)
+        .get("/static/{*path}", Sites::Any, Public, assets::view_asset_get)
+        .get("/health", Sites::Any, Public, dashboard::view_health_get)
+        .get("/dashboard", Sites::Any, Signed(ViewOwnDashboard), dashboard::view_dashboard_get)
+        .get("/account", Sites::Any, Signed(ViewOwnDashboard), dashboard::view_account_get)
+        .post("/session/keepalive", Sites::Any, Signed(ViewOwnDashboard), login::view_keepalive_post)
+        .get("/schools", Sites::Ab, Signed(ListSchools), schools::view_schools_get)
+        .get("/schools/{school_id}", Sites::Ab, Signed(ViewSchool), schools::view_school_get)
+        .get("/platform/appropriate-bodies", Sites::Platform, Signed(ListAppropriateBodies), platform::view_abs_get)
+        .get("/platform/mail", Sites::Platform, Signed(ReadDemoMailbox), platform::view_mail_get)
+        .get("/platform/mail/{mail_id}", Sites::Platform, Signed(ReadDemoMailbox), platform::view_mail_item_get)
+}
+
+/// Builds the whole application router with its middleware.
+///
+/// Outermost first: security headers (with the CSP nonce) -> site from Host -> error pages ->
+/// timeout -> body limit -> session -> CSRF -> panic catcher -> the route's guard -> handler.
+pub fn router(state: AppState) -> Router {
+    let table = routes(state.clone());
+    state.set_routes(table.routes);
+    let cfg = state.config().server.clone();
+    table
+        .router
+        .fallback(|| async { AppError::NotFound })
+        .layer(CatchPanicLayer::custom(errors::panic_response))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf::csrf_guard))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::session::resolve_session))
+        .layer(RequestBodyLimitLayer::new(cfg.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(cfg.request_timeout_secs),
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), errors::render_error_pages))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::tenancy::resolve_site))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // The path only: never the query string, which could carry tokens (D3).
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
+        .with_state(state)
+}

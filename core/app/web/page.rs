@@ -1,0 +1,90 @@
+//! Rendering a page in the site's theme with what every page needs: the AB's branding, the
+//! signed-in user and menu, the CSRF token, the CSP nonce and the idle-timeout settings.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::Html;
+use minijinja::{Value, context};
+use minijinja::value::Serde;
+
+use super::headers::CspNonce;
+use super::menu;
+use crate::auth::csrf::CsrfToken;
+use crate::auth::session::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::tenancy::Site;
+
+pub struct Page {
+    pub state: AppState,
+    pub site: Site,
+    pub user: Option<CurrentUser>,
+    pub csrf: String,
+    pub nonce: String,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let site = parts.extensions.get::<Site>().cloned().ok_or(AppError::NotFound)?;
+        Ok(Page {
+            state: state.clone(),
+            site,
+            user: parts.extensions.get::<CurrentUser>().cloned(),
+            csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
+            nonce: parts.extensions.get::<CspNonce>().map(|n| n.0.clone()).unwrap_or_default(),
+        })
+    }
+}
+
+/// The branding and chrome of a site, for templates (also used by error pages).
+pub fn site_context(state: &AppState, site: &Site) -> Value {
+    let theme = state.themes().get(site.theme());
+    let tenant = site.tenant();
+    context! {
+        name => site.name(),
+        slug => tenant.map(|t| t.slug.clone()),
+        is_platform => tenant.is_none(),
+        contact_email => tenant.map(|t| t.contact_email.clone()),
+        contact_phone => tenant.map(|t| t.contact_phone.clone()),
+        logo_url => theme.manifest.logo.as_ref().map(|l| format!("/static/{}", l.file)),
+        logo_alt => theme.manifest.logo.as_ref().map(|l| l.alt.clone()),
+        theme_css => theme.css_variables(),
+    }
+}
+
+impl Page {
+    pub fn base_context(&self) -> Value {
+        let policy = self.state.session_policy();
+        let user = self.user.as_ref().map(|u| {
+            context! {
+                display_name => u.display_name.clone(),
+                username => u.username.clone(),
+                role => u.role.as_str(),
+                role_title => u.role.title(),
+                email => u.email.clone(),
+            }
+        });
+        context! {
+            site => site_context(&self.state, &self.site),
+            user => user,
+            menu => self.user.as_ref().map(|u| Serde(menu::for_role(u.role))),
+            csrf_token => self.csrf.clone(),
+            csp_nonce => self.nonce.clone(),
+            idle_timeout_secs => policy.idle.num_seconds(),
+            idle_warning_secs => policy.warn_before.num_seconds(),
+        }
+    }
+
+    pub fn render(&self, template: &str, ctx: Value) -> AppResult<Html<String>> {
+        let theme = self.state.themes().get(self.site.theme());
+        let merged = context! { ..ctx, ..self.base_context() };
+        Ok(Html(theme.render_page(template, merged)?))
+    }
+
+    /// The signed-in user (pages behind a `Signed` route always have one).
+    pub fn user(&self) -> AppResult<&CurrentUser> {
+        self.user.as_ref().ok_or(AppError::Unauthenticated)
+    }
+}
