@@ -33,6 +33,15 @@ pub struct App {
 
 /// Connects to the database, migrates it, loads themes and keys, and seeds the demo when asked.
 pub async fn build(config: Config, clock: Clock) -> anyhow::Result<App> {
+    build_with_routes(config, clock, |table| table).await
+}
+
+/// [`build`] with extra routes (for tests).
+pub async fn build_with_routes(
+    config: Config,
+    clock: Clock,
+    extend: impl FnOnce(web::RouteTable) -> web::RouteTable,
+) -> anyhow::Result<App> {
     let store = store::Store::connect(&config.database).await.context("connecting to the database")?;
     store.migrate().await.context("migrating the database")?;
     let themes = themes::Themes::load(&config.themes_dir)
@@ -43,7 +52,7 @@ pub async fn build(config: Config, clock: Clock) -> anyhow::Result<App> {
     if state.config().demo {
         demo::seed_if_empty(&state).await.context("seeding demo data")?;
     }
-    let router = web::router(state.clone());
+    let router = web::router_with(state.clone(), extend);
     Ok(App { state, router })
 }
 

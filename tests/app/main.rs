@@ -1,1 +1,15 @@
-fn main(){}
+//! Induct's integration tests: one binary (every extra file under tests/ would be another slow
+//! link step). Each test spawns the real app on port 0 with a fresh database: SQLite by default,
+//! PostgreSQL when INDUCT_TEST_PG_URL is set (the test command runs the suite both ways).
+
+mod helpers;
+mod smtp;
+
+mod authz;
+mod browser;
+mod demo;
+mod errors;
+mod login;
+mod mail;
+mod security_headers;
+mod sessions;

@@ -147,26 +147,23 @@ async fn record_failure(
     store
         .record_audit(&mut tx, &event(tenant, AuditEventKind::LoginFail, actor, a, Some("bad_credentials")), now)
         .await?;
-    let mut locked_now = false;
+    let mut raced_lock = false;
+    let mut locked_scopes = vec![];
     for (scope, key) in keys {
         let before: LockState = store.lock_counter_for_update(&mut tx, *scope, key, now).await?;
         let policy = scope.policy();
         if policy.gate(&before, now) == Gate::Locked {
             // Another process locked it while this password was being checked.
-            locked_now = true;
+            raced_lock = true;
             continue;
         }
         let (after, lock_event) = policy.after_failure(&before, now);
         store.save_counter(&mut tx, *scope, key, &after).await?;
         let Some(lock_event) = lock_event else { continue };
-        locked_now = true;
-        let detail = match (scope, lock_event) {
-            (_, LockEvent::HardLocked) => format!("{}_hard", scope.as_str()),
-            _ => scope.as_str().to_owned(),
-        };
-        store
-            .record_audit(&mut tx, &event(tenant, AuditEventKind::LoginLock, actor, a, Some(&detail)), now)
-            .await?;
+        locked_scopes.push(match lock_event {
+            LockEvent::HardLocked => format!("{}_hard", scope.as_str()),
+            LockEvent::Locked { .. } => scope.as_str().to_owned(),
+        });
         // Tell the account's owner at the first lock of a run and at the hard lock (A8).
         let notify = matches!(lock_event, LockEvent::Locked { first: true, .. } | LockEvent::HardLocked);
         if *scope == LockScope::Account
@@ -177,9 +174,18 @@ async fn record_failure(
             store.enqueue_mail(&mut tx, &message, &state.config().server.base_domain, now).await?;
         }
     }
+    // One lock event per attempt that locked, naming every counter it locked (A10).
+    if !locked_scopes.is_empty() {
+        let detail = locked_scopes.join(",");
+        store
+            .record_audit(&mut tx, &event(tenant, AuditEventKind::LoginLock, actor, a, Some(&detail)), now)
+            .await?;
+    }
     tx.commit().await?;
     state.wake_mailer();
-    Ok(if locked_now { LoginOutcome::TooManyAttempts } else { LoginOutcome::BadCredentials })
+    // The attempt that reaches the limit is told its password was wrong, like the four before it
+    // (SECURITY.md A7: failures 1-5 answer alike); the next attempt meets the lock.
+    Ok(if raced_lock { LoginOutcome::TooManyAttempts } else { LoginOutcome::BadCredentials })
 }
 
 fn event<'a>(

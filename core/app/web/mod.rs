@@ -189,7 +189,13 @@ fn routes(state: AppState) -> RouteTable {
 /// Outermost first: security headers (with the CSP nonce) -> site from Host -> error pages ->
 /// timeout -> body limit -> session -> CSRF -> panic catcher -> the route's guard -> handler.
 pub fn router(state: AppState) -> Router {
-    let table = routes(state.clone());
+    router_with(state, |table| table)
+}
+
+/// The router with extra routes behind the same middleware and guards (tests use this to add a
+/// handler that panics, proving the panic is caught and branded).
+pub fn router_with(state: AppState, extend: impl FnOnce(RouteTable) -> RouteTable) -> Router {
+    let table = extend(routes(state.clone()));
     state.set_routes(table.routes);
     let cfg = state.config().server.clone();
     table

@@ -1,0 +1,163 @@
+//! A real browser: headless Chromium through chromedriver (W3C WebDriver over HTTP), logging in on
+//! a branded login page and reaching the dashboard. The test command installs Debian's chromium
+//! and chromium-driver and sets INDUCT_REQUIRE_BROWSER=1, so there it cannot be skipped.
+
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::{PASSWORD, spawn_app, users::*};
+
+struct Driver {
+    child: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn find(cands: &[&str]) -> Option<String> {
+    cands.iter().find(|p| std::path::Path::new(p).exists()).map(|p| p.to_string())
+}
+
+impl Driver {
+    async fn start() -> Option<Driver> {
+        let driver = find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
+        let browser = find(&["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
+        let (Some(driver), Some(browser)) = (driver, browser) else {
+            assert!(
+                std::env::var("INDUCT_REQUIRE_BROWSER").is_err(),
+                "chromium and chromedriver are required (INDUCT_REQUIRE_BROWSER is set)"
+            );
+            eprintln!("skipping browser test: chromium or chromedriver is not installed");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while http.get(format!("{base}/status")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = std::env::temp_dir().join(format!("induct-chromium-{}", uuid::Uuid::new_v4().simple()));
+        let caps = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": browser,
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-quic", "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--window-size=1200,900",
+                        format!("--user-data-dir={}", profile.display()),
+                    ]
+                }
+            }}
+        });
+        let r: Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let session = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}")).to_owned();
+        Some(Driver { child, base, session, http })
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let req = self.http.request(method.clone(), url);
+        let req = if method == reqwest::Method::GET { req } else { req.json(&body) };
+        let v: Value = req.send().await.unwrap().json().await.unwrap();
+        assert!(v["value"].get("error").is_none(), "{path}: {v}");
+        v["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", json!({ "url": url })).await;
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let v = self.cmd(reqwest::Method::POST, "/element", json!({ "using": "css selector", "value": css })).await;
+        v.as_object().unwrap().values().next().unwrap().as_str().unwrap().to_owned()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.element(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/value"), json!({ "text": text })).await;
+    }
+
+    async fn click(&self, css: &str) {
+        let el = self.element(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), json!({})).await;
+    }
+
+    async fn attribute(&self, css: &str, name: &str) -> String {
+        let el = self.element(css).await;
+        self.cmd(reqwest::Method::GET, &format!("/element/{el}/property/{name}"), json!(null)).await.as_str().unwrap_or("").to_owned()
+    }
+
+    async fn url(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/url", json!(null)).await.as_str().unwrap().to_owned()
+    }
+
+    async fn source(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/source", json!(null)).await.as_str().unwrap().to_owned()
+    }
+
+    async fn screenshot(&self, name: &str) {
+        use base64::Engine;
+        let png = self.cmd(reqwest::Method::GET, "/screenshot", json!(null)).await;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
+        let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn browser_logs_in_on_a_branded_login_page_and_sees_the_dashboard() {
+    let Some(d) = Driver::start().await else { return };
+    let app = spawn_app().await;
+    let origin = format!("http://fenland.localhost:{}", app.addr.port());
+    d.goto(&format!("{origin}/login")).await;
+    let page = d.source().await;
+    assert!(page.contains("Fenland Teaching School Hub"));
+    d.screenshot("fenland-login.png").await;
+
+    // "Show password" works: the page's script runs under the nonce-based CSP.
+    d.type_into("#username", FEN_TUTOR).await;
+    d.type_into("#password", PASSWORD).await;
+    assert_eq!(d.attribute("#password", "type").await, "password");
+    d.click("#show-password").await;
+    assert_eq!(d.attribute("#password", "type").await, "text");
+    d.click("#login-button").await;
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !d.url().await.ends_with("/dashboard") {
+        assert!(Instant::now() < deadline, "did not reach the dashboard: {}", d.url().await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let dash = d.source().await;
+    assert!(dash.contains("Welcome, Grace Okafor."));
+    assert!(dash.contains("Marsh Lane Primary School"));
+    d.screenshot("fenland-dashboard.png").await;
+
+    // The browser kept the __Host- session cookie over http://*.localhost, and logging out works.
+    d.click(".header-account button").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !d.url().await.ends_with("/signed-out") {
+        assert!(Instant::now() < deadline, "logout: {}", d.url().await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    d.goto(&format!("{origin}/dashboard")).await;
+    assert!(d.url().await.ends_with("/login"));
+}

@@ -1,0 +1,315 @@
+//! `spawn_app()`: the real app on port 0 with a fresh database (SQLite, or PostgreSQL when
+//! `INDUCT_TEST_PG_URL` is set), a capturing SMTP listener and a fixed clock; and a small
+//! browser-like client that keeps cookies and CSRF tokens the way a browser's form would.
+
+use chrono::{DateTime, TimeZone, Utc};
+use induct::web::RouteTable;
+use induct::{AppState, Clock, Config};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use secrecy::SecretString;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use crate::smtp::SmtpCapture;
+
+pub const PASSWORD: &str = induct::demo::DEMO_PASSWORD;
+
+/// Demo usernames (config/abs/*.toml).
+pub mod users {
+    pub const OPERATOR: &str = "100001";
+    pub const FEN_AB_ADMIN: &str = "110001";
+    pub const FEN_HEAD: &str = "110002";
+    pub const FEN_LEAD: &str = "110003";
+    pub const FEN_TUTOR: &str = "110004";
+    pub const FEN_SCHOOL_ADMIN: &str = "110005";
+    pub const FEN_ECT: &str = "110006";
+    pub const NOR_AB_ADMIN: &str = "120001";
+    pub const NOR_HEAD: &str = "120002";
+    pub const NOR_LEAD: &str = "120003";
+    pub const NOR_TUTOR: &str = "120004";
+    pub const NOR_SCHOOL_ADMIN: &str = "120005";
+    pub const NOR_ECT: &str = "120006";
+    pub const NOR_TUTOR_2: &str = "120007";
+}
+
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
+}
+
+pub fn repo_path(p: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub clock: Clock,
+    pub smtp: SmtpCapture,
+    pub config: Config,
+    dir: PathBuf,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A fresh database URL: a new SQLite file, or a new PostgreSQL database.
+async fn fresh_database(dir: &std::path::Path) -> String {
+    match std::env::var("INDUCT_TEST_PG_URL") {
+        Ok(admin_url) => {
+            use sqlx::Connection;
+            let name = format!("induct_t_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to test PostgreSQL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create database");
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            format!("{base}/{name}")
+        }
+        Err(_) => format!("sqlite://{}", dir.join("induct.db").display()),
+    }
+}
+
+pub fn test_config(dir: &std::path::Path, db_url: String, smtp: &SmtpCapture) -> Config {
+    let mut c = Config::default();
+    c.demo = true;
+    c.themes_dir = repo_path("themes");
+    c.abs_dir = repo_path("config/abs");
+    c.data_dir = dir.to_path_buf();
+    c.database.url = SecretString::from(db_url);
+    c.database.max_connections = 5;
+    c.security.secret_key = Some(SecretString::from("test-secret-key-that-is-long-enough-0123456789"));
+    c.security.hashing_concurrency = 2;
+    c.mail.transport = induct::config::MailTransportKind::Smtp;
+    c.mail.smtp_host = "127.0.0.1".into();
+    c.mail.smtp_port = smtp.addr.port();
+    c.mail.smtp_security = induct::config::SmtpSecurity::None;
+    c.mail.smtp_timeout_secs = 5;
+    c.mail.worker = false; // tests deliver explicitly, so what was sent is exact
+    c.server.listen = "127.0.0.1:0".parse().unwrap();
+    c
+}
+
+pub struct Options {
+    pub extend: Box<dyn FnOnce(RouteTable) -> RouteTable + Send>,
+    pub configure: Box<dyn FnOnce(&mut Config) + Send>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { extend: Box::new(|t| t), configure: Box::new(|_| {}) }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(opts: Options) -> TestApp {
+    let dir = std::env::temp_dir().join(format!("induct-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let smtp = SmtpCapture::start().await;
+    let db_url = fresh_database(&dir).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut config = test_config(&dir, db_url, &smtp);
+    config.server.public_port = Some(addr.port());
+    (opts.configure)(&mut config);
+    let clock = Clock::fixed(start_time());
+    let app = induct::build_with_routes(config.clone(), clock.clone(), opts.extend).await.expect("build app");
+    let state = app.state.clone();
+    let server = tokio::spawn(async move {
+        induct::serve(app, listener, std::future::pending()).await.unwrap();
+    });
+    TestApp { addr, state, clock, smtp, config, dir, server }
+}
+
+impl TestApp {
+    /// A second app instance on the same database (another process behind the load balancer).
+    pub async fn another_instance(&self) -> AppState {
+        let app = induct::build(self.config.clone(), self.clock.clone()).await.expect("build second instance");
+        app.state
+    }
+
+    pub fn client(&self, site: Option<&str>) -> Client {
+        let host = match site {
+            Some(slug) => format!("{slug}.localhost"),
+            None => "localhost".into(),
+        };
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .resolve(&host, self.addr)
+            .build()
+            .unwrap();
+        Client {
+            http,
+            origin: format!("http://{host}:{}", self.addr.port()),
+            cookies: Mutex::new(BTreeMap::new()),
+            csrf: Mutex::new(None),
+        }
+    }
+
+    pub fn fenland(&self) -> Client {
+        self.client(Some("fenland"))
+    }
+
+    pub fn northshire(&self) -> Client {
+        self.client(Some("northshire"))
+    }
+
+    pub fn platform(&self) -> Client {
+        self.client(None)
+    }
+
+    /// Delivers every queued message now.
+    pub async fn deliver_mail(&self) -> induct::mail::worker::PassReport {
+        induct::mail::worker::deliver_until_idle(&self.state).await.unwrap()
+    }
+
+    pub async fn audit_events(&self, tenant_slug: Option<&str>) -> Vec<induct::store::audit::AuditRow> {
+        let tenant = match tenant_slug {
+            Some(s) => Some(self.state.store().find_tenant_by_slug(s).await.unwrap().unwrap().tenant_id()),
+            None => None,
+        };
+        self.state.store().list_audit(tenant, 10_000).await.unwrap()
+    }
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+    }
+
+    pub fn html(&self) -> scraper::Html {
+        scraper::Html::parse_document(&self.body)
+    }
+
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let sel = scraper::Selector::parse(selector).unwrap();
+        self.html().select(&sel).map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+    }
+
+    /// The body with per-response values (CSP nonce, CSRF token) blanked, for byte comparisons.
+    pub fn body_without_nonces(&self) -> String {
+        let re = regex::Regex::new(r#"(nonce="|content="|value=")[A-Za-z0-9_\-]{20,}"#).unwrap();
+        re.replace_all(&self.body, "${1}X").into_owned()
+    }
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    pub origin: String,
+    cookies: Mutex<BTreeMap<String, String>>,
+    csrf: Mutex<Option<String>>,
+}
+
+impl Client {
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().unwrap().get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.cookies.lock().unwrap().insert(name.into(), value.into());
+    }
+
+    pub fn remove_cookie(&self, name: &str) {
+        self.cookies.lock().unwrap().remove(name);
+    }
+
+    pub fn csrf_token(&self) -> Option<String> {
+        self.csrf.lock().unwrap().clone()
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn finish(&self, r: reqwest::Response) -> Resp {
+        let status = r.status();
+        let headers = r.headers().clone();
+        for sc in headers.get_all("set-cookie").iter() {
+            let sc = sc.to_str().unwrap();
+            let (pair, attrs) = sc.split_once(';').unwrap_or((sc, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attrs.to_ascii_lowercase().contains("max-age=0") {
+                self.cookies.lock().unwrap().remove(name);
+            } else {
+                self.cookies.lock().unwrap().insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let body = r.text().await.unwrap();
+        let re = regex::Regex::new(r#"name="csrf_token" value="([^"]+)""#).unwrap();
+        if let Some(c) = re.captures(&body) {
+            *self.csrf.lock().unwrap() = Some(c[1].to_owned());
+        }
+        Resp { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        let r = self.http.get(format!("{}{path}", self.origin)).header("cookie", self.cookie_header()).send().await.unwrap();
+        self.finish(r).await
+    }
+
+    /// Posts a form as this site's own page would: with its CSRF token and the site's Origin.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let token = self.csrf_token().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all, &[("origin", &self.origin.clone())]).await
+    }
+
+    /// Posts exactly these fields and headers.
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.origin))
+            .header("cookie", self.cookie_header())
+            .form(fields);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.finish(req.send().await.unwrap()).await
+    }
+
+    pub async fn post_body(&self, path: &str, content_type: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Resp {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.origin))
+            .header("cookie", self.cookie_header())
+            .header("content-type", content_type)
+            .body(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.finish(req.send().await.unwrap()).await
+    }
+
+    /// Fetches the login page and signs in; returns the login POST's response.
+    pub async fn login(&self, username: &str, password: &str) -> Resp {
+        self.get("/login").await;
+        self.post_form("/login", &[("username", username), ("password", password)]).await
+    }
+
+    /// Signs in and asserts it worked.
+    pub async fn login_ok(&self, username: &str) {
+        let r = self.login(username, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "login of {username} failed: {}", r.body);
+        assert_eq!(r.location(), Some("/dashboard"));
+    }
+}
