@@ -78,7 +78,9 @@ pub struct OutboxCounts {
 impl Store {
     /// Queues a message inside the caller's transaction. Returns its Message-ID.
     pub async fn enqueue_mail(&self, tx: &mut Tx, m: &NewMail, message_domain: &str, now: DateTime<Utc>) -> Result<String> {
-        let id = Uuid::new_v4();
+        // Time-ordered (v7) ids, so that `ORDER BY created_at, id` is the order messages were
+        // queued in, even within one second.
+        let id = Uuid::now_v7();
         let message_id = format!("<{id}@{message_domain}>");
         with_tx!(tx, c => sqlx::query(
             "INSERT INTO outbox (id, tenant_id, message_id, kind, to_address, to_name, from_address, from_name, subject,
