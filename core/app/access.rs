@@ -18,19 +18,37 @@ pub enum Scope<'a> {
     /// Everything in one AB.
     WholeAb { store: &'a Store, tenant: TenantId },
     /// The user's own schools in one AB.
-    OwnSchools { store: &'a Store, tenant: TenantId, user: UserId },
+    OwnSchools {
+        store: &'a Store,
+        tenant: TenantId,
+        user: UserId,
+    },
     /// The user's own induction record (ECT).
-    OwnRecord { store: &'a Store, tenant: TenantId, user: UserId },
+    OwnRecord {
+        store: &'a Store,
+        tenant: TenantId,
+        user: UserId,
+    },
 }
 
 impl CurrentUser {
     pub fn scope<'a>(&self, store: &'a Store) -> Scope<'a> {
-        let Some(tenant) = self.tenant else { return Scope::Platform };
+        let Some(tenant) = self.tenant else {
+            return Scope::Platform;
+        };
         match self.role.reach() {
             Reach::Platform => Scope::Platform,
             Reach::WholeAb => Scope::WholeAb { store, tenant },
-            Reach::OwnSchools => Scope::OwnSchools { store, tenant, user: self.id },
-            Reach::OwnRecord => Scope::OwnRecord { store, tenant, user: self.id },
+            Reach::OwnSchools => Scope::OwnSchools {
+                store,
+                tenant,
+                user: self.id,
+            },
+            Reach::OwnRecord => Scope::OwnRecord {
+                store,
+                tenant,
+                user: self.id,
+            },
         }
     }
 }
@@ -41,9 +59,16 @@ impl Scope<'_> {
         match self {
             Scope::Platform => Ok(vec![]),
             Scope::WholeAb { store, tenant } => store.list_schools(*tenant).await,
-            Scope::OwnSchools { store, tenant, user } | Scope::OwnRecord { store, tenant, user } => {
-                store.list_schools_of_user(*tenant, *user).await
+            Scope::OwnSchools {
+                store,
+                tenant,
+                user,
             }
+            | Scope::OwnRecord {
+                store,
+                tenant,
+                user,
+            } => store.list_schools_of_user(*tenant, *user).await,
         }
     }
 

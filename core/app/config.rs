@@ -142,7 +142,9 @@ impl std::fmt::Debug for SecurityConfig {
 
 impl Default for Config {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Self {
             server: ServerConfig {
                 listen: "127.0.0.1:8080".parse().expect("valid address"),
@@ -194,7 +196,10 @@ fn expose_secret<S: serde::Serializer>(s: &SecretString, ser: S) -> Result<S::Ok
     ser.serialize_str(s.expose_secret())
 }
 
-fn expose_optional_secret<S: serde::Serializer>(s: &Option<SecretString>, ser: S) -> Result<S::Ok, S::Error> {
+fn expose_optional_secret<S: serde::Serializer>(
+    s: &Option<SecretString>,
+    ser: S,
+) -> Result<S::Ok, S::Error> {
     match s {
         Some(s) => ser.serialize_some(s.expose_secret()),
         None => ser.serialize_none(),
@@ -239,16 +244,23 @@ impl Config {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         let url = self.database.url.expose_secret();
-        if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres:")
+            || url.starts_with("postgresql:"))
+        {
             return Err(ConfigError::Rule(
                 "database.url must start with sqlite: or postgres:".into(),
             ));
         }
         if self.security.hashing_concurrency == 0 {
-            return Err(ConfigError::Rule("security.hashing_concurrency must be at least 1".into()));
+            return Err(ConfigError::Rule(
+                "security.hashing_concurrency must be at least 1".into(),
+            ));
         }
         if self.server.base_domain.is_empty() || self.server.base_domain.contains('/') {
-            return Err(ConfigError::Rule("server.base_domain must be a host name".into()));
+            return Err(ConfigError::Rule(
+                "server.base_domain must be a host name".into(),
+            ));
         }
         Ok(())
     }
@@ -264,7 +276,9 @@ impl Config {
             _ => 80,
         };
         match self.server.public_port {
-            Some(port) if port != default_port => format!("{}://{host}:{port}", self.server.public_scheme),
+            Some(port) if port != default_port => {
+                format!("{}://{host}:{port}", self.server.public_scheme)
+            }
             _ => format!("{}://{host}", self.server.public_scheme),
         }
     }
@@ -280,13 +294,19 @@ mod tests {
             redact_url("postgres://induct:s3cret@127.0.0.1:5432/induct"),
             "postgres://induct:***@127.0.0.1:5432/induct"
         );
-        assert_eq!(redact_url("sqlite://data/induct.db"), "sqlite://data/induct.db");
+        assert_eq!(
+            redact_url("sqlite://data/induct.db"),
+            "sqlite://data/induct.db"
+        );
     }
 
     #[test]
     fn origins_follow_configuration_not_requests() {
         let c = Config::default();
-        assert_eq!(c.origin_for(Some("fenland")), "http://fenland.localhost:8080");
+        assert_eq!(
+            c.origin_for(Some("fenland")),
+            "http://fenland.localhost:8080"
+        );
         assert_eq!(c.origin_for(None), "http://localhost:8080");
     }
 }

@@ -88,14 +88,18 @@ impl IntoResponse for AppError {
                 tracing::error!(code = self.code(), cause = %cause, "request failed");
             }
             AppError::Csrf(why) => tracing::warn!(code = "csrf", why, "request refused"),
-            AppError::BadRequest(why) => tracing::info!(code = "bad_request", why, "request refused"),
+            AppError::BadRequest(why) => {
+                tracing::info!(code = "bad_request", why, "request refused")
+            }
             _ => {}
         }
         if let AppError::Unauthenticated = self {
             return axum::response::Redirect::to("/login").into_response();
         }
         let mut response = self.status().into_response();
-        response.extensions_mut().insert(ErrorPage { code: self.code() });
+        response
+            .extensions_mut()
+            .insert(ErrorPage { code: self.code() });
         response
     }
 }

@@ -16,7 +16,9 @@ DATABASE_URL. See README.md.";
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
-    let config_dir = std::env::var("INDUCT_CONFIG_DIR").map(PathBuf::from).unwrap_or_else(|_| "config".into());
+    let config_dir = std::env::var("INDUCT_CONFIG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| "config".into());
     let config = Config::load(&config_dir).context("loading configuration")?;
     induct::init_tracing(config.log_format);
     match command.as_str() {

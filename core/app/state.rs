@@ -120,7 +120,12 @@ impl AppState {
     }
 
     pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Arc<TenantRow>>, AppError> {
-        if let Some((at, found)) = self.inner.tenant_cache.read().expect("tenant cache").get(slug)
+        if let Some((at, found)) = self
+            .inner
+            .tenant_cache
+            .read()
+            .expect("tenant cache")
+            .get(slug)
             && at.elapsed() < TENANT_CACHE_TTL
         {
             return Ok(found.clone());

@@ -2,29 +2,52 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Options, PASSWORD, spawn_app, spawn_app_with, users::*};
+use crate::helpers::{Options, spawn_app, spawn_app_with, users::*};
 
 #[tokio::test]
 async fn each_ab_login_page_is_branded_and_names_the_ab_seed_001() {
     let app = spawn_app().await;
     let cases = [
-        (app.fenland(), "Fenland Teaching School Hub", "/static/fenland-logo.svg", "--brand:#14532d"),
-        (app.northshire(), "Northshire Appropriate Body Service", "/static/northshire-logo.svg", "--brand:#4c1d95"),
+        (
+            app.fenland(),
+            "Fenland Teaching School Hub",
+            "/static/fenland-logo.svg",
+            "--brand:#14532d",
+        ),
+        (
+            app.northshire(),
+            "Northshire Appropriate Body Service",
+            "/static/northshire-logo.svg",
+            "--brand:#4c1d95",
+        ),
     ];
     for (c, name, logo, colour) in cases {
         let r = c.get("/login").await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.texts("h1.site-check-name"), [name]);
         let sel = scraper::Selector::parse("img.site-check-logo").unwrap();
-        assert_eq!(r.html().select(&sel).next().unwrap().value().attr("src"), Some(logo), "{name} logo");
+        assert_eq!(
+            r.html().select(&sel).next().unwrap().value().attr("src"),
+            Some(logo),
+            "{name} logo"
+        );
         assert!(r.body.contains(colour), "{name} colours");
-        assert!(r.body.contains("Check this is your appropriate body's name and logo"));
+        assert!(
+            r.body
+                .contains("Check this is your appropriate body's name and logo")
+        );
         assert_eq!(c.get(logo).await.status, StatusCode::OK);
         let svg = c.get(logo).await;
         assert_eq!(svg.headers["content-type"], "image/svg+xml");
     }
     // The theme's logo is the AB's own: one AB's file is not served on the other's site.
-    assert_eq!(app.fenland().get("/static/northshire-logo.svg").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.fenland()
+            .get("/static/northshire-logo.svg")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -32,7 +55,13 @@ async fn the_bare_host_lists_the_abs_and_unknown_hosts_get_a_plain_not_found() {
     let app = spawn_app().await;
     let r = app.platform().get("/").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.texts(".ab-list li"), ["Fenland Teaching School Hub", "Northshire Appropriate Body Service"]);
+    assert_eq!(
+        r.texts(".ab-list li"),
+        [
+            "Fenland Teaching School Hub",
+            "Northshire Appropriate Body Service"
+        ]
+    );
     for host in ["nosuchab", "a-b-c"] {
         let r = app.client(Some(host)).get("/login").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{host}");
@@ -41,7 +70,12 @@ async fn the_bare_host_lists_the_abs_and_unknown_hosts_get_a_plain_not_found() {
     }
     // Any other Host header at all.
     let raw = reqwest::Client::new();
-    let r = raw.get(format!("http://{}/login", app.addr)).header("host", "evil.example").send().await.unwrap();
+    let r = raw
+        .get(format!("http://{}/login", app.addr))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
@@ -56,7 +90,10 @@ async fn error_pages_are_branded_and_show_no_internals() {
     c.login_ok(FEN_TUTOR).await;
     let r = c.get("/schools").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(r.texts("h1"), ["You do not have permission to see this page"]);
+    assert_eq!(
+        r.texts("h1"),
+        ["You do not have permission to see this page"]
+    );
     assert!(r.body.contains("Fenland Teaching School Hub"));
 }
 
@@ -64,23 +101,35 @@ async fn error_pages_are_branded_and_show_no_internals() {
 async fn d5_a_panicking_handler_gets_a_generic_500_and_the_app_keeps_serving() {
     let app = spawn_app_with(Options {
         extend: Box::new(|t| {
-            t.get("/test/panic", induct::web::Sites::Any, induct::web::Access::Public, || async {
-                let v: Vec<u8> = vec![];
-                // An index out of bounds, as a real bug would be.
-                format!("{}", v[std::hint::black_box(3)])
-            })
+            t.get(
+                "/test/panic",
+                induct::web::Sites::Any,
+                induct::web::Access::Public,
+                || async {
+                    let v: Vec<u8> = vec![];
+                    // An index out of bounds, as a real bug would be.
+                    format!("{}", v[std::hint::black_box(3)])
+                },
+            )
         }),
         ..Default::default()
     })
     .await;
     let r = app.fenland().get("/test/panic").await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(r.texts("h1"), ["Sorry, there is a problem with the service"]);
+    assert_eq!(
+        r.texts("h1"),
+        ["Sorry, there is a problem with the service"]
+    );
     for leak in ["panicked", "src/", "index out of bounds", ".rs:"] {
         assert!(!r.body.contains(leak), "500 page leaks {leak:?}");
     }
     assert!(r.body.contains("Fenland Teaching School Hub"));
-    assert_eq!(app.fenland().get("/login").await.status, StatusCode::OK, "still serving");
+    assert_eq!(
+        app.fenland().get("/login").await.status,
+        StatusCode::OK,
+        "still serving"
+    );
 }
 
 #[tokio::test]
@@ -93,17 +142,36 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     let events_before = app.audit_events(Some("fenland")).await.len();
 
     // A body larger than the limit.
-    let big = format!("csrf_token={token}&username=110004&password={}", "x".repeat(300 * 1024));
-    let r = c.post_body("/login", "application/x-www-form-urlencoded", big.into_bytes(), &[("origin", &origin)]).await;
+    let big = format!(
+        "csrf_token={token}&username=110004&password={}",
+        "x".repeat(300 * 1024)
+    );
+    let r = c
+        .post_body(
+            "/login",
+            "application/x-www-form-urlencoded",
+            big.into_bytes(),
+            &[("origin", &origin)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.body.contains("What you sent is too large"));
 
     // Not a form at all (JSON), with a valid token in the header.
     let r = c
-        .post_body("/login", "application/json", br#"{"username":"110004"}"#.to_vec(), &[("origin", &origin), ("x-csrf-token", &token)])
+        .post_body(
+            "/login",
+            "application/json",
+            br#"{"username":"110004"}"#.to_vec(),
+            &[("origin", &origin), ("x-csrf-token", &token)],
+        )
         .await;
     assert!(r.status.is_client_error(), "{}", r.status);
-    assert!(r.body.contains("There is a problem with that form"), "{}", r.body);
+    assert!(
+        r.body.contains("There is a problem with that form"),
+        "{}",
+        r.body
+    );
 
     // Broken percent-encoding and duplicate fields.
     let r = c
@@ -142,35 +210,32 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
 #[tokio::test]
 async fn i1_names_are_escaped_on_every_page() {
     let app = spawn_app().await;
-    let store = app.state.store();
-    let tenant = store.find_tenant_by_slug("fenland").await.unwrap().unwrap().tenant_id();
-    let school = store.list_schools(tenant).await.unwrap()[0].id;
-    let hash = app.state.hasher().hash(PASSWORD).await.unwrap();
-    let mut tx = store.begin().await.unwrap();
-    let user = store
-        .create_user(
-            &mut tx,
-            &induct::store::users::NewUser {
-                tenant: Some(tenant),
-                username: "199999",
-                role: induct_domain::Role::InductionTutor,
-                display_name: "<script>alert(1)</script>\"'&",
-                email: "xss@example.test",
-                password_hash: Some(&hash),
-            },
-            app.clock.now(),
-        )
-        .await
-        .unwrap();
-    store.add_school_membership(&mut tx, tenant, user, induct_domain::SchoolId(school), app.clock.now()).await.unwrap();
-    tx.commit().await.unwrap();
+    app.create_user(
+        "fenland",
+        "199999",
+        induct_domain::Role::InductionTutor,
+        "<script>alert(1)</script>\"'&",
+        "xss@example.test",
+    )
+    .await;
     let c = app.fenland();
     c.login_ok("199999").await;
     for path in ["/dashboard", "/account", "/schools/mine"] {
         let r = c.get(path).await;
-        let r = if r.status == StatusCode::SEE_OTHER { c.get(r.location().unwrap()).await } else { r };
+        let r = if r.status == StatusCode::SEE_OTHER {
+            c.get(r.location().unwrap()).await
+        } else {
+            r
+        };
         assert_eq!(r.status, StatusCode::OK, "{path}");
-        assert!(!r.body.contains("<script>alert"), "{path} shows the name unescaped");
-        assert!(r.body.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "{path}");
+        assert!(
+            !r.body.contains("<script>alert"),
+            "{path} shows the name unescaped"
+        );
+        assert!(
+            r.body
+                .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+            "{path}"
+        );
     }
 }

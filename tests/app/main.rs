@@ -10,6 +10,7 @@ mod browser;
 mod demo;
 mod errors;
 mod login;
+mod logs;
 mod mail;
 mod security_headers;
 mod sessions;

@@ -26,14 +26,19 @@ pub const HEADER: &str = "x-csrf-token";
 pub struct CsrfToken(pub String);
 
 pub fn token_for(state: &AppState, csrf_cookie: &str, session_cookie: &str) -> String {
-    state.keys().csrf_mac(format!("{csrf_cookie}|{session_cookie}").as_bytes())
+    state
+        .keys()
+        .csrf_mac(format!("{csrf_cookie}|{session_cookie}").as_bytes())
 }
 
 pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let names = state.cookies();
     let existing = read_cookie(req.headers(), names.csrf);
     let fresh = existing.is_none().then(new_token);
-    let binding = existing.clone().or_else(|| fresh.clone()).expect("one of them is set");
+    let binding = existing
+        .clone()
+        .or_else(|| fresh.clone())
+        .expect("one of them is set");
     let session = read_cookie(req.headers(), names.session).unwrap_or_default();
     let expected = token_for(&state, &binding, &session);
 
@@ -49,7 +54,9 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     req.extensions_mut().insert(CsrfToken(expected));
     let mut response = next.run(req).await;
     if let Some(value) = fresh {
-        response.headers_mut().append(header::SET_COOKIE, names.build(names.csrf, value));
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, names.build(names.csrf, value));
     }
     response
 }
@@ -58,7 +65,12 @@ fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-async fn check(state: &AppState, req: Request, had_cookie: bool, expected: &str) -> Result<Request, AppError> {
+async fn check(
+    state: &AppState,
+    req: Request,
+    had_cookie: bool,
+    expected: &str,
+) -> Result<Request, AppError> {
     let headers = req.headers();
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
         && !matches!(site, "same-origin" | "none")
@@ -66,7 +78,10 @@ async fn check(state: &AppState, req: Request, had_cookie: bool, expected: &str)
         return Err(AppError::Csrf("cross-site request"));
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let own = format!("{}://{host}", state.config().server.public_scheme);
         if origin.to_str().ok() != Some(own.as_str()) {
             return Err(AppError::Csrf("foreign origin"));
@@ -76,7 +91,11 @@ async fn check(state: &AppState, req: Request, had_cookie: bool, expected: &str)
         return Err(AppError::Csrf("no csrf cookie"));
     }
     if let Some(token) = headers.get(HEADER).and_then(|v| v.to_str().ok()) {
-        return if constant_time_eq(token, expected) { Ok(req) } else { Err(AppError::Csrf("bad token")) };
+        return if constant_time_eq(token, expected) {
+            Ok(req)
+        } else {
+            Err(AppError::Csrf("bad token"))
+        };
     }
     let is_form = headers
         .get(header::CONTENT_TYPE)

@@ -28,9 +28,17 @@ pub struct CookieNames {
 impl CookieNames {
     pub fn new(secure: bool) -> Self {
         if secure {
-            Self { session: "__Host-session", csrf: "__Host-csrf", secure }
+            Self {
+                session: "__Host-session",
+                csrf: "__Host-csrf",
+                secure,
+            }
         } else {
-            Self { session: "induct_session", csrf: "induct_csrf", secure }
+            Self {
+                session: "induct_session",
+                csrf: "induct_csrf",
+                secure,
+            }
         }
     }
 
@@ -67,7 +75,12 @@ pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
             let (k, v) = pair.trim().split_once('=')?;
             (k == name).then(|| v.trim().to_owned())
         })
-        .find(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .find(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 /// The signed-in user of this request.
@@ -96,7 +109,9 @@ pub struct ClientIp(pub String);
 pub struct UserAgent(pub String);
 
 pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> String {
-    let Some(peer) = peer else { return "unknown".into() };
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
     if !trusted.contains(&peer) {
         return peer.to_string();
     }
@@ -118,8 +133,15 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) 
 
 /// Resolves the session cookie into a [`CurrentUser`] (request extension) and keeps the idle
 /// timer going. Expired sessions are deleted here (SECURITY.md S3).
-pub async fn resolve_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+pub async fn resolve_session(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
     let ip = client_ip(peer, req.headers(), &state.config().server.trusted_proxies);
     let agent = req
         .headers()
@@ -156,7 +178,13 @@ enum Lookup {
     None,
 }
 
-async fn lookup(state: &AppState, token: &str, site: Option<&Site>, ip: &str, agent: &str) -> Result<Lookup, AppError> {
+async fn lookup(
+    state: &AppState,
+    token: &str,
+    site: Option<&Site>,
+    ip: &str,
+    agent: &str,
+) -> Result<Lookup, AppError> {
     let hash = super::hash_token(token);
     let Some(row) = state.store().find_session(&hash).await? else {
         return Ok(Lookup::None);
@@ -167,7 +195,10 @@ async fn lookup(state: &AppState, token: &str, site: Option<&Site>, ip: &str, ag
     if row.tenant_id != site_tenant.map(|t| t.0) {
         return Ok(Lookup::None);
     }
-    match state.session_policy().state(row.created_at, row.last_seen_at, now) {
+    match state
+        .session_policy()
+        .state(row.created_at, row.last_seen_at, now)
+    {
         SessionState::Live if row.active => {}
         _ => {
             if state.store().delete_session(&hash).await? {
@@ -219,7 +250,11 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<CurrentUser>().cloned().ok_or(AppError::Unauthenticated)
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or(AppError::Unauthenticated)
     }
 }
 
@@ -241,14 +276,26 @@ pub struct RequestMeta {
     pub user_agent: String,
 }
 
+impl RequestMeta {
+    pub fn from_extensions(ext: &axum::http::Extensions) -> Self {
+        RequestMeta {
+            ip: ext
+                .get::<ClientIp>()
+                .map(|c| c.0.clone())
+                .unwrap_or_else(|| "unknown".into()),
+            user_agent: ext
+                .get::<UserAgent>()
+                .map(|u| u.0.clone())
+                .unwrap_or_default(),
+        }
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(RequestMeta {
-            ip: parts.extensions.get::<ClientIp>().map(|c| c.0.clone()).unwrap_or_else(|| "unknown".into()),
-            user_agent: parts.extensions.get::<UserAgent>().map(|u| u.0.clone()).unwrap_or_default(),
-        })
+        Ok(RequestMeta::from_extensions(&parts.extensions))
     }
 }
 
@@ -270,8 +317,14 @@ mod tests {
     #[test]
     fn malformed_cookies_are_ignored() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, "a=1; __Host-session=abc_DEF-12; junk".parse().unwrap());
-        assert_eq!(read_cookie(&h, "__Host-session").as_deref(), Some("abc_DEF-12"));
+        h.insert(
+            header::COOKIE,
+            "a=1; __Host-session=abc_DEF-12; junk".parse().unwrap(),
+        );
+        assert_eq!(
+            read_cookie(&h, "__Host-session").as_deref(),
+            Some("abc_DEF-12")
+        );
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, "__Host-session=<script>".parse().unwrap());
         assert_eq!(read_cookie(&h, "__Host-session"), None);

@@ -14,18 +14,31 @@ use crate::tenancy::Site;
 /// the clock changes).
 pub fn uk_time(t: DateTime<Utc>) -> String {
     let local = t.with_timezone(&London);
-    format!("{} on {}", local.format("%-I:%M%P"), local.format("%A %-d %B %Y"))
+    format!(
+        "{} on {}",
+        local.format("%-I:%M%P"),
+        local.format("%A %-d %B %Y")
+    )
 }
 
 fn sender(state: &AppState, site: &Site) -> (String, String) {
     match site.tenant() {
         Some(t) => (t.mail_from_address.clone(), t.mail_from_name.clone()),
-        None => (state.config().mail.from_address.clone(), state.config().mail.from_name.clone()),
+        None => (
+            state.config().mail.from_address.clone(),
+            state.config().mail.from_name.clone(),
+        ),
     }
 }
 
 /// SECURITY.md A8: the account's owner hears of the first lock of a run, and of a hard lock.
-pub fn account_locked(state: &AppState, site: &Site, user: &UserRow, event: LockEvent, now: DateTime<Utc>) -> Result<NewMail, AppError> {
+pub fn account_locked(
+    state: &AppState,
+    site: &Site,
+    user: &UserRow,
+    event: LockEvent,
+    now: DateTime<Utc>,
+) -> Result<NewMail, AppError> {
     let theme = state.themes().get(site.theme());
     let (until, hard) = match event {
         LockEvent::Locked { until, .. } => (Some(uk_time(until)), false),
@@ -64,8 +77,12 @@ mod tests {
 
     #[test]
     fn uk_time_follows_the_clock_changes() {
-        let winter = DateTime::parse_from_rfc3339("2026-11-24T14:05:00Z").unwrap().with_timezone(&Utc);
-        let summer = DateTime::parse_from_rfc3339("2026-06-24T14:05:00Z").unwrap().with_timezone(&Utc);
+        let winter = DateTime::parse_from_rfc3339("2026-11-24T14:05:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let summer = DateTime::parse_from_rfc3339("2026-06-24T14:05:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(uk_time(winter), "2:05pm on Tuesday 24 November 2026");
         assert_eq!(uk_time(summer), "3:05pm on Wednesday 24 June 2026");
     }

@@ -37,9 +37,13 @@ impl MailTransport {
             MailTransportKind::Demo => Ok(MailTransport::Demo),
             MailTransportKind::Smtp => {
                 let builder = match c.smtp_security {
-                    SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.smtp_host),
-                    SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host)
-                        .map_err(|e| DeliveryError::Permanent(e.to_string()))?,
+                    SmtpSecurity::None => {
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.smtp_host)
+                    }
+                    SmtpSecurity::Starttls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host)
+                            .map_err(|e| DeliveryError::Permanent(e.to_string()))?
+                    }
                     SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&c.smtp_host)
                         .map_err(|e| DeliveryError::Permanent(e.to_string()))?,
                 };
@@ -47,14 +51,22 @@ impl MailTransport {
                     .port(c.smtp_port)
                     .timeout(Some(Duration::from_secs(c.smtp_timeout_secs)));
                 if let (Some(user), Some(password)) = (&c.smtp_username, &c.smtp_password) {
-                    builder = builder.credentials(Credentials::new(user.clone(), password.expose_secret().to_owned()));
+                    builder = builder.credentials(Credentials::new(
+                        user.clone(),
+                        password.expose_secret().to_owned(),
+                    ));
                 }
                 Ok(MailTransport::Smtp(builder.build()))
             }
         }
     }
 
-    pub async fn deliver(&self, store: &Store, row: &OutboxRow, now: chrono::DateTime<chrono::Utc>) -> Result<(), DeliveryError> {
+    pub async fn deliver(
+        &self,
+        store: &Store,
+        row: &OutboxRow,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), DeliveryError> {
         match self {
             MailTransport::Demo => store
                 .deliver_to_demo_mailbox(row, now)
@@ -77,7 +89,11 @@ impl MailTransport {
 /// Names go into headers: control characters (CR, LF) are replaced so that no value can add a
 /// header or a recipient (SECURITY.md I4).
 pub fn header_safe(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_owned()
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 fn mailbox(name: &str, address: &str) -> Result<Mailbox, DeliveryError> {
@@ -96,8 +112,13 @@ pub fn build_message(row: &OutboxRow) -> Result<Message, DeliveryError> {
         .subject(header_safe(&row.subject))
         .date(row.created_at.into());
     let message = match &row.body_html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(row.body_text.clone(), html.clone())),
-        None => builder.header(ContentType::TEXT_PLAIN).body(row.body_text.clone()),
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+            row.body_text.clone(),
+            html.clone(),
+        )),
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(row.body_text.clone()),
     };
     message.map_err(|e| DeliveryError::Permanent(e.to_string()))
 }

@@ -63,7 +63,12 @@ pub struct AuditRow {
 }
 
 impl Store {
-    pub async fn record_audit(&self, tx: &mut Tx, e: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
+    pub async fn record_audit(
+        &self,
+        tx: &mut Tx,
+        e: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         with_tx!(tx, c => sqlx::query(
             "INSERT INTO audit_events (id, tenant_id, occurred_at, event, actor_user_id, subject, ip, user_agent, factor, detail)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
@@ -90,4 +95,3 @@ impl Store {
         .map_err(map_err)
     }
 }
-

@@ -6,27 +6,23 @@ use super::Backend;
 /// (`FOR UPDATE SKIP LOCKED`, as River and Oban do); SQLite has one writer at a time, so the
 /// `UPDATE ... WHERE id IN (SELECT ...)` is atomic already.
 pub fn claim_outbox(backend: Backend) -> &'static str {
+    macro_rules! claim {
+        ($lock:literal) => {
+            concat!(
+                "UPDATE outbox SET locked_until = $1, lease_token = $2
+                 WHERE id IN (
+                     SELECT id FROM outbox
+                     WHERE status = 'pending' AND next_attempt_at <= $3
+                       AND (locked_until IS NULL OR locked_until <= $3)
+                     ORDER BY created_at, id
+                     LIMIT $4 ",
+                $lock,
+                ") RETURNING id"
+            )
+        };
+    }
     match backend {
-        Backend::Postgres => {
-            "UPDATE outbox SET locked_until = $1, lease_token = $2
-             WHERE id IN (
-                 SELECT id FROM outbox
-                 WHERE status = 'pending' AND next_attempt_at <= $3
-                   AND (locked_until IS NULL OR locked_until <= $3)
-                 ORDER BY created_at, id
-                 LIMIT $4
-                 FOR UPDATE SKIP LOCKED)
-             RETURNING id"
-        }
-        Backend::Sqlite => {
-            "UPDATE outbox SET locked_until = $1, lease_token = $2
-             WHERE id IN (
-                 SELECT id FROM outbox
-                 WHERE status = 'pending' AND next_attempt_at <= $3
-                   AND (locked_until IS NULL OR locked_until <= $3)
-                 ORDER BY created_at, id
-                 LIMIT $4)
-             RETURNING id"
-        }
+        Backend::Postgres => claim!("FOR UPDATE SKIP LOCKED"),
+        Backend::Sqlite => claim!(""),
     }
 }

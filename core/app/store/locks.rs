@@ -28,17 +28,30 @@ impl From<LockRow> for LockState {
 
 impl Store {
     /// Reads a counter without locking it.
-    pub async fn get_lock(&self, scope: LockScope, key: &str, now: DateTime<Utc>) -> Result<LockState> {
+    pub async fn get_lock(
+        &self,
+        scope: LockScope,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<LockState> {
         let row = with_pool!(self, p => sqlx::query_as::<_, LockRow>(
             "SELECT failures, window_start, locked_until, hard_locked FROM login_locks WHERE scope = $1 AND lock_key = $2")
             .bind(scope.as_str()).bind(key).fetch_optional(p).await)
             .map_err(map_err)?;
-        Ok(row.map(LockState::from).unwrap_or_else(|| LockState::fresh(now)))
+        Ok(row
+            .map(LockState::from)
+            .unwrap_or_else(|| LockState::fresh(now)))
     }
 
     /// Reads a counter and holds its row until the transaction ends: the upsert takes the row
     /// lock (PostgreSQL) or the write lock (SQLite), so concurrent failures are counted one by one.
-    pub async fn lock_counter_for_update(&self, tx: &mut Tx, scope: LockScope, key: &str, now: DateTime<Utc>) -> Result<LockState> {
+    pub async fn lock_counter_for_update(
+        &self,
+        tx: &mut Tx,
+        scope: LockScope,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<LockState> {
         let row = with_tx!(tx, c => sqlx::query_as::<_, LockRow>(
             "INSERT INTO login_locks (scope, lock_key, failures, window_start, locked_until, hard_locked)
              VALUES ($1, $2, 0, $3, NULL, $4)
@@ -49,7 +62,13 @@ impl Store {
         Ok(row.into())
     }
 
-    pub async fn save_counter(&self, tx: &mut Tx, scope: LockScope, key: &str, state: &LockState) -> Result<()> {
+    pub async fn save_counter(
+        &self,
+        tx: &mut Tx,
+        scope: LockScope,
+        key: &str,
+        state: &LockState,
+    ) -> Result<()> {
         with_tx!(tx, c => sqlx::query(
             "UPDATE login_locks SET failures = $3, window_start = $4, locked_until = $5, hard_locked = $6
              WHERE scope = $1 AND lock_key = $2")

@@ -105,7 +105,9 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+            )
         )
     }
 }
@@ -119,7 +121,13 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
             .constraint()
             .map(str::to_owned)
             // SQLite reports columns, not constraint names: "UNIQUE constraint failed: users.username"
-            .unwrap_or_else(|| db.message().rsplit(": ").next().unwrap_or("unique").to_owned());
+            .unwrap_or_else(|| {
+                db.message()
+                    .rsplit(": ")
+                    .next()
+                    .unwrap_or("unique")
+                    .to_owned()
+            });
         return StoreError::Conflict(name);
     }
     StoreError::Database(e)
@@ -141,7 +149,8 @@ impl Store {
             if let Some(dir) = options.get_filename().parent()
                 && !dir.as_os_str().is_empty()
             {
-                std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
             }
             Pool::Sqlite(
                 SqlitePoolOptions::new()

@@ -77,7 +77,13 @@ pub struct OutboxCounts {
 
 impl Store {
     /// Queues a message inside the caller's transaction. Returns its Message-ID.
-    pub async fn enqueue_mail(&self, tx: &mut Tx, m: &NewMail, message_domain: &str, now: DateTime<Utc>) -> Result<String> {
+    pub async fn enqueue_mail(
+        &self,
+        tx: &mut Tx,
+        m: &NewMail,
+        message_domain: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
         // Time-ordered (v7) ids, so that `ORDER BY created_at, id` is the order messages were
         // queued in, even within one second.
         let id = Uuid::now_v7();
@@ -95,15 +101,25 @@ impl Store {
     }
 
     /// Leases up to `limit` due messages to the worker holding `token`, oldest first.
-    pub async fn claim_due_mail(&self, token: Uuid, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxRow>> {
+    pub async fn claim_due_mail(
+        &self,
+        token: Uuid,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
         let claim = dialect::claim_outbox(self.backend());
         let ids: Vec<Uuid> = with_pool!(self, p => sqlx::query_scalar::<_, Uuid>(claim)
             .bind(lease_until).bind(token).bind(now).bind(limit).fetch_all(p).await)
-            .map_err(map_err)?;
+        .map_err(map_err)?;
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let sql = concat!("SELECT ", columns!(), " FROM outbox WHERE lease_token = $1 AND status = 'pending' ORDER BY created_at, id");
+        let sql = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM outbox WHERE lease_token = $1 AND status = 'pending' ORDER BY created_at, id"
+        );
         let mut rows = with_pool!(self, p => sqlx::query_as::<_, OutboxRow>(sql).bind(token).fetch_all(p).await)
             .map_err(map_err)?;
         rows.retain(|r| ids.contains(&r.id));
@@ -121,7 +137,13 @@ impl Store {
     }
 
     /// Records a failed attempt: tried again at `retry_at`, or failed for good when `retry_at` is None.
-    pub async fn mark_mail_attempt_failed(&self, id: Uuid, token: Uuid, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<bool> {
+    pub async fn mark_mail_attempt_failed(
+        &self,
+        id: Uuid,
+        token: Uuid,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
         let error = super::audit_truncate(error, 500);
         let done = match retry_at {
             Some(at) => with_pool!(self, p => sqlx::query(
@@ -148,14 +170,19 @@ impl Store {
     }
 
     pub async fn list_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>> {
-        let sql = concat!("SELECT ", columns!(), " FROM outbox ORDER BY created_at DESC, id LIMIT $1");
-        with_pool!(self, p => sqlx::query_as::<_, OutboxRow>(sql).bind(limit).fetch_all(p).await).map_err(map_err)
+        let sql = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM outbox ORDER BY created_at DESC, id LIMIT $1"
+        );
+        with_pool!(self, p => sqlx::query_as::<_, OutboxRow>(sql).bind(limit).fetch_all(p).await)
+            .map_err(map_err)
     }
 
     pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
         let rows: Vec<(String, i64)> = with_pool!(self, p => sqlx::query_as::<_, (String, i64)>(
             "SELECT status, COUNT(*) FROM outbox GROUP BY status").fetch_all(p).await)
-            .map_err(map_err)?;
+        .map_err(map_err)?;
         let mut c = OutboxCounts::default();
         for (status, n) in rows {
             match status.as_str() {
@@ -172,7 +199,7 @@ impl Store {
     pub async fn next_mail_due_at(&self) -> Result<Option<DateTime<Utc>>> {
         with_pool!(self, p => sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'").fetch_one(p).await)
-            .map_err(map_err)
+        .map_err(map_err)
     }
 
     /// The demo transport's delivery: idempotent per outbox row, so a resend after a lost lease

@@ -56,19 +56,31 @@ impl Store {
     }
 
     pub async fn list_schools(&self, tenant: TenantId) -> Result<Vec<SchoolRow>> {
-        let sql = concat!("SELECT ", columns!(), " FROM schools WHERE tenant_id = $1 ORDER BY name");
+        let sql = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM schools WHERE tenant_id = $1 ORDER BY name"
+        );
         with_pool!(self, p => sqlx::query_as::<_, SchoolRow>(sql).bind(tenant.0).fetch_all(p).await)
             .map_err(map_err)
     }
 
     pub async fn get_school(&self, tenant: TenantId, id: SchoolId) -> Result<Option<SchoolRow>> {
-        let sql = concat!("SELECT ", columns!(), " FROM schools WHERE tenant_id = $1 AND id = $2");
+        let sql = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM schools WHERE tenant_id = $1 AND id = $2"
+        );
         with_pool!(self, p => sqlx::query_as::<_, SchoolRow>(sql).bind(tenant.0).bind(id.0).fetch_optional(p).await)
             .map_err(map_err)
     }
 
     /// The schools a user belongs to, inside the tenant.
-    pub async fn list_schools_of_user(&self, tenant: TenantId, user: UserId) -> Result<Vec<SchoolRow>> {
+    pub async fn list_schools_of_user(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<SchoolRow>> {
         let sql = "SELECT s.id, s.tenant_id, s.name, s.urn, s.address, s.postcode, s.contact_email,
                           s.contact_phone, s.status, s.created_at
                    FROM schools s JOIN school_memberships m ON m.school_id = s.id
@@ -91,7 +103,7 @@ impl Store {
              SELECT $1, s.id, s.tenant_id, $4 FROM schools s WHERE s.id = $2 AND s.tenant_id = $3")
             .bind(user.0).bind(school.0).bind(tenant.0).bind(now)
             .execute(c).await.map(|r| r.rows_affected()))
-            .map_err(map_err)?;
+        .map_err(map_err)?;
         if done != 1 {
             return Err(super::StoreError::Corrupt("school not in tenant".into()));
         }
@@ -99,12 +111,17 @@ impl Store {
     }
 
     /// Counts users of a school by role (dashboards show whether a head teacher exists).
-    pub async fn count_school_users_with_role(&self, tenant: TenantId, school: SchoolId, role: &str) -> Result<i64> {
+    pub async fn count_school_users_with_role(
+        &self,
+        tenant: TenantId,
+        school: SchoolId,
+        role: &str,
+    ) -> Result<i64> {
         with_pool!(self, p => sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM users u JOIN school_memberships m ON m.user_id = u.id
              WHERE m.tenant_id = $1 AND m.school_id = $2 AND u.role = $3 AND u.active = $4")
             .bind(tenant.0).bind(school.0).bind(role).bind(true).fetch_one(p).await)
-            .map_err(map_err)
+        .map_err(map_err)
     }
 
     pub async fn count_schools(&self, tenant: TenantId) -> Result<i64> {

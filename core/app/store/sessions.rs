@@ -31,7 +31,12 @@ pub struct NewSession<'a> {
 }
 
 impl Store {
-    pub async fn create_session(&self, tx: &mut Tx, s: &NewSession<'_>, now: DateTime<Utc>) -> Result<()> {
+    pub async fn create_session(
+        &self,
+        tx: &mut Tx,
+        s: &NewSession<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         with_tx!(tx, c => sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, tenant_id, created_at, last_seen_at, ip, user_agent)
              VALUES ($1, $2, $3, $4, $4, $5, $6)")
@@ -77,7 +82,11 @@ impl Store {
     }
 
     /// Removes sessions past their idle or absolute limit.
-    pub async fn delete_expired_sessions(&self, idle_before: DateTime<Utc>, created_before: DateTime<Utc>) -> Result<u64> {
+    pub async fn delete_expired_sessions(
+        &self,
+        idle_before: DateTime<Utc>,
+        created_before: DateTime<Utc>,
+    ) -> Result<u64> {
         let done = with_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
             .bind(idle_before).bind(created_before).execute(p).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;

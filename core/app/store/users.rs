@@ -26,7 +26,9 @@ impl UserRow {
     }
 
     pub fn role(&self) -> Result<Role> {
-        self.role.parse().map_err(|e: induct_domain::roles::UnknownRole| StoreError::Corrupt(e.to_string()))
+        self.role
+            .parse()
+            .map_err(|e: induct_domain::roles::UnknownRole| StoreError::Corrupt(e.to_string()))
     }
 }
 
@@ -46,7 +48,12 @@ macro_rules! columns {
 }
 
 impl Store {
-    pub async fn create_user(&self, tx: &mut Tx, u: &NewUser<'_>, now: DateTime<Utc>) -> Result<UserId> {
+    pub async fn create_user(
+        &self,
+        tx: &mut Tx,
+        u: &NewUser<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<UserId> {
         let id = UserId::new();
         let changed = u.password_hash.map(|_| now);
         with_tx!(tx, c => sqlx::query(
@@ -61,7 +68,11 @@ impl Store {
 
     /// Finds the account a login names on a site: an AB's users on its site, platform operators
     /// on the platform site. A user of another AB is never found.
-    pub async fn find_user_for_login(&self, tenant: Option<TenantId>, username: &str) -> Result<Option<UserRow>> {
+    pub async fn find_user_for_login(
+        &self,
+        tenant: Option<TenantId>,
+        username: &str,
+    ) -> Result<Option<UserRow>> {
         match tenant {
             Some(t) => {
                 let sql = concat!("SELECT ", columns!(), " FROM users WHERE tenant_id = $1 AND username = $2");
@@ -77,7 +88,8 @@ impl Store {
 
     pub async fn get_user(&self, id: UserId) -> Result<Option<UserRow>> {
         let sql = concat!("SELECT ", columns!(), " FROM users WHERE id = $1");
-        with_pool!(self, p => sqlx::query_as::<_, UserRow>(sql).bind(id.0).fetch_optional(p).await).map_err(map_err)
+        with_pool!(self, p => sqlx::query_as::<_, UserRow>(sql).bind(id.0).fetch_optional(p).await)
+            .map_err(map_err)
     }
 
     pub async fn username_taken(&self, username: &str) -> Result<bool> {
@@ -88,7 +100,13 @@ impl Store {
     }
 
     /// Replaces a password hash (used to upgrade hashes made with weaker parameters, A1).
-    pub async fn set_password_hash(&self, tx: &mut Tx, id: UserId, hash: &str, changed_at: DateTime<Utc>) -> Result<()> {
+    pub async fn set_password_hash(
+        &self,
+        tx: &mut Tx,
+        id: UserId,
+        hash: &str,
+        changed_at: DateTime<Utc>,
+    ) -> Result<()> {
         with_tx!(tx, c => sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
             .bind(hash).bind(changed_at).bind(id.0).execute(c).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;

@@ -1,7 +1,7 @@
 //! Home, dashboards and the account page.
 
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
+use axum::response::{IntoResponse, Redirect, Response};
 use induct_domain::{Role, SchoolId};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -26,7 +26,9 @@ pub async fn view_home_get(page: Page, MaybeUser(user): MaybeUser) -> AppResult<
                 .into_iter()
                 .map(|t| context! { name => t.name, url => page.state.config().origin_for(Some(&t.slug)) })
                 .collect();
-            Ok(page.render("platform_home.html", context! { abs })?.into_response())
+            Ok(page
+                .render("platform_home.html", context! { abs })?
+                .into_response())
         }
     }
 }
@@ -53,7 +55,15 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
             let mut without_head = vec![];
             if let Some(tenant) = user.tenant {
                 for s in &schools {
-                    if store.count_school_users_with_role(tenant, SchoolId(s.id), Role::HeadTeacher.as_str()).await? == 0 {
+                    if store
+                        .count_school_users_with_role(
+                            tenant,
+                            SchoolId(s.id),
+                            Role::HeadTeacher.as_str(),
+                        )
+                        .await?
+                        == 0
+                    {
                         without_head.push(s.name.clone());
                     }
                 }
@@ -71,5 +81,7 @@ pub async fn view_account_get(page: Page) -> AppResult<Response> {
         Role::AbAdmin | Role::PlatformOperator => vec![],
         _ => schools.into_iter().map(|s| s.name).collect(),
     };
-    Ok(page.render("account.html", context! { school_names })?.into_response())
+    Ok(page
+        .render("account.html", context! { school_names })?
+        .into_response())
 }

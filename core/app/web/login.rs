@@ -28,12 +28,21 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn view_login_get(page: Page, MaybeUser(user): MaybeUser, Query(q): Query<LoginQuery>) -> AppResult<Response> {
+pub async fn view_login_get(
+    page: Page,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<LoginQuery>,
+) -> AppResult<Response> {
     if user.is_some() {
         return Ok(Redirect::to("/dashboard").into_response());
     }
-    let notice = q.timeout.is_some().then_some("You were signed out because you were inactive for 20 minutes.");
-    Ok(page.render("login.html", context! { notice => notice, username => "" })?.into_response())
+    let notice = q
+        .timeout
+        .is_some()
+        .then_some("You were signed out because you were inactive for 20 minutes.");
+    Ok(page
+        .render("login.html", context! { notice => notice, username => "" })?
+        .into_response())
 }
 
 pub async fn view_login_post(
@@ -52,13 +61,22 @@ pub async fn view_login_post(
         field_errors.push(("password", "Enter your password"));
     }
     if !field_errors.is_empty() {
-        let errors: Vec<_> = field_errors.iter().map(|(field, message)| context! { field => *field, message => *message }).collect();
+        let errors: Vec<_> = field_errors
+            .iter()
+            .map(|(field, message)| context! { field => *field, message => *message })
+            .collect();
         let body = page.render("login.html", context! { errors, username })?;
         return Ok((StatusCode::BAD_REQUEST, body).into_response());
     }
     let outcome = attempt_login(
         &state,
-        &LoginAttempt { site: &page.site, username, password: &form.password, ip: &meta.ip, user_agent: &meta.user_agent },
+        &LoginAttempt {
+            site: &page.site,
+            username,
+            password: &form.password,
+            ip: &meta.ip,
+            user_agent: &meta.user_agent,
+        },
     )
     .await?;
     let (status, message) = match outcome {
@@ -66,11 +84,17 @@ pub async fn view_login_post(
             let names = state.cookies();
             // S1: the old session, if the browser had one, ends here; the new id is fresh.
             if let Some(old) = read_cookie(&headers, names.session) {
-                state.store().delete_session(&crate::auth::hash_token(&old)).await?;
+                state
+                    .store()
+                    .delete_session(&crate::auth::hash_token(&old))
+                    .await?;
             }
             let mut response = Redirect::to("/dashboard").into_response();
             let h = response.headers_mut();
-            h.append(header::SET_COOKIE, names.build(names.session, session_token));
+            h.append(
+                header::SET_COOKIE,
+                names.build(names.session, session_token),
+            );
             h.append(header::SET_COOKIE, names.build(names.csrf, new_token()));
             return Ok(response);
         }
@@ -94,7 +118,15 @@ pub async fn view_logout_post(
     meta: RequestMeta,
 ) -> AppResult<Response> {
     if let Some(user) = user {
-        sign_out(&state, &user.session_hash, user.id, user.tenant, &meta.ip, &meta.user_agent).await?;
+        sign_out(
+            &state,
+            &user.session_hash,
+            user.id,
+            user.tenant,
+            &meta.ip,
+            &meta.user_agent,
+        )
+        .await?;
     }
     let names = state.cookies();
     let mut response = Redirect::to("/signed-out").into_response();
@@ -109,7 +141,13 @@ pub async fn view_signed_out_get(page: Page) -> AppResult<Response> {
 }
 
 /// "Stay signed in" on the idle warning: restarts the idle timer.
-pub async fn view_keepalive_post(State(state): State<AppState>, user: CurrentUser) -> Result<StatusCode, AppError> {
-    state.store().touch_session(&user.session_hash, state.clock().now()).await?;
+pub async fn view_keepalive_post(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<StatusCode, AppError> {
+    state
+        .store()
+        .touch_session(&user.session_hash, state.clock().now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,7 +11,10 @@ pub struct MenuItem {
 }
 
 const fn link(label: &'static str, href: &'static str) -> MenuItem {
-    MenuItem { label, href: Some(href) }
+    MenuItem {
+        label,
+        href: Some(href),
+    }
 }
 
 const fn later(label: &'static str) -> MenuItem {

@@ -53,7 +53,10 @@ pub enum Sites {
 
 impl Sites {
     fn allows(self, site: &Site) -> bool {
-        matches!((self, site), (Sites::Any, _) | (Sites::Ab, Site::Ab(_)) | (Sites::Platform, Site::Platform))
+        matches!(
+            (self, site),
+            (Sites::Any, _) | (Sites::Ab, Site::Ab(_)) | (Sites::Platform, Site::Platform)
+        )
     }
 }
 
@@ -73,14 +76,22 @@ pub struct RouteTable {
 
 impl RouteTable {
     fn new(state: AppState) -> Self {
-        Self { router: Router::new(), routes: vec![], state }
+        Self {
+            router: Router::new(),
+            routes: vec![],
+            state,
+        }
     }
 
     fn add(mut self, info: RouteInfo, method_router: MethodRouter<AppState>) -> Self {
-        let guard = Guard { state: self.state.clone(), info };
-        self.router = self
-            .router
-            .route(info.path, method_router.route_layer(middleware::from_fn_with_state(guard, enforce)));
+        let guard = Guard {
+            state: self.state.clone(),
+            info,
+        };
+        self.router = self.router.route(
+            info.path,
+            method_router.route_layer(middleware::from_fn_with_state(guard, enforce)),
+        );
         self.routes.push(info);
         self
     }
@@ -90,7 +101,15 @@ impl RouteTable {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add(RouteInfo { method: "GET", path, sites, access }, get(handler))
+        self.add(
+            RouteInfo {
+                method: "GET",
+                path,
+                sites,
+                access,
+            },
+            get(handler),
+        )
     }
 
     pub fn post<H, T>(self, path: &'static str, sites: Sites, access: Access, handler: H) -> Self
@@ -98,7 +117,15 @@ impl RouteTable {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add(RouteInfo { method: "POST", path, sites, access }, post(handler))
+        self.add(
+            RouteInfo {
+                method: "POST",
+                path,
+                sites,
+                access,
+            },
+            post(handler),
+        )
     }
 }
 
@@ -126,10 +153,7 @@ async fn enforce(State(guard): State<Guard>, req: Request, next: Next) -> Respon
         return AppError::Unauthenticated.into_response();
     };
     if !user.role.allows(permission) {
-        let meta = RequestMeta {
-            ip: req.extensions().get::<crate::auth::session::ClientIp>().map(|c| c.0.clone()).unwrap_or_default(),
-            user_agent: req.extensions().get::<crate::auth::session::UserAgent>().map(|u| u.0.clone()).unwrap_or_default(),
-        };
+        let meta = RequestMeta::from_extensions(req.extensions());
         if let Err(e) = audit_denied(&guard.state, &site, &user, &meta, guard.info.path).await {
             return e.into_response();
         }
@@ -139,7 +163,13 @@ async fn enforce(State(guard): State<Guard>, req: Request, next: Next) -> Respon
 }
 
 /// SECURITY.md D2: a refused request is an `authz_fail` event.
-pub async fn audit_denied(state: &AppState, site: &Site, user: &CurrentUser, meta: &RequestMeta, what: &str) -> Result<(), AppError> {
+pub async fn audit_denied(
+    state: &AppState,
+    site: &Site,
+    user: &CurrentUser,
+    meta: &RequestMeta,
+    what: &str,
+) -> Result<(), AppError> {
     let now = state.clock().now();
     let mut tx = state.store().begin().await?;
     state
@@ -171,17 +201,67 @@ fn routes(state: AppState) -> RouteTable {
         .get("/login", Sites::Any, Public, login::view_login_get)
         .post("/login", Sites::Any, Public, login::view_login_post)
         .post("/logout", Sites::Any, Public, login::view_logout_post)
-        .get("/signed-out", Sites::Any, Public, login::view_signed_out_get)
-        .get("/static/{*path}", Sites::Any, Public, assets::view_asset_get)
+        .get(
+            "/signed-out",
+            Sites::Any,
+            Public,
+            login::view_signed_out_get,
+        )
+        .get(
+            "/static/{*path}",
+            Sites::Any,
+            Public,
+            assets::view_asset_get,
+        )
         .get("/health", Sites::Any, Public, dashboard::view_health_get)
-        .get("/dashboard", Sites::Any, Signed(ViewOwnDashboard), dashboard::view_dashboard_get)
-        .get("/account", Sites::Any, Signed(ViewOwnDashboard), dashboard::view_account_get)
-        .post("/session/keepalive", Sites::Any, Signed(ViewOwnDashboard), login::view_keepalive_post)
-        .get("/schools", Sites::Ab, Signed(ListSchools), schools::view_schools_get)
-        .get("/schools/{school_id}", Sites::Ab, Signed(ViewSchool), schools::view_school_get)
-        .get("/platform/appropriate-bodies", Sites::Platform, Signed(ListAppropriateBodies), platform::view_abs_get)
-        .get("/platform/mail", Sites::Platform, Signed(ReadDemoMailbox), platform::view_mail_get)
-        .get("/platform/mail/{mail_id}", Sites::Platform, Signed(ReadDemoMailbox), platform::view_mail_item_get)
+        .get(
+            "/dashboard",
+            Sites::Any,
+            Signed(ViewOwnDashboard),
+            dashboard::view_dashboard_get,
+        )
+        .get(
+            "/account",
+            Sites::Any,
+            Signed(ViewOwnDashboard),
+            dashboard::view_account_get,
+        )
+        .post(
+            "/session/keepalive",
+            Sites::Any,
+            Signed(ViewOwnDashboard),
+            login::view_keepalive_post,
+        )
+        .get(
+            "/schools",
+            Sites::Ab,
+            Signed(ListSchools),
+            schools::view_schools_get,
+        )
+        .get(
+            "/schools/{school_id}",
+            Sites::Ab,
+            Signed(ViewSchool),
+            schools::view_school_get,
+        )
+        .get(
+            "/platform/appropriate-bodies",
+            Sites::Platform,
+            Signed(ListAppropriateBodies),
+            platform::view_abs_get,
+        )
+        .get(
+            "/platform/mail",
+            Sites::Platform,
+            Signed(ReadDemoMailbox),
+            platform::view_mail_get,
+        )
+        .get(
+            "/platform/mail/{mail_id}",
+            Sites::Platform,
+            Signed(ReadDemoMailbox),
+            platform::view_mail_item_get,
+        )
 }
 
 /// Builds the whole application router with its middleware.
@@ -202,19 +282,36 @@ pub fn router_with(state: AppState, extend: impl FnOnce(RouteTable) -> RouteTabl
         .router
         .fallback(|| async { AppError::NotFound })
         .layer(CatchPanicLayer::custom(errors::panic_response))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf::csrf_guard))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::session::resolve_session))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::csrf::csrf_guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::session::resolve_session,
+        ))
         .layer(RequestBodyLimitLayer::new(cfg.body_limit))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(cfg.request_timeout_secs),
         ))
-        .layer(middleware::from_fn_with_state(state.clone(), errors::render_error_pages))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::tenancy::resolve_site))
-        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
-        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            // The path only: never the query string, which could carry tokens (D3).
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-        }))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            errors::render_error_pages,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::tenancy::resolve_site,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                // The path only: never the query string, which could carry tokens (D3).
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
         .with_state(state)
 }

@@ -4,8 +4,8 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::Html;
-use minijinja::{Value, context};
 use minijinja::value::Serde;
+use minijinja::{Value, context};
 
 use super::headers::CspNonce;
 use super::menu;
@@ -26,14 +26,29 @@ pub struct Page {
 impl FromRequestParts<AppState> for Page {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let site = parts.extensions.get::<Site>().cloned().ok_or(AppError::NotFound)?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let site = parts
+            .extensions
+            .get::<Site>()
+            .cloned()
+            .ok_or(AppError::NotFound)?;
         Ok(Page {
             state: state.clone(),
             site,
             user: parts.extensions.get::<CurrentUser>().cloned(),
-            csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
-            nonce: parts.extensions.get::<CspNonce>().map(|n| n.0.clone()).unwrap_or_default(),
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
+            nonce: parts
+                .extensions
+                .get::<CspNonce>()
+                .map(|n| n.0.clone())
+                .unwrap_or_default(),
         })
     }
 }

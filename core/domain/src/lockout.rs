@@ -85,10 +85,7 @@ pub enum Gate {
 pub enum LockEvent {
     /// The counter just locked; `first` is true for the first lock of a run of failures
     /// (A8: "Notify the user by email at the first lock").
-    Locked {
-        until: DateTime<Utc>,
-        first: bool,
-    },
+    Locked { until: DateTime<Utc>, first: bool },
     /// The hard cap was reached: locked until a reset or an administrator's unlock.
     HardLocked,
 }
@@ -103,7 +100,11 @@ impl LockPolicy {
     }
 
     /// Records one failed attempt made while the gate was open.
-    pub fn after_failure(&self, state: &LockState, now: DateTime<Utc>) -> (LockState, Option<LockEvent>) {
+    pub fn after_failure(
+        &self,
+        state: &LockState,
+        now: DateTime<Utc>,
+    ) -> (LockState, Option<LockEvent>) {
         let mut next = *state;
         if let Some(window) = self.window
             && now - state.window_start >= window
@@ -165,7 +166,12 @@ mod tests {
             })
         );
         // step, seconds after the 5th failure, expected gate
-        let table = [(0, Gate::Locked), (29 * 60 + 59, Gate::Locked), (30 * 60, Gate::Open), (30 * 60 + 1, Gate::Open)];
+        let table = [
+            (0, Gate::Locked),
+            (29 * 60 + 59, Gate::Locked),
+            (30 * 60, Gate::Open),
+            (30 * 60 + 1, Gate::Open),
+        ];
         for (after, gate) in table {
             assert_eq!(p.gate(&s, t(4 + after)), gate, "{after}");
         }
@@ -203,7 +209,11 @@ mod tests {
             now += Duration::seconds(1);
         }
         assert_eq!((locks, firsts, hard), (19, 1, 1));
-        assert_eq!(p.gate(&s, now + Duration::days(30)), Gate::Locked, "only a reset clears it");
+        assert_eq!(
+            p.gate(&s, now + Duration::days(30)),
+            Gate::Locked,
+            "only a reset clears it"
+        );
         assert_eq!(p.gate(&p.after_success(now), now), Gate::Open);
     }
 
@@ -230,6 +240,10 @@ mod tests {
         }
         let (s, e) = p.after_failure(&s, t(49));
         assert!(matches!(e, Some(LockEvent::Locked { first: true, .. })));
-        assert_eq!(p.gate(&s, t(50)), Gate::Locked, "the 51st attempt is refused");
+        assert_eq!(
+            p.gate(&s, t(50)),
+            Gate::Locked,
+            "the 51st attempt is refused"
+        );
     }
 }

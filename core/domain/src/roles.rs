@@ -159,7 +159,10 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
         }
-        assert!("mentor".parse::<Role>().is_err(), "mentors never log in (seed 001)");
+        assert!(
+            "mentor".parse::<Role>().is_err(),
+            "mentors never log in (seed 001)"
+        );
     }
 
     #[test]

@@ -66,10 +66,19 @@ mod tests {
             (0, 0, 20 * 60, SessionState::Live),
             (0, 0, 20 * 60 + 1, SessionState::IdleExpired),
             (0, 12 * 3600 - 60, 12 * 3600, SessionState::Live),
-            (0, 12 * 3600 - 60, 12 * 3600 + 1, SessionState::AbsoluteExpired),
+            (
+                0,
+                12 * 3600 - 60,
+                12 * 3600 + 1,
+                SessionState::AbsoluteExpired,
+            ),
         ];
         for (created, seen, now, expected) in cases {
-            assert_eq!(p.state(t(created), t(seen), t(now)), expected, "{created} {seen} {now}");
+            assert_eq!(
+                p.state(t(created), t(seen), t(now)),
+                expected,
+                "{created} {seen} {now}"
+            );
         }
     }
 }
