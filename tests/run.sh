@@ -20,6 +20,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Plugins are compiled from source to wasm32 by the plugin host's build script.
+rustup target add wasm32-unknown-unknown wasm32-wasip2 >/dev/null
+
 # Builds are kept outside the clone so that a second run on the same machine is incremental.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${HOME:-/tmp}/.cache/induct-target}"
 export INDUCT_REQUIRE_BROWSER=1

@@ -81,7 +81,10 @@ pub fn check_new_password(password: &str, context: &[&str]) -> Result<(), Passwo
     // "Sunshine1!" and "123456789!" are the list's "sunshine" and "123456789" dressed up.
     let without_symbols = lower.trim_matches(|c: char| !c.is_alphanumeric());
     let letters_core = lower.trim_matches(|c: char| !c.is_alphabetic());
-    if [lower.as_str(), without_symbols, letters_core].iter().any(|p| COMMON.contains(p)) {
+    if [lower.as_str(), without_symbols, letters_core]
+        .iter()
+        .any(|p| COMMON.contains(p))
+    {
         return Err(PasswordProblem::Common);
     }
     // Remove every context word; if fewer than four letters remain, the password is essentially

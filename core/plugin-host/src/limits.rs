@@ -1,0 +1,32 @@
+//! The bounds on every plugin call (SECURITY.md P3, P4).
+
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Linear memory a call may use (P4: 64 MiB).
+    pub memory_bytes: usize,
+    /// Wasm stack (P4: 512 KiB).
+    pub stack_bytes: usize,
+    /// How often the epoch advances.
+    pub tick: Duration,
+    /// Ticks a call may run: 10 x 10 ms, so an endless loop stops within about 100 ms (P3).
+    pub deadline_ticks: u64,
+    /// Log lines kept per call.
+    pub max_log_lines: usize,
+    /// Calls one tenant may run at once; more wait (P4).
+    pub per_tenant_concurrency: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            memory_bytes: 64 << 20,
+            stack_bytes: 512 << 10,
+            tick: Duration::from_millis(10),
+            deadline_ticks: 10,
+            max_log_lines: 100,
+            per_tenant_concurrency: 4,
+        }
+    }
+}
