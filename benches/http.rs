@@ -10,8 +10,7 @@ use tower::ServiceExt;
 
 fn setup(rt: &tokio::runtime::Runtime) -> (axum::Router, String, std::path::PathBuf) {
     rt.block_on(async {
-        let dir =
-            std::env::temp_dir().join(format!("induct-bench-{}", uuid::Uuid::new_v4().simple()));
+        let dir = std::env::temp_dir().join(format!("induct-bench-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let mut c = Config::default();
@@ -23,40 +22,21 @@ fn setup(rt: &tokio::runtime::Runtime) -> (axum::Router, String, std::path::Path
             std::env::var("INDUCT_BENCH_DATABASE_URL")
                 .unwrap_or_else(|_| format!("sqlite://{}", dir.join("bench.db").display())),
         );
-        c.security.secret_key = Some(SecretString::from(
-            "bench-secret-key-0123456789-0123456789-abcdef",
-        ));
+        c.security.secret_key = Some(SecretString::from("bench-secret-key-0123456789-0123456789-abcdef"));
         c.mail.worker = false;
         let app = induct::build(c, Clock::System).await.unwrap();
         // Sign in once through the real login form to get a session cookie.
         let router = app.router;
         let login = router
             .clone()
-            .oneshot(
-                Request::get("/login")
-                    .header(header::HOST, "fenland.localhost:8080")
-                    .body(Body::empty())
-                    .unwrap(),
-            )
+            .oneshot(Request::get("/login").header(header::HOST, "fenland.localhost:8080").body(Body::empty()).unwrap())
             .await
             .unwrap();
         let csrf_cookie = cookie(&login, "__Host-csrf");
-        let body = axum::body::to_bytes(login.into_body(), 1 << 20)
-            .await
-            .unwrap();
+        let body = axum::body::to_bytes(login.into_body(), 1 << 20).await.unwrap();
         let html = String::from_utf8(body.to_vec()).unwrap();
-        let token = html
-            .split("name=\"csrf_token\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_owned();
-        let form = format!(
-            "csrf_token={token}&username=110004&password={}",
-            induct::demo::DEMO_PASSWORD
-        );
+        let token = html.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let form = format!("csrf_token={token}&username=110004&password={}", induct::demo::DEMO_PASSWORD);
         let r = router
             .clone()
             .oneshot(
@@ -71,11 +51,7 @@ fn setup(rt: &tokio::runtime::Runtime) -> (axum::Router, String, std::path::Path
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let session = cookie(&r, "__Host-session");
-        (
-            router,
-            format!("__Host-session={session}; __Host-csrf={csrf_cookie}"),
-            dir,
-        )
+        (router, format!("__Host-session={session}; __Host-csrf={csrf_cookie}"), dir)
     })
 }
 
@@ -96,20 +72,14 @@ fn cookie(r: &axum::response::Response, name: &str) -> String {
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let (router, cookies, dir) = setup(&rt);
     c.bench_function("GET /login (branded, anonymous)", |b| {
         b.to_async(&rt).iter(|| async {
             let r = router
                 .clone()
                 .oneshot(
-                    Request::get("/login")
-                        .header(header::HOST, "fenland.localhost:8080")
-                        .body(Body::empty())
-                        .unwrap(),
+                    Request::get("/login").header(header::HOST, "fenland.localhost:8080").body(Body::empty()).unwrap(),
                 )
                 .await
                 .unwrap();

@@ -18,17 +18,9 @@ pub enum Scope<'a> {
     /// Everything in one AB.
     WholeAb { store: &'a Store, tenant: TenantId },
     /// The user's own schools in one AB.
-    OwnSchools {
-        store: &'a Store,
-        tenant: TenantId,
-        user: UserId,
-    },
+    OwnSchools { store: &'a Store, tenant: TenantId, user: UserId },
     /// The user's own induction record (ECT).
-    OwnRecord {
-        store: &'a Store,
-        tenant: TenantId,
-        user: UserId,
-    },
+    OwnRecord { store: &'a Store, tenant: TenantId, user: UserId },
 }
 
 impl CurrentUser {
@@ -39,16 +31,8 @@ impl CurrentUser {
         match self.role.reach() {
             Reach::Platform => Scope::Platform,
             Reach::WholeAb => Scope::WholeAb { store, tenant },
-            Reach::OwnSchools => Scope::OwnSchools {
-                store,
-                tenant,
-                user: self.id,
-            },
-            Reach::OwnRecord => Scope::OwnRecord {
-                store,
-                tenant,
-                user: self.id,
-            },
+            Reach::OwnSchools => Scope::OwnSchools { store, tenant, user: self.id },
+            Reach::OwnRecord => Scope::OwnRecord { store, tenant, user: self.id },
         }
     }
 }
@@ -59,16 +43,9 @@ impl Scope<'_> {
         match self {
             Scope::Platform => Ok(vec![]),
             Scope::WholeAb { store, tenant } => store.list_schools(*tenant).await,
-            Scope::OwnSchools {
-                store,
-                tenant,
-                user,
+            Scope::OwnSchools { store, tenant, user } | Scope::OwnRecord { store, tenant, user } => {
+                store.list_schools_of_user(*tenant, *user).await
             }
-            | Scope::OwnRecord {
-                store,
-                tenant,
-                user,
-            } => store.list_schools_of_user(*tenant, *user).await,
         }
     }
 

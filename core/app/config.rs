@@ -41,8 +41,10 @@ pub struct ServerConfig {
     pub public_port: Option<u16>,
     /// Peers whose `X-Forwarded-For` header is believed (SECURITY.md A9). Empty: the header is ignored.
     pub trusted_proxies: Vec<IpAddr>,
-    /// Largest request body accepted, in bytes.
+    /// Largest form body accepted, in bytes.
     pub body_limit: usize,
+    /// Largest file upload (multipart body) accepted, in bytes: plugins are up to 10 MiB.
+    pub upload_limit: usize,
     /// `Secure` cookies with the `__Host-` prefix. Browsers accept them on http://*.localhost too.
     pub secure_cookies: bool,
     /// Send HSTS (SECURITY.md S7).
@@ -142,9 +144,7 @@ impl std::fmt::Debug for SecurityConfig {
 
 impl Default for Config {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Self {
             server: ServerConfig {
                 listen: "127.0.0.1:8080".parse().expect("valid address"),
@@ -153,6 +153,7 @@ impl Default for Config {
                 public_port: Some(8080),
                 trusted_proxies: vec![],
                 body_limit: 256 * 1024,
+                upload_limit: 12 * 1024 * 1024,
                 secure_cookies: true,
                 hsts: true,
                 request_timeout_secs: 30,
@@ -178,10 +179,7 @@ impl Default for Config {
                 worker: true,
                 smtp_timeout_secs: 20,
             },
-            security: SecurityConfig {
-                secret_key: None,
-                hashing_concurrency: (2 * cores).max(2),
-            },
+            security: SecurityConfig { secret_key: None, hashing_concurrency: (2 * cores).max(2) },
             demo: false,
             themes_dir: "themes".into(),
             data_dir: "data".into(),
@@ -196,10 +194,7 @@ fn expose_secret<S: serde::Serializer>(s: &SecretString, ser: S) -> Result<S::Ok
     ser.serialize_str(s.expose_secret())
 }
 
-fn expose_optional_secret<S: serde::Serializer>(
-    s: &Option<SecretString>,
-    ser: S,
-) -> Result<S::Ok, S::Error> {
+fn expose_optional_secret<S: serde::Serializer>(s: &Option<SecretString>, ser: S) -> Result<S::Ok, S::Error> {
     match s {
         Some(s) => ser.serialize_some(s.expose_secret()),
         None => ser.serialize_none(),
@@ -244,23 +239,14 @@ impl Config {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         let url = self.database.url.expose_secret();
-        if !(url.starts_with("sqlite:")
-            || url.starts_with("postgres:")
-            || url.starts_with("postgresql:"))
-        {
-            return Err(ConfigError::Rule(
-                "database.url must start with sqlite: or postgres:".into(),
-            ));
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
+            return Err(ConfigError::Rule("database.url must start with sqlite: or postgres:".into()));
         }
         if self.security.hashing_concurrency == 0 {
-            return Err(ConfigError::Rule(
-                "security.hashing_concurrency must be at least 1".into(),
-            ));
+            return Err(ConfigError::Rule("security.hashing_concurrency must be at least 1".into()));
         }
         if self.server.base_domain.is_empty() || self.server.base_domain.contains('/') {
-            return Err(ConfigError::Rule(
-                "server.base_domain must be a host name".into(),
-            ));
+            return Err(ConfigError::Rule("server.base_domain must be a host name".into()));
         }
         Ok(())
     }
@@ -294,19 +280,13 @@ mod tests {
             redact_url("postgres://induct:s3cret@127.0.0.1:5432/induct"),
             "postgres://induct:***@127.0.0.1:5432/induct"
         );
-        assert_eq!(
-            redact_url("sqlite://data/induct.db"),
-            "sqlite://data/induct.db"
-        );
+        assert_eq!(redact_url("sqlite://data/induct.db"), "sqlite://data/induct.db");
     }
 
     #[test]
     fn origins_follow_configuration_not_requests() {
         let c = Config::default();
-        assert_eq!(
-            c.origin_for(Some("fenland")),
-            "http://fenland.localhost:8080"
-        );
+        assert_eq!(c.origin_for(Some("fenland")), "http://fenland.localhost:8080");
         assert_eq!(c.origin_for(None), "http://localhost:8080");
     }
 }

@@ -61,11 +61,9 @@ pub fn load_abs(dir: &Path) -> anyhow::Result<Vec<DemoAb>> {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "toml") {
             let text = std::fs::read_to_string(&path)?;
-            let ab: DemoAb =
-                toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+            let ab: DemoAb = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
             for p in &ab.people {
-                Username::parse(&p.username)
-                    .map_err(|e| anyhow::anyhow!("{}: {}: {e}", path.display(), p.username))?;
+                Username::parse(&p.username).map_err(|e| anyhow::anyhow!("{}: {}: {e}", path.display(), p.username))?;
                 anyhow::ensure!(
                     p.role.is_school_role() == p.school.is_some(),
                     "{}: {} must name a school exactly when the role works at one",
@@ -73,11 +71,7 @@ pub fn load_abs(dir: &Path) -> anyhow::Result<Vec<DemoAb>> {
                     p.username
                 );
                 if let Some(i) = p.school {
-                    anyhow::ensure!(
-                        i < ab.schools.len(),
-                        "{}: school {i} does not exist",
-                        path.display()
-                    );
+                    anyhow::ensure!(i < ab.schools.len(), "{}: school {i} does not exist", path.display());
                 }
             }
             abs.push(ab);
@@ -112,14 +106,7 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
     )];
     for (i, ab) in abs.iter().enumerate() {
         for p in &ab.people {
-            people.push((
-                Some(i),
-                p.username.clone(),
-                p.role,
-                p.name.clone(),
-                p.email.clone(),
-                p.school,
-            ));
+            people.push((Some(i), p.username.clone(), p.role, p.name.clone(), p.email.clone(), p.school));
         }
     }
     let mut hashes = vec![];
@@ -176,24 +163,26 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
         let user = store
             .create_user(
                 &mut tx,
-                &NewUser {
-                    tenant,
-                    username,
-                    role: *role,
-                    display_name: name,
-                    email,
-                    password_hash: Some(hash),
-                },
+                &NewUser { tenant, username, role: *role, display_name: name, email, password_hash: Some(hash) },
                 now,
             )
             .await?;
         if let (Some(i), Some(s)) = (ab, school) {
-            store
-                .add_school_membership(&mut tx, tenant_ids[*i], user, school_ids[*i][*s], now)
-                .await?;
+            store.add_school_membership(&mut tx, tenant_ids[*i], user, school_ids[*i][*s], now).await?;
         }
     }
     tx.commit().await?;
+    // Each demo AB gets its plugin, built from plugins/<slug> by the plugin host's build script.
+    for (ab, tenant) in abs.iter().zip(&tenant_ids) {
+        if let Some(wasm) = induct_plugin_host::demo::for_ab(&ab.slug) {
+            let actor = crate::plugins::Actor { user: None, label: "demo", ip: "local", user_agent: "induct demo" };
+            state
+                .plugins()
+                .install(state, *tenant, wasm.to_vec(), &actor)
+                .await
+                .map_err(|e| anyhow::anyhow!("installing the {} demo plugin: {e}", ab.slug))?;
+        }
+    }
     tracing::info!(abs = abs.len(), users = people.len(), "demo data created");
     Ok(true)
 }
@@ -204,38 +193,18 @@ pub async fn print_welcome(state: &AppState) -> anyhow::Result<()> {
     let abs = load_abs(&config.abs_dir).unwrap_or_default();
     let mut out = String::new();
     out.push_str("\n  Induct is running (demo data).\n\n");
-    out.push_str(&format!(
-        "  Platform site     {}/login\n",
-        config.origin_for(None)
-    ));
+    out.push_str(&format!("  Platform site     {}/login\n", config.origin_for(None)));
     out.push_str(&format!("    platform operator   {OPERATOR_USERNAME}\n\n"));
     for ab in &abs {
-        out.push_str(&format!(
-            "  {:<17} {}/login\n",
-            ab.name,
-            config.origin_for(Some(&ab.slug))
-        ));
+        out.push_str(&format!("  {:<17} {}/login\n", ab.name, config.origin_for(Some(&ab.slug))));
         for p in &ab.people {
-            let school = p
-                .school
-                .map(|i| format!(" ({})", ab.schools[i].name))
-                .unwrap_or_default();
-            out.push_str(&format!(
-                "    {:<32}{}  {}{}\n",
-                p.role.title(),
-                p.username,
-                p.name,
-                school
-            ));
+            let school = p.school.map(|i| format!(" ({})", ab.schools[i].name)).unwrap_or_default();
+            out.push_str(&format!("    {:<32}{}  {}{}\n", p.role.title(), p.username, p.name, school));
         }
         out.push('\n');
     }
-    out.push_str(&format!(
-        "  Password for every demo account: {DEMO_PASSWORD}\n"
-    ));
-    out.push_str(
-        "  Mail is not sent in the demo: the platform operator reads it under \"Sent mail\".\n",
-    );
+    out.push_str(&format!("  Password for every demo account: {DEMO_PASSWORD}\n"));
+    out.push_str("  Mail is not sent in the demo: the platform operator reads it under \"Sent mail\".\n");
     println!("{out}");
     Ok(())
 }

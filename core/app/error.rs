@@ -67,11 +67,7 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        if e.is_unavailable() {
-            AppError::Unavailable(e.to_string())
-        } else {
-            AppError::Internal(e.to_string())
-        }
+        if e.is_unavailable() { AppError::Unavailable(e.to_string()) } else { AppError::Internal(e.to_string()) }
     }
 }
 
@@ -97,9 +93,7 @@ impl IntoResponse for AppError {
             return axum::response::Redirect::to("/login").into_response();
         }
         let mut response = self.status().into_response();
-        response
-            .extensions_mut()
-            .insert(ErrorPage { code: self.code() });
+        response.extensions_mut().insert(ErrorPage { code: self.code() });
         response
     }
 }

@@ -8,7 +8,9 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod forms;
 pub mod mail;
+pub mod plugins;
 pub mod state;
 pub mod store;
 pub mod tenancy;
@@ -42,27 +44,16 @@ pub async fn build_with_routes(
     clock: Clock,
     extend: impl FnOnce(web::RouteTable) -> web::RouteTable,
 ) -> anyhow::Result<App> {
-    let store = store::Store::connect(&config.database)
-        .await
-        .context("connecting to the database")?;
+    let store = store::Store::connect(&config.database).await.context("connecting to the database")?;
     store.migrate().await.context("migrating the database")?;
     let themes = themes::Themes::load(&config.themes_dir)
         .with_context(|| format!("loading themes from {}", config.themes_dir.display()))?;
     let secret = load_secret(&config)?;
-    let mail_transport =
-        mail::MailTransport::from_config(&config.mail).context("configuring mail")?;
-    let state = AppState::new(state::StateParts {
-        config,
-        store,
-        clock,
-        themes,
-        secret,
-        mail_transport,
-    });
+    let mail_transport = mail::MailTransport::from_config(&config.mail).context("configuring mail")?;
+    let plugins = plugins::Plugins::new(plugins::Limits::default()).context("starting the plugin host")?;
+    let state = AppState::new(state::StateParts { config, store, clock, themes, secret, mail_transport, plugins });
     if state.config().demo {
-        demo::seed_if_empty(&state)
-            .await
-            .context("seeding demo data")?;
+        demo::seed_if_empty(&state).await.context("seeding demo data")?;
     }
     let router = web::router_with(state.clone(), extend);
     Ok(App { state, router })
@@ -74,20 +65,11 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let worker = app
-        .state
-        .config()
-        .mail
-        .worker
-        .then(|| tokio::spawn(mail::worker::run(app.state.clone())));
+    let worker = app.state.config().mail.worker.then(|| tokio::spawn(mail::worker::run(app.state.clone())));
     let sweeper = tokio::spawn(sweep_sessions(app.state.clone()));
-    let result = axum::serve(
-        listener,
-        app.router
-            .into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let result = axum::serve(listener, app.router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
     if let Some(w) = worker {
         w.abort();
     }
@@ -100,11 +82,7 @@ async fn sweep_sessions(state: AppState) {
     loop {
         let now = state.clock().now();
         let policy = state.session_policy();
-        if let Err(e) = state
-            .store()
-            .delete_expired_sessions(now - policy.idle, now - policy.absolute)
-            .await
-        {
+        if let Err(e) = state.store().delete_expired_sessions(now - policy.idle, now - policy.absolute).await {
             tracing::warn!(error = %e, "session sweep failed");
         }
         tokio::time::sleep(std::time::Duration::from_secs(300)).await;
@@ -115,18 +93,14 @@ async fn sweep_sessions(state: AppState) {
 pub fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
     if let Some(key) = &config.security.secret_key {
         let key = key.expose_secret().as_bytes().to_vec();
-        anyhow::ensure!(
-            key.len() >= 32,
-            "security.secret_key must be at least 32 characters"
-        );
+        anyhow::ensure!(key.len() >= 32, "security.secret_key must be at least 32 characters");
         return Ok(key);
     }
     let path = config.data_dir.join("secret.key");
     if let Ok(existing) = std::fs::read_to_string(&path) {
         return hex::decode(existing.trim()).context("data/secret.key is not hex");
     }
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
     let mut key = [0u8; 32];
     rand::fill(&mut key);
     write_private(&path, hex::encode(key).as_bytes())?;
@@ -142,9 +116,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut f = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
+    let mut f = options.open(path).with_context(|| format!("creating {}", path.display()))?;
     f.write_all(bytes)?;
     Ok(())
 }
@@ -152,8 +124,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// Structured logs: JSON lines in production (SECURITY.md I7), readable lines in development.
 pub fn init_tracing(format: config::LogFormat) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = match format {
         config::LogFormat::Json => builder.json().flatten_event(true).try_init(),

@@ -16,9 +16,7 @@ DATABASE_URL. See README.md.";
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
-    let config_dir = std::env::var("INDUCT_CONFIG_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| "config".into());
+    let config_dir = std::env::var("INDUCT_CONFIG_DIR").map(PathBuf::from).unwrap_or_else(|_| "config".into());
     let config = Config::load(&config_dir).context("loading configuration")?;
     induct::init_tracing(config.log_format);
     match command.as_str() {
@@ -49,9 +47,7 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.server.listen;
     let app = induct::build(config, Clock::System).await?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("binding {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
     if app.state.config().demo {
         induct::demo::print_welcome(&app.state).await?;
     } else {

@@ -33,6 +33,7 @@ struct Inner {
     cookies: CookieNames,
     session_policy: SessionPolicy,
     mail_transport: MailTransport,
+    plugins: crate::plugins::Plugins,
     mail_bell: Notify,
     routes: RwLock<Arc<Vec<RouteInfo>>>,
     tenant_cache: RwLock<HashMap<String, (Instant, Option<Arc<TenantRow>>)>>,
@@ -49,6 +50,7 @@ pub struct StateParts {
     pub themes: Themes,
     pub secret: Vec<u8>,
     pub mail_transport: MailTransport,
+    pub plugins: crate::plugins::Plugins,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
                 cookies,
                 session_policy: SessionPolicy::default(),
                 mail_transport: p.mail_transport,
+                plugins: p.plugins,
                 mail_bell: Notify::new(),
                 routes: RwLock::new(Arc::new(vec![])),
                 tenant_cache: RwLock::new(HashMap::new()),
@@ -101,6 +104,10 @@ impl AppState {
         &self.inner.mail_transport
     }
 
+    pub fn plugins(&self) -> &crate::plugins::Plugins {
+        &self.inner.plugins
+    }
+
     /// Wakes the outbox worker after a transaction that queued mail has committed.
     pub fn wake_mailer(&self) {
         self.inner.mail_bell.notify_one();
@@ -120,12 +127,7 @@ impl AppState {
     }
 
     pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Arc<TenantRow>>, AppError> {
-        if let Some((at, found)) = self
-            .inner
-            .tenant_cache
-            .read()
-            .expect("tenant cache")
-            .get(slug)
+        if let Some((at, found)) = self.inner.tenant_cache.read().expect("tenant cache").get(slug)
             && at.elapsed() < TENANT_CACHE_TTL
         {
             return Ok(found.clone());

@@ -86,9 +86,7 @@ pub fn classify_host<'a>(host: &'a str, base_domain: &str) -> HostKind<'a> {
             && rest[1..].eq_ignore_ascii_case(base_domain)
             && !slug.is_empty()
             && slug.len() <= 63
-            && slug
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         {
             return HostKind::Ab(slug);
         }
@@ -125,13 +123,9 @@ fn unknown_site(state: &AppState) -> Response {
     let body = state
         .themes()
         .get(crate::themes::DEFAULT_THEME)
-        .render(
-            "unknown_site.html",
-            minijinja::context! { base_url => state.config().origin_for(None) },
-        )
+        .render("unknown_site.html", minijinja::context! { base_url => state.config().origin_for(None) })
         .unwrap_or_else(|_| {
-            "<!doctype html><title>Not found</title><h1>This address is not an Induct site</h1>"
-                .into()
+            "<!doctype html><title>Not found</title><h1>This address is not an Induct site</h1>".into()
         });
     (StatusCode::NOT_FOUND, Html(body)).into_response()
 }

@@ -23,10 +23,7 @@ pub enum ThemeError {
     #[error("theme {theme}: {message}")]
     Invalid { theme: String, message: String },
     #[error("reading {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,11 +80,7 @@ pub struct Logo {
 /// shown in a browser and would otherwise show `&amp;` to their readers. Pages can only be
 /// rendered from `.html` names (see [`Theme::render_page`]).
 fn escape_for(name: &str) -> AutoEscape {
-    if name.starts_with("emails/") && name.ends_with(".txt") {
-        AutoEscape::None
-    } else {
-        AutoEscape::Html
-    }
+    if name.starts_with("emails/") && name.ends_with(".txt") { AutoEscape::None } else { AutoEscape::Html }
 }
 
 pub struct Theme {
@@ -111,12 +104,8 @@ pub fn valid_asset_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 200
         && !name.starts_with('/')
-        && !name
-            .split('/')
-            .any(|part| part.is_empty() || part.starts_with('.'))
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+        && !name.split('/').any(|part| part.is_empty() || part.starts_with('.'))
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
 }
 
 fn read_tree(root: &Path) -> Result<HashMap<String, Vec<u8>>, ThemeError> {
@@ -126,35 +115,19 @@ fn read_tree(root: &Path) -> Result<HashMap<String, Vec<u8>>, ThemeError> {
     }
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|source| ThemeError::Io {
-            path: dir.clone(),
-            source,
-        })?;
+        let entries = std::fs::read_dir(&dir).map_err(|source| ThemeError::Io { path: dir.clone(), source })?;
         for entry in entries {
-            let entry = entry.map_err(|source| ThemeError::Io {
-                path: dir.clone(),
-                source,
-            })?;
+            let entry = entry.map_err(|source| ThemeError::Io { path: dir.clone(), source })?;
             let path = entry.path();
-            let kind = entry.file_type().map_err(|source| ThemeError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let kind = entry.file_type().map_err(|source| ThemeError::Io { path: path.clone(), source })?;
             if kind.is_symlink() {
                 continue; // a theme never reaches outside its folder
             } else if kind.is_dir() {
                 stack.push(path);
             } else {
-                let rel = path
-                    .strip_prefix(root)
-                    .expect("walked from root")
-                    .to_string_lossy()
-                    .replace('\\', "/");
+                let rel = path.strip_prefix(root).expect("walked from root").to_string_lossy().replace('\\', "/");
                 if valid_asset_name(&rel) {
-                    let bytes = std::fs::read(&path).map_err(|source| ThemeError::Io {
-                        path: path.clone(),
-                        source,
-                    })?;
+                    let bytes = std::fs::read(&path).map_err(|source| ThemeError::Io { path: path.clone(), source })?;
                     out.insert(rel, bytes);
                 }
             }
@@ -167,10 +140,7 @@ impl Themes {
     /// Loads every theme folder under `dir`. The default theme must exist.
     pub fn load(dir: &Path) -> Result<Self, ThemeError> {
         let default_dir = dir.join(DEFAULT_THEME);
-        let default_templates = Arc::new(Self::read_templates(
-            &default_dir.join("templates"),
-            DEFAULT_THEME,
-        )?);
+        let default_templates = Arc::new(Self::read_templates(&default_dir.join("templates"), DEFAULT_THEME)?);
         if default_templates.is_empty() {
             return Err(ThemeError::Invalid {
                 theme: DEFAULT_THEME.into(),
@@ -179,23 +149,14 @@ impl Themes {
         }
         let default_statics = read_tree(&default_dir.join("static"))?;
         let mut themes = HashMap::new();
-        let entries = std::fs::read_dir(dir).map_err(|source| ThemeError::Io {
-            path: dir.into(),
-            source,
-        })?;
+        let entries = std::fs::read_dir(dir).map_err(|source| ThemeError::Io { path: dir.into(), source })?;
         for entry in entries {
-            let entry = entry.map_err(|source| ThemeError::Io {
-                path: dir.into(),
-                source,
-            })?;
+            let entry = entry.map_err(|source| ThemeError::Io { path: dir.into(), source })?;
             if !entry.path().is_dir() {
                 continue;
             }
             let slug = entry.file_name().to_string_lossy().to_string();
-            if !slug
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            {
+            if !slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
                 continue;
             }
             let theme = Self::load_one(&entry.path(), &slug, &default_templates, &default_statics)?;
@@ -210,10 +171,7 @@ impl Themes {
             .map(|(name, bytes)| {
                 String::from_utf8(bytes)
                     .map(|s| (name.clone(), s))
-                    .map_err(|_| ThemeError::Invalid {
-                        theme: theme.into(),
-                        message: format!("{name} is not UTF-8"),
-                    })
+                    .map_err(|_| ThemeError::Invalid { theme: theme.into(), message: format!("{name} is not UTF-8") })
             })
             .collect()
     }
@@ -225,14 +183,10 @@ impl Themes {
         default_statics: &HashMap<String, Vec<u8>>,
     ) -> Result<Theme, ThemeError> {
         let manifest_path = dir.join("theme.toml");
-        let text = std::fs::read_to_string(&manifest_path).map_err(|source| ThemeError::Io {
-            path: manifest_path.clone(),
-            source,
-        })?;
-        let manifest: ThemeManifest = toml::from_str(&text).map_err(|e| ThemeError::Invalid {
-            theme: slug.into(),
-            message: e.to_string(),
-        })?;
+        let text = std::fs::read_to_string(&manifest_path)
+            .map_err(|source| ThemeError::Io { path: manifest_path.clone(), source })?;
+        let manifest: ThemeManifest =
+            toml::from_str(&text).map_err(|e| ThemeError::Invalid { theme: slug.into(), message: e.to_string() })?;
         let c = &manifest.colours;
         for (name, value) in [
             ("brand", &c.brand),
@@ -248,15 +202,10 @@ impl Themes {
                 });
             }
         }
-        let own_templates = if slug == DEFAULT_THEME {
-            HashMap::new()
-        } else {
-            Self::read_templates(&dir.join("templates"), slug)?
-        };
-        let mut statics: HashMap<String, Arc<Vec<u8>>> = default_statics
-            .iter()
-            .map(|(k, v)| (k.clone(), Arc::new(v.clone())))
-            .collect();
+        let own_templates =
+            if slug == DEFAULT_THEME { HashMap::new() } else { Self::read_templates(&dir.join("templates"), slug)? };
+        let mut statics: HashMap<String, Arc<Vec<u8>>> =
+            default_statics.iter().map(|(k, v)| (k.clone(), Arc::new(v.clone()))).collect();
         if slug != DEFAULT_THEME {
             for (k, v) in read_tree(&dir.join("static"))? {
                 statics.insert(k, Arc::new(v));
@@ -271,11 +220,7 @@ impl Themes {
             });
         }
 
-        let mut names: Vec<String> = default_templates
-            .keys()
-            .chain(own_templates.keys())
-            .cloned()
-            .collect();
+        let mut names: Vec<String> = default_templates.keys().chain(own_templates.keys()).cloned().collect();
         names.sort();
         names.dedup();
         let mut env = Environment::new();
@@ -287,26 +232,15 @@ impl Themes {
         env.set_recursion_limit(RECURSION_LIMIT);
         // Check every template parses now rather than at a user's first visit.
         for name in names {
-            env.get_template(&name).map_err(|e| ThemeError::Invalid {
-                theme: slug.into(),
-                message: format!("{name}: {e}"),
-            })?;
+            env.get_template(&name)
+                .map_err(|e| ThemeError::Invalid { theme: slug.into(), message: format!("{name}: {e}") })?;
         }
-        Ok(Theme {
-            slug: slug.into(),
-            manifest,
-            env,
-            statics,
-        })
+        Ok(Theme { slug: slug.into(), manifest, env, statics })
     }
 
     /// The theme named, or the default theme.
     pub fn get(&self, slug: &str) -> Arc<Theme> {
-        self.themes
-            .get(slug)
-            .or_else(|| self.themes.get(DEFAULT_THEME))
-            .cloned()
-            .expect("default theme is loaded")
+        self.themes.get(slug).or_else(|| self.themes.get(DEFAULT_THEME)).cloned().expect("default theme is loaded")
     }
 
     pub fn contains(&self, slug: &str) -> bool {
@@ -316,25 +250,15 @@ impl Themes {
 
 impl Theme {
     pub fn render(&self, template: &str, ctx: Value) -> Result<String, RenderError> {
-        let err = |e: minijinja::Error| RenderError {
-            template: template.into(),
-            message: format!("{e:#}"),
-        };
-        self.env
-            .get_template(template)
-            .map_err(err)?
-            .render(ctx)
-            .map_err(err)
+        let err = |e: minijinja::Error| RenderError { template: template.into(), message: format!("{e:#}") };
+        self.env.get_template(template).map_err(err)?.render(ctx).map_err(err)
     }
 
     /// Renders a web page. Only `.html` templates can be pages, so a text template that is not
     /// escaped never reaches a browser.
     pub fn render_page(&self, template: &str, ctx: Value) -> Result<String, RenderError> {
         if !template.ends_with(".html") || template.starts_with("emails/") {
-            return Err(RenderError {
-                template: template.into(),
-                message: "not a page template".into(),
-            });
+            return Err(RenderError { template: template.into(), message: "not a page template".into() });
         }
         self.render(template, ctx)
     }
@@ -379,13 +303,7 @@ mod tests {
 
     #[test]
     fn colours_must_be_hex() {
-        for (c, ok) in [
-            ("#fff", true),
-            ("#1d5c4d", true),
-            ("red", false),
-            ("#12345", false),
-            ("#fff;}body{", false),
-        ] {
+        for (c, ok) in [("#fff", true), ("#1d5c4d", true), ("red", false), ("#12345", false), ("#fff;}body{", false)] {
             assert_eq!(valid_colour(c), ok, "{c}");
         }
     }

@@ -15,19 +15,8 @@ const GUESTS: [(&str, &str); 3] = [
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let plugins = manifest_dir
-        .join("../../plugins")
-        .canonicalize()
-        .expect("plugins/ exists");
-    for watched in [
-        "Cargo.toml",
-        "Cargo.lock",
-        "wit",
-        "sdk",
-        "fenland",
-        "northshire",
-        "testing",
-    ] {
+    let plugins = manifest_dir.join("../../plugins").canonicalize().expect("plugins/ exists");
+    for watched in ["Cargo.toml", "Cargo.lock", "wit", "sdk", "fenland", "northshire", "testing"] {
         println!("cargo:rerun-if-changed={}", plugins.join(watched).display());
     }
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
@@ -38,19 +27,11 @@ fn main() {
     ensure_target("wasm32-unknown-unknown");
     ensure_target("wasm32-wasip2");
     cargo_build(&plugins, &target_dir, "wasm32-unknown-unknown", &[]);
-    cargo_build(
-        &plugins,
-        &target_dir,
-        "wasm32-wasip2",
-        &["-p", "induct-plugin-misbehave"],
-    );
+    cargo_build(&plugins, &target_dir, "wasm32-wasip2", &["-p", "induct-plugin-misbehave"]);
 
     for (name, artifact) in GUESTS {
-        let module = target_dir
-            .join("wasm32-unknown-unknown/release")
-            .join(format!("{artifact}.wasm"));
-        let bytes =
-            std::fs::read(&module).unwrap_or_else(|e| panic!("reading {}: {e}", module.display()));
+        let module = target_dir.join("wasm32-unknown-unknown/release").join(format!("{artifact}.wasm"));
+        let bytes = std::fs::read(&module).unwrap_or_else(|e| panic!("reading {}: {e}", module.display()));
         let component = wit_component::ComponentEncoder::default()
             .module(&bytes)
             .and_then(|e| e.validate(true).encode())
@@ -71,16 +52,10 @@ fn ensure_target(target: &str) {
         .output()
         .expect("run rustc");
     let sysroot = String::from_utf8(sysroot.stdout).unwrap();
-    if Path::new(sysroot.trim())
-        .join("lib/rustlib")
-        .join(target)
-        .exists()
-    {
+    if Path::new(sysroot.trim()).join("lib/rustlib").join(target).exists() {
         return;
     }
-    let status = Command::new("rustup")
-        .args(["target", "add", target])
-        .status();
+    let status = Command::new("rustup").args(["target", "add", target]).status();
     assert!(
         status.is_ok_and(|s| s.success()),
         "the Rust target {target} is needed to build the plugins: run `rustup target add {target}`"
@@ -91,14 +66,7 @@ fn cargo_build(plugins: &Path, target_dir: &Path, target: &str, extra: &[&str]) 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(plugins)
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--target",
-            target,
-            "--target-dir",
-        ])
+        .args(["build", "--release", "--locked", "--target", target, "--target-dir"])
         .arg(target_dir)
         .args(extra);
     // The outer build's settings are for the host, not for wasm guests.

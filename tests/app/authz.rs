@@ -27,9 +27,7 @@ const COLUMNS: [&str; 9] = [
 
 fn matrix() -> Vec<Row> {
     let text = std::fs::read_to_string(repo_path("tests/app/authz_matrix.csv")).unwrap();
-    let mut lines = text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
+    let mut lines = text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty());
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(&header[3..], &COLUMNS, "matrix columns");
     lines
@@ -48,45 +46,26 @@ fn matrix() -> Vec<Row> {
 
 async fn school_id(app: &TestApp, ab: &str, name: &str) -> String {
     let store = app.state.store();
-    let tenant = store
-        .find_tenant_by_slug(ab)
-        .await
-        .unwrap()
-        .unwrap()
-        .tenant_id();
-    store
-        .list_schools(tenant)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|s| s.name == name)
-        .unwrap()
-        .id
-        .to_string()
+    let tenant = store.find_tenant_by_slug(ab).await.unwrap().unwrap().tenant_id();
+    store.list_schools(tenant).await.unwrap().into_iter().find(|s| s.name == name).unwrap().id.to_string()
 }
 
 #[tokio::test]
 async fn t1_every_route_is_in_the_matrix_and_anonymous_users_are_turned_away() {
     let app = spawn_app().await;
-    let inventory: BTreeSet<(String, String)> = app
-        .state
-        .routes()
-        .iter()
-        .map(|r| (r.method.to_owned(), r.path.to_owned()))
-        .collect();
-    let in_matrix: BTreeSet<(String, String)> =
-        matrix().into_iter().map(|r| (r.method, r.path)).collect();
-    assert_eq!(
-        inventory, in_matrix,
-        "the authorisation matrix must list exactly the routes that exist"
-    );
+    let inventory: BTreeSet<(String, String)> =
+        app.state.routes().iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
+    let in_matrix: BTreeSet<(String, String)> = matrix().into_iter().map(|r| (r.method, r.path)).collect();
+    assert_eq!(inventory, in_matrix, "the authorisation matrix must list exactly the routes that exist");
     let mut checked = 0;
     for r in app.state.routes().iter() {
         if let induct::web::Access::Signed(_) = r.access {
             let path = r
                 .path
                 .replace("{school_id}", "mine")
-                .replace("{mail_id}", "x");
+                .replace("{mail_id}", "x")
+                .replace("{plugin_id}", "x")
+                .replace("{slug}", "fenland");
             let c = match r.sites {
                 induct::web::Sites::Platform => app.platform(),
                 _ => app.fenland(),
@@ -153,6 +132,8 @@ async fn t2_authorisation_matrix_route_x_role_x_ownership() {
             .path
             .replace("{school_id}", &id)
             .replace("{mail_id}", &id)
+            .replace("{plugin_id}", &id)
+            .replace("{slug}", "fenland")
             .replace("{*path}", "app.css");
         for (i, c) in clients.iter().enumerate() {
             let resp = if row.method == "GET" {
@@ -177,23 +158,14 @@ async fn t2_authorisation_matrix_route_x_role_x_ownership() {
             cells += 1;
         }
     }
-    println!(
-        "authorisation matrix: {} rows x {} columns = {cells} cases",
-        rows.len(),
-        COLUMNS.len()
-    );
+    println!("authorisation matrix: {} rows x {} columns = {cells} cases", rows.len(), COLUMNS.len());
 }
 
 #[tokio::test]
 async fn t3_nothing_of_one_ab_reaches_another_abs_users() {
     let app = spawn_app().await;
     let store = app.state.store();
-    let nor = store
-        .find_tenant_by_slug("northshire")
-        .await
-        .unwrap()
-        .unwrap()
-        .tenant_id();
+    let nor = store.find_tenant_by_slug("northshire").await.unwrap().unwrap().tenant_id();
     let mut secrets: Vec<String> = vec!["Northshire".into(), "northshire".into()];
     for s in store.list_schools(nor).await.unwrap() {
         secrets.extend([
@@ -204,70 +176,26 @@ async fn t3_nothing_of_one_ab_reaches_another_abs_users() {
             s.contact_email.clone(),
         ]);
     }
-    for u in [
-        NOR_AB_ADMIN,
-        NOR_HEAD,
-        NOR_LEAD,
-        NOR_TUTOR,
-        NOR_SCHOOL_ADMIN,
-        NOR_ECT,
-        NOR_TUTOR_2,
-    ] {
-        let row = store
-            .find_user_for_login(Some(nor), u)
-            .await
-            .unwrap()
-            .unwrap();
-        secrets.extend([
-            row.id.to_string(),
-            row.email.clone(),
-            row.display_name.clone(),
-            row.username.clone(),
-        ]);
+    for u in [NOR_AB_ADMIN, NOR_HEAD, NOR_LEAD, NOR_TUTOR, NOR_SCHOOL_ADMIN, NOR_ECT, NOR_TUTOR_2] {
+        let row = store.find_user_for_login(Some(nor), u).await.unwrap().unwrap();
+        secrets.extend([row.id.to_string(), row.email.clone(), row.display_name.clone(), row.username.clone()]);
     }
-    let nor_school_ids: Vec<String> = store
-        .list_schools(nor)
-        .await
-        .unwrap()
-        .iter()
-        .map(|s| s.id.to_string())
-        .collect();
-    for u in [
-        FEN_AB_ADMIN,
-        FEN_HEAD,
-        FEN_LEAD,
-        FEN_TUTOR,
-        FEN_SCHOOL_ADMIN,
-        FEN_ECT,
-    ] {
+    let nor_school_ids: Vec<String> = store.list_schools(nor).await.unwrap().iter().map(|s| s.id.to_string()).collect();
+    for u in [FEN_AB_ADMIN, FEN_HEAD, FEN_LEAD, FEN_TUTOR, FEN_SCHOOL_ADMIN, FEN_ECT] {
         let c = app.fenland();
         c.login_ok(u).await;
         let mut pages = vec![];
-        for path in [
-            "/",
-            "/dashboard",
-            "/account",
-            "/schools",
-            "/schools/mine",
-            "/login",
-        ] {
+        for path in ["/", "/dashboard", "/account", "/schools", "/schools/mine", "/login"] {
             pages.push(c.get(path).await);
         }
         for id in &nor_school_ids {
             let r = c.get(&format!("/schools/{id}")).await;
-            assert!(
-                matches!(r.status.as_u16(), 403 | 404),
-                "{u} reading a Northshire school: {}",
-                r.status
-            );
+            assert!(matches!(r.status.as_u16(), 403 | 404), "{u} reading a Northshire school: {}", r.status);
             pages.push(r);
         }
         for page in pages {
             for s in &secrets {
-                assert!(
-                    !page.body.contains(s.as_str()),
-                    "{u} saw {s:?} of Northshire"
-                );
+                assert!(!page.body.contains(s.as_str()), "{u} saw {s:?} of Northshire");
             }
         }
         // The Fenland session used on Northshire's site is no session at all.

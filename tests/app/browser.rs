@@ -23,10 +23,7 @@ impl Drop for Driver {
 }
 
 fn find(cands: &[&str]) -> Option<String> {
-    cands
-        .iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .map(|p| p.to_string())
+    cands.iter().find(|p| std::path::Path::new(p).exists()).map(|p| p.to_string())
 }
 
 impl Driver {
@@ -41,11 +38,7 @@ impl Driver {
             eprintln!("skipping browser test: chromium or chromedriver is not installed");
             return None;
         };
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(driver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -59,8 +52,7 @@ impl Driver {
             assert!(Instant::now() < deadline, "chromedriver did not start");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let profile =
-            std::env::temp_dir().join(format!("induct-chromium-{}", uuid::Uuid::new_v4().simple()));
+        let profile = std::env::temp_dir().join(format!("induct-chromium-{}", uuid::Uuid::new_v4().simple()));
         let caps = json!({
             "capabilities": { "alwaysMatch": {
                 "browserName": "chrome",
@@ -75,120 +67,60 @@ impl Driver {
                 }
             }}
         });
-        let r: Value = http
-            .post(format!("{base}/session"))
-            .json(&caps)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let session = r["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {r}"))
-            .to_owned();
-        Some(Driver {
-            child,
-            base,
-            session,
-            http,
-        })
+        let r: Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let session = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}")).to_owned();
+        Some(Driver { child, base, session, http })
     }
 
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let req = self.http.request(method.clone(), url);
-        let req = if method == reqwest::Method::GET {
-            req
-        } else {
-            req.json(&body)
-        };
+        let req = if method == reqwest::Method::GET { req } else { req.json(&body) };
         let v: Value = req.send().await.unwrap().json().await.unwrap();
         assert!(v["value"].get("error").is_none(), "{path}: {v}");
         v["value"].clone()
     }
 
     async fn goto(&self, url: &str) {
-        self.cmd(reqwest::Method::POST, "/url", json!({ "url": url }))
-            .await;
+        self.cmd(reqwest::Method::POST, "/url", json!({ "url": url })).await;
     }
 
     async fn element(&self, css: &str) -> String {
-        let v = self
-            .cmd(
-                reqwest::Method::POST,
-                "/element",
-                json!({ "using": "css selector", "value": css }),
-            )
-            .await;
-        v.as_object()
-            .unwrap()
-            .values()
-            .next()
-            .unwrap()
-            .as_str()
-            .unwrap()
-            .to_owned()
+        let v = self.cmd(reqwest::Method::POST, "/element", json!({ "using": "css selector", "value": css })).await;
+        v.as_object().unwrap().values().next().unwrap().as_str().unwrap().to_owned()
     }
 
     async fn type_into(&self, css: &str, text: &str) {
         let el = self.element(css).await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{el}/value"),
-            json!({ "text": text }),
-        )
-        .await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/value"), json!({ "text": text })).await;
     }
 
     async fn click(&self, css: &str) {
         let el = self.element(css).await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{el}/click"),
-            json!({}),
-        )
-        .await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), json!({})).await;
     }
 
     async fn attribute(&self, css: &str, name: &str) -> String {
         let el = self.element(css).await;
-        self.cmd(
-            reqwest::Method::GET,
-            &format!("/element/{el}/property/{name}"),
-            json!(null),
-        )
-        .await
-        .as_str()
-        .unwrap_or("")
-        .to_owned()
+        self.cmd(reqwest::Method::GET, &format!("/element/{el}/property/{name}"), json!(null))
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
     }
 
     async fn url(&self) -> String {
-        self.cmd(reqwest::Method::GET, "/url", json!(null))
-            .await
-            .as_str()
-            .unwrap()
-            .to_owned()
+        self.cmd(reqwest::Method::GET, "/url", json!(null)).await.as_str().unwrap().to_owned()
     }
 
     async fn source(&self) -> String {
-        self.cmd(reqwest::Method::GET, "/source", json!(null))
-            .await
-            .as_str()
-            .unwrap()
-            .to_owned()
+        self.cmd(reqwest::Method::GET, "/source", json!(null)).await.as_str().unwrap().to_owned()
     }
 
     async fn screenshot(&self, name: &str) {
         use base64::Engine;
-        let png = self
-            .cmd(reqwest::Method::GET, "/screenshot", json!(null))
-            .await;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(png.as_str().unwrap())
-            .unwrap();
+        let png = self.cmd(reqwest::Method::GET, "/screenshot", json!(null)).await;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
         let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), bytes).unwrap();
@@ -217,11 +149,7 @@ async fn browser_logs_in_on_a_branded_login_page_and_sees_the_dashboard() {
 
     let deadline = Instant::now() + Duration::from_secs(10);
     while !d.url().await.ends_with("/dashboard") {
-        assert!(
-            Instant::now() < deadline,
-            "did not reach the dashboard: {}",
-            d.url().await
-        );
+        assert!(Instant::now() < deadline, "did not reach the dashboard: {}", d.url().await);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let dash = d.source().await;

@@ -8,46 +8,23 @@ use crate::helpers::{Options, spawn_app, spawn_app_with, users::*};
 async fn each_ab_login_page_is_branded_and_names_the_ab_seed_001() {
     let app = spawn_app().await;
     let cases = [
-        (
-            app.fenland(),
-            "Fenland Teaching School Hub",
-            "/static/fenland-logo.svg",
-            "--brand:#14532d",
-        ),
-        (
-            app.northshire(),
-            "Northshire Appropriate Body Service",
-            "/static/northshire-logo.svg",
-            "--brand:#4c1d95",
-        ),
+        (app.fenland(), "Fenland Teaching School Hub", "/static/fenland-logo.svg", "--brand:#14532d"),
+        (app.northshire(), "Northshire Appropriate Body Service", "/static/northshire-logo.svg", "--brand:#4c1d95"),
     ];
     for (c, name, logo, colour) in cases {
         let r = c.get("/login").await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.texts("h1.site-check-name"), [name]);
         let sel = scraper::Selector::parse("img.site-check-logo").unwrap();
-        assert_eq!(
-            r.html().select(&sel).next().unwrap().value().attr("src"),
-            Some(logo),
-            "{name} logo"
-        );
+        assert_eq!(r.html().select(&sel).next().unwrap().value().attr("src"), Some(logo), "{name} logo");
         assert!(r.body.contains(colour), "{name} colours");
-        assert!(
-            r.body
-                .contains("Check this is your appropriate body's name and logo")
-        );
+        assert!(r.body.contains("Check this is your appropriate body's name and logo"));
         assert_eq!(c.get(logo).await.status, StatusCode::OK);
         let svg = c.get(logo).await;
         assert_eq!(svg.headers["content-type"], "image/svg+xml");
     }
     // The theme's logo is the AB's own: one AB's file is not served on the other's site.
-    assert_eq!(
-        app.fenland()
-            .get("/static/northshire-logo.svg")
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(app.fenland().get("/static/northshire-logo.svg").await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -55,13 +32,7 @@ async fn the_bare_host_lists_the_abs_and_unknown_hosts_get_a_plain_not_found() {
     let app = spawn_app().await;
     let r = app.platform().get("/").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(
-        r.texts(".ab-list li"),
-        [
-            "Fenland Teaching School Hub",
-            "Northshire Appropriate Body Service"
-        ]
-    );
+    assert_eq!(r.texts(".ab-list li"), ["Fenland Teaching School Hub", "Northshire Appropriate Body Service"]);
     for host in ["nosuchab", "a-b-c"] {
         let r = app.client(Some(host)).get("/login").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{host}");
@@ -70,12 +41,7 @@ async fn the_bare_host_lists_the_abs_and_unknown_hosts_get_a_plain_not_found() {
     }
     // Any other Host header at all.
     let raw = reqwest::Client::new();
-    let r = raw
-        .get(format!("http://{}/login", app.addr))
-        .header("host", "evil.example")
-        .send()
-        .await
-        .unwrap();
+    let r = raw.get(format!("http://{}/login", app.addr)).header("host", "evil.example").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
@@ -90,10 +56,7 @@ async fn error_pages_are_branded_and_show_no_internals() {
     c.login_ok(FEN_TUTOR).await;
     let r = c.get("/schools").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        r.texts("h1"),
-        ["You do not have permission to see this page"]
-    );
+    assert_eq!(r.texts("h1"), ["You do not have permission to see this page"]);
     assert!(r.body.contains("Fenland Teaching School Hub"));
 }
 
@@ -101,35 +64,23 @@ async fn error_pages_are_branded_and_show_no_internals() {
 async fn d5_a_panicking_handler_gets_a_generic_500_and_the_app_keeps_serving() {
     let app = spawn_app_with(Options {
         extend: Box::new(|t| {
-            t.get(
-                "/test/panic",
-                induct::web::Sites::Any,
-                induct::web::Access::Public,
-                || async {
-                    let v: Vec<u8> = vec![];
-                    // An index out of bounds, as a real bug would be.
-                    format!("{}", v[std::hint::black_box(3)])
-                },
-            )
+            t.get("/test/panic", induct::web::Sites::Any, induct::web::Access::Public, || async {
+                let v: Vec<u8> = vec![];
+                // An index out of bounds, as a real bug would be.
+                format!("{}", v[std::hint::black_box(3)])
+            })
         }),
         ..Default::default()
     })
     .await;
     let r = app.fenland().get("/test/panic").await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(
-        r.texts("h1"),
-        ["Sorry, there is a problem with the service"]
-    );
+    assert_eq!(r.texts("h1"), ["Sorry, there is a problem with the service"]);
     for leak in ["panicked", "src/", "index out of bounds", ".rs:"] {
         assert!(!r.body.contains(leak), "500 page leaks {leak:?}");
     }
     assert!(r.body.contains("Fenland Teaching School Hub"));
-    assert_eq!(
-        app.fenland().get("/login").await.status,
-        StatusCode::OK,
-        "still serving"
-    );
+    assert_eq!(app.fenland().get("/login").await.status, StatusCode::OK, "still serving");
 }
 
 #[tokio::test]
@@ -142,18 +93,8 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     let events_before = app.audit_events(Some("fenland")).await.len();
 
     // A body larger than the limit.
-    let big = format!(
-        "csrf_token={token}&username=110004&password={}",
-        "x".repeat(300 * 1024)
-    );
-    let r = c
-        .post_body(
-            "/login",
-            "application/x-www-form-urlencoded",
-            big.into_bytes(),
-            &[("origin", &origin)],
-        )
-        .await;
+    let big = format!("csrf_token={token}&username=110004&password={}", "x".repeat(300 * 1024));
+    let r = c.post_body("/login", "application/x-www-form-urlencoded", big.into_bytes(), &[("origin", &origin)]).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.body.contains("What you sent is too large"));
 
@@ -167,11 +108,7 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
         )
         .await;
     assert!(r.status.is_client_error(), "{}", r.status);
-    assert!(
-        r.body.contains("There is a problem with that form"),
-        "{}",
-        r.body
-    );
+    assert!(r.body.contains("There is a problem with that form"), "{}", r.body);
 
     // Broken percent-encoding and duplicate fields.
     let r = c
@@ -204,7 +141,8 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     // Only the AB admin's one login was recorded.
     let events = app.audit_events(Some("fenland")).await;
     assert_eq!(events.len(), events_before + 1);
-    assert!(events.iter().all(|e| e.event == "authn_login_success"));
+    assert_eq!(events.iter().filter(|e| e.event.starts_with("authn_")).count(), 1);
+    assert!(events.iter().any(|e| e.event == "authn_login_success"));
 }
 
 #[tokio::test]
@@ -222,20 +160,9 @@ async fn i1_names_are_escaped_on_every_page() {
     c.login_ok("199999").await;
     for path in ["/dashboard", "/account", "/schools/mine"] {
         let r = c.get(path).await;
-        let r = if r.status == StatusCode::SEE_OTHER {
-            c.get(r.location().unwrap()).await
-        } else {
-            r
-        };
+        let r = if r.status == StatusCode::SEE_OTHER { c.get(r.location().unwrap()).await } else { r };
         assert_eq!(r.status, StatusCode::OK, "{path}");
-        assert!(
-            !r.body.contains("<script>alert"),
-            "{path} shows the name unescaped"
-        );
-        assert!(
-            r.body
-                .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
-            "{path}"
-        );
+        assert!(!r.body.contains("<script>alert"), "{path} shows the name unescaped");
+        assert!(r.body.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "{path}");
     }
 }

@@ -66,17 +66,12 @@ async fn fresh_database(dir: &std::path::Path) -> String {
         Ok(admin_url) => {
             use sqlx::Connection;
             let name = format!("induct_t_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&admin_url)
-                .await
-                .expect("connect to test PostgreSQL");
+            let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to test PostgreSQL");
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
                 .await
                 .expect("create database");
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(b, _)| b)
-                .unwrap_or(&admin_url);
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
             format!("{base}/{name}")
         }
         Err(_) => format!("sqlite://{}", dir.join("induct.db").display()),
@@ -91,9 +86,7 @@ pub fn test_config(dir: &std::path::Path, db_url: String, smtp: &SmtpCapture) ->
     c.data_dir = dir.to_path_buf();
     c.database.url = SecretString::from(db_url);
     c.database.max_connections = 5;
-    c.security.secret_key = Some(SecretString::from(
-        "test-secret-key-that-is-long-enough-0123456789",
-    ));
+    c.security.secret_key = Some(SecretString::from("test-secret-key-that-is-long-enough-0123456789"));
     c.security.hashing_concurrency = 2;
     c.mail.transport = induct::config::MailTransportKind::Smtp;
     c.mail.smtp_host = "127.0.0.1".into();
@@ -112,10 +105,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self {
-            extend: Box::new(|t| t),
-            configure: Box::new(|_| {}),
-        }
+        Self { extend: Box::new(|t| t), configure: Box::new(|_| {}) }
     }
 }
 
@@ -148,9 +138,7 @@ fn capture_logs() {
         let _ = tracing_subscriber::fmt()
             .json()
             .flatten_event(true)
-            .with_env_filter(tracing_subscriber::EnvFilter::new(
-                "info,induct=debug,tower_http=debug",
-            ))
+            .with_env_filter(tracing_subscriber::EnvFilter::new("info,induct=debug,tower_http=debug"))
             .with_writer(|| LogWriter)
             .try_init();
     });
@@ -168,32 +156,18 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     config.server.public_port = Some(addr.port());
     (opts.configure)(&mut config);
     let clock = Clock::fixed(start_time());
-    let app = induct::build_with_routes(config.clone(), clock.clone(), opts.extend)
-        .await
-        .expect("build app");
+    let app = induct::build_with_routes(config.clone(), clock.clone(), opts.extend).await.expect("build app");
     let state = app.state.clone();
     let server = tokio::spawn(async move {
-        induct::serve(app, listener, std::future::pending())
-            .await
-            .unwrap();
+        induct::serve(app, listener, std::future::pending()).await.unwrap();
     });
-    TestApp {
-        addr,
-        state,
-        clock,
-        smtp,
-        config,
-        dir,
-        server,
-    }
+    TestApp { addr, state, clock, smtp, config, dir, server }
 }
 
 impl TestApp {
     /// A second app instance on the same database (another process behind the load balancer).
     pub async fn another_instance(&self) -> AppState {
-        let app = induct::build(self.config.clone(), self.clock.clone())
-            .await
-            .expect("build second instance");
+        let app = induct::build(self.config.clone(), self.clock.clone()).await.expect("build second instance");
         app.state
     }
 
@@ -229,9 +203,7 @@ impl TestApp {
 
     /// Delivers every queued message now.
     pub async fn deliver_mail(&self) -> induct::mail::worker::PassReport {
-        induct::mail::worker::deliver_until_idle(&self.state)
-            .await
-            .unwrap()
+        induct::mail::worker::deliver_until_idle(&self.state).await.unwrap()
     }
 
     /// Adds a user to an AB directly in the store (for inputs the forms would refuse).
@@ -244,12 +216,7 @@ impl TestApp {
         email: &str,
     ) -> induct_domain::UserId {
         let store = self.state.store();
-        let tenant = store
-            .find_tenant_by_slug(ab)
-            .await
-            .unwrap()
-            .unwrap()
-            .tenant_id();
+        let tenant = store.find_tenant_by_slug(ab).await.unwrap().unwrap().tenant_id();
         let hash = self.state.hasher().hash(PASSWORD).await.unwrap();
         let mut tx = store.begin().await.unwrap();
         let user = store
@@ -270,13 +237,7 @@ impl TestApp {
         if role.is_school_role() {
             let school = store.list_schools(tenant).await.unwrap()[0].id;
             store
-                .add_school_membership(
-                    &mut tx,
-                    tenant,
-                    user,
-                    induct_domain::SchoolId(school),
-                    self.clock.now(),
-                )
+                .add_school_membership(&mut tx, tenant, user, induct_domain::SchoolId(school), self.clock.now())
                 .await
                 .unwrap();
         }
@@ -284,20 +245,20 @@ impl TestApp {
         user
     }
 
-    pub async fn audit_events(
-        &self,
-        tenant_slug: Option<&str>,
-    ) -> Vec<induct::store::audit::AuditRow> {
+    pub async fn tenant(&self, ab: &str) -> induct_domain::TenantId {
+        self.state.store().find_tenant_by_slug(ab).await.unwrap().unwrap().tenant_id()
+    }
+
+    /// Installs a plugin for an AB as the platform team would.
+    pub async fn install_plugin(&self, ab: &str, wasm: Vec<u8>) -> uuid::Uuid {
+        let tenant = self.tenant(ab).await;
+        let actor = induct::plugins::Actor { user: None, label: "test", ip: "127.0.0.1", user_agent: "test" };
+        self.state.plugins().install(&self.state, tenant, wasm, &actor).await.unwrap()
+    }
+
+    pub async fn audit_events(&self, tenant_slug: Option<&str>) -> Vec<induct::store::audit::AuditRow> {
         let tenant = match tenant_slug {
-            Some(s) => Some(
-                self.state
-                    .store()
-                    .find_tenant_by_slug(s)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .tenant_id(),
-            ),
+            Some(s) => Some(self.state.store().find_tenant_by_slug(s).await.unwrap().unwrap().tenant_id()),
             None => None,
         };
         self.state.store().list_audit(tenant, 10_000).await.unwrap()
@@ -317,11 +278,7 @@ impl Resp {
     }
 
     pub fn set_cookies(&self) -> Vec<String> {
-        self.headers
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .collect()
+        self.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
     }
 
     pub fn html(&self) -> scraper::Html {
@@ -332,13 +289,7 @@ impl Resp {
         let sel = scraper::Selector::parse(selector).unwrap();
         self.html()
             .select(&sel)
-            .map(|e| {
-                e.text()
-                    .collect::<String>()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
+            .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
             .collect()
     }
 
@@ -362,10 +313,7 @@ impl Client {
     }
 
     pub fn set_cookie(&self, name: &str, value: &str) {
-        self.cookies
-            .lock()
-            .unwrap()
-            .insert(name.into(), value.into());
+        self.cookies.lock().unwrap().insert(name.into(), value.into());
     }
 
     pub fn remove_cookie(&self, name: &str) {
@@ -377,13 +325,7 @@ impl Client {
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.cookies.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
     async fn finish(&self, r: reqwest::Response) -> Resp {
@@ -396,10 +338,7 @@ impl Client {
             if attrs.to_ascii_lowercase().contains("max-age=0") {
                 self.cookies.lock().unwrap().remove(name);
             } else {
-                self.cookies
-                    .lock()
-                    .unwrap()
-                    .insert(name.to_owned(), value.to_owned());
+                self.cookies.lock().unwrap().insert(name.to_owned(), value.to_owned());
             }
         }
         let body = r.text().await.unwrap();
@@ -407,11 +346,7 @@ impl Client {
         if let Some(c) = re.captures(&body) {
             *self.csrf.lock().unwrap() = Some(c[1].to_owned());
         }
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        Resp { status, headers, body }
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -430,35 +365,20 @@ impl Client {
         let token = self.csrf_token().unwrap_or_default();
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", &token)];
         all.extend_from_slice(fields);
-        self.post_raw(path, &all, &[("origin", &self.origin.clone())])
-            .await
+        self.post_raw(path, &all, &[("origin", &self.origin.clone())]).await
     }
 
     /// Posts exactly these fields and headers.
-    pub async fn post_raw(
-        &self,
-        path: &str,
-        fields: &[(&str, &str)],
-        headers: &[(&str, &str)],
-    ) -> Resp {
-        let mut req = self
-            .http
-            .post(format!("{}{path}", self.origin))
-            .header("cookie", self.cookie_header())
-            .form(fields);
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
+        let mut req =
+            self.http.post(format!("{}{path}", self.origin)).header("cookie", self.cookie_header()).form(fields);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
         self.finish(req.send().await.unwrap()).await
     }
 
-    pub async fn post_body(
-        &self,
-        path: &str,
-        content_type: &str,
-        body: Vec<u8>,
-        headers: &[(&str, &str)],
-    ) -> Resp {
+    pub async fn post_body(&self, path: &str, content_type: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Resp {
         let mut req = self
             .http
             .post(format!("{}{path}", self.origin))
@@ -471,22 +391,34 @@ impl Client {
         self.finish(req.send().await.unwrap()).await
     }
 
+    /// Uploads a file the way the page's form does: the CSRF token first, then the file.
+    pub async fn post_file(&self, path: &str, field: &str, bytes: Vec<u8>) -> Resp {
+        let token = self.csrf_token().unwrap_or_default();
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", token)
+            .part(field.to_owned(), reqwest::multipart::Part::bytes(bytes).file_name("plugin.wasm"));
+        let r = self
+            .http
+            .post(format!("{}{path}", self.origin))
+            .header("cookie", self.cookie_header())
+            .header("origin", self.origin.clone())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.finish(r).await
+    }
+
     /// Fetches the login page and signs in; returns the login POST's response.
     pub async fn login(&self, username: &str, password: &str) -> Resp {
         self.get("/login").await;
-        self.post_form("/login", &[("username", username), ("password", password)])
-            .await
+        self.post_form("/login", &[("username", username), ("password", password)]).await
     }
 
     /// Signs in and asserts it worked.
     pub async fn login_ok(&self, username: &str) {
         let r = self.login(username, PASSWORD).await;
-        assert_eq!(
-            r.status,
-            StatusCode::SEE_OTHER,
-            "login of {username} failed: {}",
-            r.body
-        );
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "login of {username} failed: {}", r.body);
         assert_eq!(r.location(), Some("/dashboard"));
     }
 }

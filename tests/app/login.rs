@@ -10,82 +10,27 @@ async fn each_role_lands_on_its_own_dashboard_with_its_menu() {
     let app = spawn_app().await;
     // site, username, role title shown, a menu item the seeds name, the user's school or AB
     let table = [
-        (
-            None,
-            OPERATOR,
-            "Platform operator",
-            "Appropriate bodies",
-            "Pat Operator",
-        ),
-        (
-            Some("fenland"),
-            FEN_AB_ADMIN,
-            "Appropriate body administrator",
-            "Schools",
-            "Fenland Teaching School Hub",
-        ),
-        (
-            Some("fenland"),
-            FEN_HEAD,
-            "Head teacher",
-            "Assessments",
-            "Marsh Lane Primary School",
-        ),
-        (
-            Some("fenland"),
-            FEN_LEAD,
-            "Induction lead",
-            "Tutors",
-            "Marsh Lane Primary School",
-        ),
-        (
-            Some("fenland"),
-            FEN_TUTOR,
-            "Induction tutor",
-            "Your ECTs",
-            "Marsh Lane Primary School",
-        ),
-        (
-            Some("fenland"),
-            FEN_SCHOOL_ADMIN,
-            "School administrator",
-            "Register ECT",
-            "Marsh Lane Primary School",
-        ),
-        (
-            Some("fenland"),
-            FEN_ECT,
-            "Early career teacher",
-            "Previous Schools",
-            "Marsh Lane Primary School",
-        ),
-        (
-            Some("northshire"),
-            NOR_TUTOR_2,
-            "Induction tutor",
-            "Your ECTs",
-            "St Aidan's CE Primary School",
-        ),
+        (None, OPERATOR, "Platform operator", "Appropriate bodies", "Pat Operator"),
+        (Some("fenland"), FEN_AB_ADMIN, "Appropriate body administrator", "Schools", "Fenland Teaching School Hub"),
+        (Some("fenland"), FEN_HEAD, "Head teacher", "Assessments", "Marsh Lane Primary School"),
+        (Some("fenland"), FEN_LEAD, "Induction lead", "Tutors", "Marsh Lane Primary School"),
+        (Some("fenland"), FEN_TUTOR, "Induction tutor", "Your ECTs", "Marsh Lane Primary School"),
+        (Some("fenland"), FEN_SCHOOL_ADMIN, "School administrator", "Register ECT", "Marsh Lane Primary School"),
+        (Some("fenland"), FEN_ECT, "Early career teacher", "Previous Schools", "Marsh Lane Primary School"),
+        (Some("northshire"), NOR_TUTOR_2, "Induction tutor", "Your ECTs", "St Aidan's CE Primary School"),
     ];
     for (site, username, role, menu_item, place) in table {
         let c = app.client(site);
         c.login_ok(username).await;
         let r = c.get("/dashboard").await;
         assert_eq!(r.status, StatusCode::OK, "{username}");
-        assert!(
-            r.texts(".caption")[0].starts_with(role),
-            "{username}: {:?}",
-            r.texts(".caption")
-        );
+        assert!(r.texts(".caption")[0].starts_with(role), "{username}: {:?}", r.texts(".caption"));
         assert!(
             r.texts(".site-nav li").iter().any(|t| t == menu_item),
             "{username} menu: {:?}",
             r.texts(".site-nav li")
         );
-        assert!(
-            r.body.contains(&place.replace('\'', "&#x27;")),
-            "{username} should see {place}"
-        );
+        assert!(r.body.contains(&place.replace('\'', "&#x27;")), "{username} should see {place}");
     }
 }
 
@@ -95,18 +40,10 @@ async fn head_teacher_banner_shows_until_the_school_has_one_seed_001() {
     let c = app.northshire();
     c.login_ok(NOR_TUTOR_2).await;
     let r = c.get("/dashboard").await;
-    assert_eq!(
-        r.texts(".banner-warning strong"),
-        ["St Aidan's CE Primary School has no head teacher on Induct yet."]
-    );
+    assert_eq!(r.texts(".banner-warning strong"), ["St Aidan's CE Primary School has no head teacher on Induct yet."]);
     let c = app.northshire();
     c.login_ok(NOR_TUTOR).await;
-    assert!(
-        c.get("/dashboard")
-            .await
-            .texts(".banner-warning")
-            .is_empty()
-    );
+    assert!(c.get("/dashboard").await.texts(".banner-warning").is_empty());
 }
 
 #[tokio::test]
@@ -138,35 +75,17 @@ async fn a7_five_failures_lock_the_account_for_thirty_minutes() {
         assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{username}");
         assert!(r.body.contains("Too many attempts"));
         app.clock.advance(Duration::seconds(29 * 60 + 58));
-        assert_eq!(
-            c.login(username, PASSWORD).await.status,
-            StatusCode::TOO_MANY_REQUESTS,
-            "{username} at 29:59"
-        );
+        assert_eq!(c.login(username, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS, "{username} at 29:59");
         app.clock.advance(Duration::seconds(3));
         let r = c.login(username, PASSWORD).await;
         if username == FEN_TUTOR {
-            assert_eq!(
-                r.status,
-                StatusCode::SEE_OTHER,
-                "at 30:01 the right password works"
-            );
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "at 30:01 the right password works");
             // The counter was reset by the success: one more failure does not lock.
             let c2 = app.fenland();
-            assert_eq!(
-                c2.login(username, "wrong again").await.status,
-                StatusCode::UNAUTHORIZED
-            );
-            assert_eq!(
-                c2.login(username, PASSWORD).await.status,
-                StatusCode::SEE_OTHER
-            );
+            assert_eq!(c2.login(username, "wrong again").await.status, StatusCode::UNAUTHORIZED);
+            assert_eq!(c2.login(username, PASSWORD).await.status, StatusCode::SEE_OTHER);
         } else {
-            assert_eq!(
-                r.status,
-                StatusCode::UNAUTHORIZED,
-                "an unknown user is simply refused again"
-            );
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "an unknown user is simply refused again");
         }
     }
 }
@@ -180,28 +99,15 @@ async fn a8_hundred_failures_lock_until_reset_and_the_first_lock_is_mailed() {
             let r = c.login(FEN_HEAD, "guess").await;
             assert_eq!(r.status, StatusCode::UNAUTHORIZED, "cycle {cycle}");
         }
-        app.clock
-            .advance(Duration::minutes(30) + Duration::seconds(1));
+        app.clock.advance(Duration::minutes(30) + Duration::seconds(1));
     }
     app.clock.advance(Duration::hours(24));
-    assert_eq!(
-        c.login(FEN_HEAD, PASSWORD).await.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "hard locked"
-    );
+    assert_eq!(c.login(FEN_HEAD, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS, "hard locked");
     app.deliver_mail().await;
     let mails = app.smtp.to("head@marshlane.example");
-    assert_eq!(
-        mails.len(),
-        2,
-        "the first lock and the hard lock are mailed, not every cycle"
-    );
+    assert_eq!(mails.len(), 2, "the first lock and the hard lock are mailed, not every cycle");
     assert!(mails[0].text().contains("You can try again after"));
-    assert!(
-        mails[1]
-            .text()
-            .contains("stays locked until it is unlocked for you")
-    );
+    assert!(mails[1].text().contains("stays locked until it is unlocked for you"));
 }
 
 #[tokio::test]
@@ -215,11 +121,7 @@ async fn a9_forwarded_for_from_an_untrusted_peer_is_ignored() {
         let r = c
             .post_raw(
                 "/login",
-                &[
-                    ("csrf_token", &token),
-                    ("username", FEN_LEAD),
-                    ("password", "nope"),
-                ],
+                &[("csrf_token", &token), ("username", FEN_LEAD), ("password", "nope")],
                 &[("origin", &c.origin.clone()), ("x-forwarded-for", &ip)],
             )
             .await;
@@ -230,15 +132,8 @@ async fn a9_forwarded_for_from_an_untrusted_peer_is_ignored() {
     let r = c
         .post_raw(
             "/login",
-            &[
-                ("csrf_token", &token),
-                ("username", FEN_LEAD),
-                ("password", PASSWORD),
-            ],
-            &[
-                ("origin", &c.origin.clone()),
-                ("x-forwarded-for", "198.51.100.77"),
-            ],
+            &[("csrf_token", &token), ("username", FEN_LEAD), ("password", PASSWORD)],
+            &[("origin", &c.origin.clone()), ("x-forwarded-for", "198.51.100.77")],
         )
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
@@ -250,10 +145,7 @@ async fn a9_a_colleague_on_the_same_address_can_still_log_in() {
     for _ in 0..5 {
         app.fenland().login(FEN_TUTOR, "nope nope").await;
     }
-    assert_eq!(
-        app.fenland().login(FEN_TUTOR, PASSWORD).await.status,
-        StatusCode::TOO_MANY_REQUESTS
-    );
+    assert_eq!(app.fenland().login(FEN_TUTOR, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
     // Same school, same NAT address (127.0.0.1 here): the lock is per (address, username).
     app.fenland().login_ok(FEN_LEAD).await;
 }
@@ -264,17 +156,9 @@ async fn a9_the_address_budget_stops_password_spraying_at_fifty() {
     let c = app.fenland();
     for i in 0..50 {
         let username = format!("{}", 500_000 + i);
-        assert_eq!(
-            c.login(&username, "Summer2026!").await.status,
-            StatusCode::UNAUTHORIZED,
-            "{i}"
-        );
+        assert_eq!(c.login(&username, "Summer2026!").await.status, StatusCode::UNAUTHORIZED, "{i}");
     }
-    assert_eq!(
-        c.login(FEN_TUTOR, PASSWORD).await.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "the 51st attempt"
-    );
+    assert_eq!(c.login(FEN_TUTOR, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS, "the 51st attempt");
     app.clock.advance(Duration::minutes(31));
     app.fenland().login_ok(FEN_TUTOR).await;
 }
@@ -301,59 +185,35 @@ async fn a10_every_login_attempt_is_audited_once() {
         assert_eq!(e.subject.as_deref(), Some(FEN_ECT));
         assert_eq!(e.ip, "127.0.0.1");
         assert_eq!(e.factor.as_deref(), Some("password"));
-        assert!(
-            e.occurred_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                .ends_with('Z')
-        );
+        assert!(e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true).ends_with('Z'));
     }
     // The lock event names the counters that locked: the account's and this address's for it.
-    assert!(events.iter().any(|e| e.event == "authn_login_lock"
-        && e.detail.as_deref() == Some("account,address_username")));
+    assert!(
+        events.iter().any(|e| e.event == "authn_login_lock" && e.detail.as_deref() == Some("account,address_username"))
+    );
 }
 
 #[tokio::test]
 async fn a1_weak_hashes_are_upgraded_at_login() {
     let app = spawn_app().await;
     let store = app.state.store();
-    let tenant = store
-        .find_tenant_by_slug("fenland")
-        .await
-        .unwrap()
-        .unwrap()
-        .tenant_id();
-    let user = store
-        .find_user_for_login(Some(tenant), FEN_TUTOR)
-        .await
-        .unwrap()
-        .unwrap();
+    let tenant = store.find_tenant_by_slug("fenland").await.unwrap().unwrap().tenant_id();
+    let user = store.find_user_for_login(Some(tenant), FEN_TUTOR).await.unwrap().unwrap();
     let weak = induct::auth::password::hash_with_params(PASSWORD, 4096, 2).unwrap();
     let mut tx = store.begin().await.unwrap();
-    store
-        .set_password_hash(&mut tx, user.user_id(), &weak, app.clock.now())
-        .await
-        .unwrap();
+    store.set_password_hash(&mut tx, user.user_id(), &weak, app.clock.now()).await.unwrap();
     tx.commit().await.unwrap();
     app.fenland().login_ok(FEN_TUTOR).await;
-    let after = store
-        .find_user_for_login(Some(tenant), FEN_TUTOR)
-        .await
-        .unwrap()
-        .unwrap();
+    let after = store.find_user_for_login(Some(tenant), FEN_TUTOR).await.unwrap().unwrap();
     let hash = after.password_hash.unwrap();
-    assert!(
-        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-        "{hash}"
-    );
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
 }
 
 #[tokio::test]
 async fn a1_fifty_concurrent_logins_all_succeed() {
     let app = spawn_app().await;
     let clients: Vec<_> = (0..50).map(|_| app.fenland()).collect();
-    let results =
-        futures_util::future::join_all(clients.iter().map(|c| c.login(FEN_AB_ADMIN, PASSWORD)))
-            .await;
+    let results = futures_util::future::join_all(clients.iter().map(|c| c.login(FEN_AB_ADMIN, PASSWORD))).await;
     for r in results {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
@@ -364,28 +224,18 @@ async fn missing_username_or_password_gets_a_message_next_to_the_field() {
     let app = spawn_app().await;
     let c = app.fenland();
     c.get("/login").await;
-    let r = c
-        .post_form("/login", &[("username", ""), ("password", "")])
-        .await;
+    let r = c.post_form("/login", &[("username", ""), ("password", "")]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        r.texts(".error-summary li"),
-        ["Enter your username", "Enter your password"]
-    );
+    assert_eq!(r.texts(".error-summary li"), ["Enter your username", "Enter your password"]);
     assert_eq!(r.texts("#username-error"), ["Error: Enter your username"]);
     assert_eq!(r.texts("#password-error"), ["Error: Enter your password"]);
-    let r = c
-        .post_form("/login", &[("username", FEN_TUTOR), ("password", "")])
-        .await;
+    let r = c.post_form("/login", &[("username", FEN_TUTOR), ("password", "")]).await;
     assert_eq!(r.texts(".error-summary li"), ["Enter your password"]);
     // The username is kept; the password never comes back.
     let sel = scraper::Selector::parse("#username").unwrap();
-    assert_eq!(
-        r.html().select(&sel).next().unwrap().value().attr("value"),
-        Some(FEN_TUTOR)
-    );
+    assert_eq!(r.html().select(&sel).next().unwrap().value().attr("value"), Some(FEN_TUTOR));
     // Nothing was counted or audited for an incomplete form.
-    assert!(app.audit_events(Some("fenland")).await.is_empty());
+    assert!(!app.audit_events(Some("fenland")).await.iter().any(|e| e.event.starts_with("authn_")));
 }
 
 #[tokio::test]
@@ -394,9 +244,5 @@ async fn a_user_of_one_ab_cannot_log_in_on_another_abs_site() {
     let r = app.northshire().login(FEN_TUTOR, PASSWORD).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let r = app.platform().login(FEN_AB_ADMIN, PASSWORD).await;
-    assert_eq!(
-        r.status,
-        StatusCode::UNAUTHORIZED,
-        "AB staff do not log in on the platform site"
-    );
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "AB staff do not log in on the platform site");
 }

@@ -12,10 +12,7 @@ use crate::smtp::Mode;
 async fn lock_out(app: &TestApp, username: &str) {
     let c = app.fenland();
     for _ in 0..5 {
-        assert_eq!(
-            c.login(username, "not my password").await.status,
-            StatusCode::UNAUTHORIZED
-        );
+        assert_eq!(c.login(username, "not my password").await.status, StatusCode::UNAUTHORIZED);
     }
 }
 
@@ -30,30 +27,14 @@ async fn a8_the_lock_email_arrives_over_smtp_from_the_ab() {
     assert_eq!(mails.len(), 1);
     let m = &mails[0];
     assert_eq!(m.mail_from, "do-not-reply@fenland.induct.localhost");
-    assert!(
-        m.header("From")
-            .unwrap()
-            .contains("Fenland Teaching School Hub")
-    );
-    assert_eq!(
-        m.header("Subject").unwrap(),
-        "Fenland Teaching School Hub: your account has been locked"
-    );
+    assert!(m.header("From").unwrap().contains("Fenland Teaching School Hub"));
+    assert_eq!(m.header("Subject").unwrap(), "Fenland Teaching School Hub: your account has been locked");
     let text = m.text();
     assert!(text.contains("Dear Grace Okafor"));
     assert!(text.contains("username 110004"));
-    assert!(
-        text.contains("You can try again after 9:30am on Tuesday 24 November 2026"),
-        "{text}"
-    );
-    assert!(text.contains(&format!(
-        "http://fenland.localhost:{}/login",
-        app.addr.port()
-    )));
-    assert!(
-        !text.contains("not my password"),
-        "never the password typed"
-    );
+    assert!(text.contains("You can try again after 9:30am on Tuesday 24 November 2026"), "{text}");
+    assert!(text.contains(&format!("http://fenland.localhost:{}/login", app.addr.port())));
+    assert!(!text.contains("not my password"), "never the password typed");
     // The Message-ID is the outbox row's, so a resend would be recognisable.
     let row = &app.state.store().list_outbox(10).await.unwrap()[0];
     assert_eq!(m.header("Message-ID").unwrap(), row.message_id);
@@ -70,21 +51,14 @@ async fn smtp_down_then_back_loses_nothing_and_sends_once() {
     let r = app.deliver_mail().await;
     assert_eq!((r.claimed, r.retrying), (2, 2));
     let rows = app.state.store().list_outbox(10).await.unwrap();
-    assert!(
-        rows.iter()
-            .all(|r| r.status == "pending" && r.attempts == 1 && r.last_error.is_some())
-    );
+    assert!(rows.iter().all(|r| r.status == "pending" && r.attempts == 1 && r.last_error.is_some()));
     // Not due again until the backoff has passed.
     assert_eq!(app.deliver_mail().await.claimed, 0);
     app.clock.advance(Duration::minutes(1));
     assert_eq!(app.deliver_mail().await.retrying, 2, "still down");
     app.smtp.set_mode(Mode::Accept);
     app.clock.advance(Duration::minutes(1));
-    assert_eq!(
-        app.deliver_mail().await.claimed,
-        0,
-        "second backoff is two minutes"
-    );
+    assert_eq!(app.deliver_mail().await.claimed, 0, "second backoff is two minutes");
     app.clock.advance(Duration::minutes(1));
     assert_eq!(app.deliver_mail().await.sent, 2);
     let msgs = app.smtp.messages();
@@ -130,10 +104,7 @@ async fn queue(app: &TestApp, n: usize) {
             body_html: None,
             expires_at: None,
         };
-        store
-            .enqueue_mail(&mut tx, &m, "induct.localhost", now)
-            .await
-            .unwrap();
+        store.enqueue_mail(&mut tx, &m, "induct.localhost", now).await.unwrap();
     }
     tx.commit().await.unwrap();
 }
@@ -149,18 +120,9 @@ async fn two_app_instances_never_send_the_same_message_twice() {
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.sent + b.sent, 200, "{a:?} {b:?}");
-    let ids: Vec<String> = app
-        .smtp
-        .messages()
-        .iter()
-        .map(|m| m.header("Message-ID").unwrap())
-        .collect();
+    let ids: Vec<String> = app.smtp.messages().iter().map(|m| m.header("Message-ID").unwrap()).collect();
     assert_eq!(ids.len(), 200);
-    assert_eq!(
-        ids.iter().collect::<HashSet<_>>().len(),
-        200,
-        "no duplicates"
-    );
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 200, "no duplicates");
     let counts = app.state.store().outbox_counts().await.unwrap();
     assert_eq!((counts.pending, counts.sent, counts.failed), (0, 200, 0));
 }
@@ -172,30 +134,12 @@ async fn a_worker_that_dies_mid_send_leaves_the_message_to_another_after_its_lea
     queue(&app, 1).await;
     let now = app.clock.now();
     // Instance one claims the message and "dies" (never reports back).
-    let claimed = app
-        .state
-        .store()
-        .claim_due_mail(uuid::Uuid::new_v4(), now, now + Duration::minutes(5), 10)
-        .await
-        .unwrap();
+    let claimed =
+        app.state.store().claim_due_mail(uuid::Uuid::new_v4(), now, now + Duration::minutes(5), 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
-    assert_eq!(
-        induct::mail::worker::deliver_until_idle(&second)
-            .await
-            .unwrap()
-            .claimed,
-        0,
-        "leased"
-    );
+    assert_eq!(induct::mail::worker::deliver_until_idle(&second).await.unwrap().claimed, 0, "leased");
     app.clock.advance(Duration::minutes(5));
-    assert_eq!(
-        induct::mail::worker::deliver_until_idle(&second)
-            .await
-            .unwrap()
-            .sent,
-        1,
-        "lease expired"
-    );
+    assert_eq!(induct::mail::worker::deliver_until_idle(&second).await.unwrap().sent, 1, "lease expired");
     assert_eq!(app.smtp.messages().len(), 1);
 }
 
@@ -217,10 +161,5 @@ async fn i4_names_cannot_inject_mail_headers() {
     assert_eq!(msgs[0].rcpt_to, ["bob@example.test"], "one recipient");
     assert!(msgs[0].header("Bcc").is_none());
     let headers = msgs[0].data.split("\r\n\r\n").next().unwrap();
-    assert!(
-        !headers
-            .lines()
-            .any(|l| l.to_ascii_lowercase().starts_with("bcc")),
-        "{headers}"
-    );
+    assert!(!headers.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc")), "{headers}");
 }

@@ -12,5 +12,6 @@ mod errors;
 mod login;
 mod logs;
 mod mail;
+mod plugins;
 mod security_headers;
 mod sessions;

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use crate::helpers::{Options, PASSWORD, TestApp, spawn_app, spawn_app_with, users::*};
 
 async fn audit_count(app: &TestApp) -> usize {
-    app.audit_events(Some("fenland")).await.len()
+    app.audit_events(Some("fenland")).await.iter().filter(|e| e.event.starts_with("authn_")).count()
 }
 
 #[tokio::test]
@@ -13,13 +13,7 @@ async fn s6_a_post_without_a_token_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     let c = app.fenland();
     c.get("/login").await;
-    let r = c
-        .post_raw(
-            "/login",
-            &[("username", FEN_TUTOR), ("password", PASSWORD)],
-            &[],
-        )
-        .await;
+    let r = c.post_raw("/login", &[("username", FEN_TUTOR), ("password", PASSWORD)], &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("This form has expired"), "a clear page");
     assert!(r.body.contains("Fenland Teaching School Hub"), "branded");
@@ -33,11 +27,7 @@ async fn s6_a_wrong_token_a_foreign_origin_or_a_cross_site_request_is_refused() 
     let c = app.fenland();
     c.get("/login").await;
     let token = c.csrf_token().unwrap();
-    let fields = [
-        ("csrf_token", token.as_str()),
-        ("username", FEN_TUTOR),
-        ("password", PASSWORD),
-    ];
+    let fields = [("csrf_token", token.as_str()), ("username", FEN_TUTOR), ("password", PASSWORD)];
     let northshire_origin = app.northshire().origin.clone();
     let cases: Vec<(&str, Vec<(&str, &str)>, Vec<(&str, &str)>)> = vec![
         (
@@ -49,26 +39,10 @@ async fn s6_a_wrong_token_a_foreign_origin_or_a_cross_site_request_is_refused() 
             ],
             vec![],
         ),
-        (
-            "foreign origin",
-            fields.to_vec(),
-            vec![("origin", "https://evil.example")],
-        ),
-        (
-            "another AB's origin",
-            fields.to_vec(),
-            vec![("origin", northshire_origin.as_str())],
-        ),
-        (
-            "cross-site",
-            fields.to_vec(),
-            vec![("sec-fetch-site", "cross-site")],
-        ),
-        (
-            "same-site (another AB)",
-            fields.to_vec(),
-            vec![("sec-fetch-site", "same-site")],
-        ),
+        ("foreign origin", fields.to_vec(), vec![("origin", "https://evil.example")]),
+        ("another AB's origin", fields.to_vec(), vec![("origin", northshire_origin.as_str())]),
+        ("cross-site", fields.to_vec(), vec![("sec-fetch-site", "cross-site")]),
+        ("same-site (another AB)", fields.to_vec(), vec![("sec-fetch-site", "same-site")]),
     ];
     for (what, fields, headers) in cases {
         let r = c.post_raw("/login", &fields, &headers).await;
@@ -77,15 +51,7 @@ async fn s6_a_wrong_token_a_foreign_origin_or_a_cross_site_request_is_refused() 
     // Without the CSRF cookie the token cannot be checked: refused too.
     c.remove_cookie("__Host-csrf");
     let r = c
-        .post_raw(
-            "/login",
-            &[
-                ("csrf_token", token.as_str()),
-                ("username", FEN_TUTOR),
-                ("password", PASSWORD),
-            ],
-            &[],
-        )
+        .post_raw("/login", &[("csrf_token", token.as_str()), ("username", FEN_TUTOR), ("password", PASSWORD)], &[])
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(audit_count(&app).await, 0);
@@ -96,15 +62,8 @@ async fn s6_a_wrong_token_a_foreign_origin_or_a_cross_site_request_is_refused() 
     let r = c
         .post_raw(
             "/login",
-            &[
-                ("csrf_token", t.as_str()),
-                ("username", FEN_TUTOR),
-                ("password", PASSWORD),
-            ],
-            &[
-                ("origin", &c.origin.clone()),
-                ("sec-fetch-site", "same-origin"),
-            ],
+            &[("csrf_token", t.as_str()), ("username", FEN_TUTOR), ("password", PASSWORD)],
+            &[("origin", &c.origin.clone()), ("sec-fetch-site", "same-origin")],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -118,47 +77,28 @@ async fn s6_tokens_are_bound_to_the_session() {
     let before_login = c.csrf_token().unwrap();
     c.login_ok(FEN_TUTOR).await;
     // A token from before login no longer works once signed in.
-    let r = c
-        .post_raw(
-            "/logout",
-            &[("csrf_token", &before_login)],
-            &[("origin", &c.origin.clone())],
-        )
-        .await;
+    let r = c.post_raw("/logout", &[("csrf_token", &before_login)], &[("origin", &c.origin.clone())]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     c.get("/dashboard").await;
     assert_ne!(c.csrf_token().unwrap(), before_login);
-    assert_eq!(
-        c.post_form("/logout", &[]).await.status,
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(c.post_form("/logout", &[]).await.status, StatusCode::SEE_OTHER);
 }
 
 fn concrete(path: &str) -> String {
     path.replace("{school_id}", "mine")
+        .replace("{plugin_id}", "00000000-0000-0000-0000-000000000000")
+        .replace("{slug}", "fenland")
         .replace("{mail_id}", "00000000-0000-0000-0000-000000000000")
         .replace("{*path}", "app.css")
 }
 
 fn assert_security_headers(what: &str, r: &crate::helpers::Resp) -> String {
     let h = &r.headers;
-    let get = |n: &str| {
-        h.get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned()
-    };
+    let get = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let hsts = get("strict-transport-security");
-    assert!(
-        hsts.contains("max-age=31536000") && hsts.contains("includeSubDomains"),
-        "{what}: HSTS {hsts:?}"
-    );
+    assert!(hsts.contains("max-age=31536000") && hsts.contains("includeSubDomains"), "{what}: HSTS {hsts:?}");
     let csp = get("content-security-policy");
-    for d in [
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    ] {
+    for d in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
         assert!(csp.contains(d), "{what}: CSP lacks {d}: {csp}");
     }
     assert_eq!(get("x-content-type-options"), "nosniff", "{what}");
@@ -174,16 +114,11 @@ fn assert_security_headers(what: &str, r: &crate::helpers::Resp) -> String {
 async fn s7_every_route_and_every_error_carries_the_security_headers() {
     let app = spawn_app_with(Options {
         extend: Box::new(|t| {
-            t.get(
-                "/test/panic",
-                induct::web::Sites::Any,
-                induct::web::Access::Public,
-                || async {
-                    if true {
-                        panic!("boom");
-                    }
-                },
-            )
+            t.get("/test/panic", induct::web::Sites::Any, induct::web::Access::Public, || async {
+                if true {
+                    panic!("boom");
+                }
+            })
         }),
         ..Default::default()
     })
@@ -228,7 +163,7 @@ async fn s6_get_requests_never_change_state() {
         let s = app.state.store();
         (
             s.list_audit(None, 10_000).await.unwrap().len(),
-            app.audit_events(Some("fenland")).await.len(),
+            app.audit_events(Some("fenland")).await.iter().filter(|e| e.event.starts_with("authn_")).count(),
             s.count_users().await.unwrap(),
             s.outbox_counts().await.unwrap(),
             s.list_tenants().await.unwrap().len(),

@@ -18,10 +18,7 @@ async fn s1_login_issues_a_fresh_session_and_the_old_one_dies() {
     // The planted id is still no session.
     let planted = app.fenland();
     planted.set_cookie("__Host-session", "planted-by-an-attacker-0123456789abcdef");
-    assert_eq!(
-        planted.get("/dashboard").await.status,
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(planted.get("/dashboard").await.status, StatusCode::SEE_OTHER);
     // After the session times out, logging in again from the same browser issues another id;
     // the old one stays dead.
     app.clock.advance(chrono::Duration::minutes(21));
@@ -46,40 +43,16 @@ async fn s2_session_cookie_attributes() {
     let app = spawn_app().await;
     let c = app.fenland();
     c.get("/login").await;
-    let r = c
-        .post_form(
-            "/login",
-            &[
-                ("username", FEN_TUTOR),
-                ("password", crate::helpers::PASSWORD),
-            ],
-        )
-        .await;
+    let r = c.post_form("/login", &[("username", FEN_TUTOR), ("password", crate::helpers::PASSWORD)]).await;
     let cookies = r.set_cookies();
-    let session = cookies
-        .iter()
-        .find(|c| c.starts_with("__Host-session="))
-        .expect("session cookie");
-    let attrs: Vec<String> = session
-        .split(';')
-        .skip(1)
-        .map(|a| a.trim().to_ascii_lowercase())
-        .collect();
+    let session = cookies.iter().find(|c| c.starts_with("__Host-session=")).expect("session cookie");
+    let attrs: Vec<String> = session.split(';').skip(1).map(|a| a.trim().to_ascii_lowercase()).collect();
     for needed in ["secure", "httponly", "samesite=lax", "path=/"] {
-        assert!(
-            attrs.iter().any(|a| a == needed),
-            "{needed} missing in {session}"
-        );
+        assert!(attrs.iter().any(|a| a == needed), "{needed} missing in {session}");
     }
-    assert!(
-        !attrs.iter().any(|a| a.starts_with("domain")),
-        "no Domain: {session}"
-    );
+    assert!(!attrs.iter().any(|a| a.starts_with("domain")), "no Domain: {session}");
     // The CSRF cookie rotates at login too, with the same attributes.
-    let csrf = cookies
-        .iter()
-        .find(|c| c.starts_with("__Host-csrf="))
-        .expect("csrf cookie rotates");
+    let csrf = cookies.iter().find(|c| c.starts_with("__Host-csrf=")).expect("csrf cookie rotates");
     assert!(csrf.contains("Secure") && csrf.contains("HttpOnly") && csrf.contains("Path=/"));
 }
 
@@ -89,46 +62,20 @@ async fn s3_idle_timeout_is_twenty_minutes_and_activity_restarts_it() {
     let c = app.fenland();
     c.login_ok(FEN_TUTOR).await;
     app.clock.advance(Duration::seconds(19 * 60 + 59));
-    assert_eq!(
-        c.get("/dashboard").await.status,
-        StatusCode::OK,
-        "19:59 idle"
-    );
+    assert_eq!(c.get("/dashboard").await.status, StatusCode::OK, "19:59 idle");
     app.clock.advance(Duration::seconds(19 * 60 + 59));
-    assert_eq!(
-        c.get("/dashboard").await.status,
-        StatusCode::OK,
-        "the last request restarted the timer"
-    );
+    assert_eq!(c.get("/dashboard").await.status, StatusCode::OK, "the last request restarted the timer");
     app.clock.advance(Duration::seconds(20 * 60 + 1));
     let r = c.get("/dashboard").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), Some("/login?timeout=1"));
     let store = app.state.store();
-    let tenant = store
-        .find_tenant_by_slug("fenland")
-        .await
-        .unwrap()
-        .unwrap()
-        .tenant_id();
-    let user = store
-        .find_user_for_login(Some(tenant), FEN_TUTOR)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        store.count_sessions_of_user(user.user_id()).await.unwrap(),
-        0,
-        "the expired session row is deleted"
-    );
+    let tenant = store.find_tenant_by_slug("fenland").await.unwrap().unwrap().tenant_id();
+    let user = store.find_user_for_login(Some(tenant), FEN_TUTOR).await.unwrap().unwrap();
+    assert_eq!(store.count_sessions_of_user(user.user_id()).await.unwrap(), 0, "the expired session row is deleted");
     let login = c.get("/login?timeout=1").await;
     assert!(login.body.contains("inactive for 20 minutes"));
-    assert!(
-        app.audit_events(Some("fenland"))
-            .await
-            .iter()
-            .any(|e| e.event == "session_expired")
-    );
+    assert!(app.audit_events(Some("fenland")).await.iter().any(|e| e.event == "session_expired"));
 }
 
 #[tokio::test]
@@ -141,11 +88,7 @@ async fn s3_sessions_end_after_twelve_hours_however_active() {
         assert_eq!(c.get("/dashboard").await.status, StatusCode::OK);
     }
     app.clock.advance(Duration::seconds(1));
-    assert_eq!(
-        c.get("/dashboard").await.status,
-        StatusCode::SEE_OTHER,
-        "12:00:01 after login"
-    );
+    assert_eq!(c.get("/dashboard").await.status, StatusCode::SEE_OTHER, "12:00:01 after login");
 }
 
 #[tokio::test]
@@ -159,19 +102,10 @@ async fn s3_the_page_warns_before_the_idle_timeout_and_keepalive_restarts_it() {
     let body = html.select(&body_sel).next().unwrap();
     assert_eq!(body.value().attr("data-idle-timeout"), Some("1200"));
     assert_eq!(body.value().attr("data-idle-warning"), Some("120"));
-    assert_eq!(
-        r.texts("#idle-warning-title"),
-        ["You will be signed out soon"]
-    );
+    assert_eq!(r.texts("#idle-warning-title"), ["You will be signed out soon"]);
     let token = c.csrf_token().unwrap();
     app.clock.advance(Duration::minutes(19));
-    let k = c
-        .post_raw(
-            "/session/keepalive",
-            &[],
-            &[("x-csrf-token", &token), ("origin", &c.origin.clone())],
-        )
-        .await;
+    let k = c.post_raw("/session/keepalive", &[], &[("x-csrf-token", &token), ("origin", &c.origin.clone())]).await;
     assert_eq!(k.status, StatusCode::NO_CONTENT);
     app.clock.advance(Duration::minutes(19));
     assert_eq!(c.get("/dashboard").await.status, StatusCode::OK);
@@ -187,21 +121,9 @@ async fn s4_logout_destroys_the_session_on_the_server() {
     let r = c.post_form("/logout", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), Some("/signed-out"));
-    assert!(
-        c.cookie("__Host-session").is_none(),
-        "the cookie is cleared"
-    );
+    assert!(c.cookie("__Host-session").is_none(), "the cookie is cleared");
     let replay = app.fenland();
     replay.set_cookie("__Host-session", &cookie);
-    assert_eq!(
-        replay.get("/dashboard").await.status,
-        StatusCode::SEE_OTHER,
-        "a replayed cookie is dead"
-    );
-    assert!(
-        app.audit_events(Some("fenland"))
-            .await
-            .iter()
-            .any(|e| e.event == "session_logout")
-    );
+    assert_eq!(replay.get("/dashboard").await.status, StatusCode::SEE_OTHER, "a replayed cookie is dead");
+    assert!(app.audit_events(Some("fenland")).await.iter().any(|e| e.event == "session_logout"));
 }

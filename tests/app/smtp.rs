@@ -74,11 +74,7 @@ impl SmtpCapture {
     pub async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let capture = Self {
-            addr,
-            messages: Default::default(),
-            mode: Arc::new(Mutex::new(Mode::Accept)),
-        };
+        let capture = Self { addr, messages: Default::default(), mode: Arc::new(Mutex::new(Mode::Accept)) };
         let c = capture.clone();
         tokio::spawn(async move {
             loop {
@@ -103,10 +99,7 @@ impl SmtpCapture {
     }
 
     pub fn to(&self, address: &str) -> Vec<Captured> {
-        self.messages()
-            .into_iter()
-            .filter(|m| m.rcpt_to.iter().any(|r| r == address))
-            .collect()
+        self.messages().into_iter().filter(|m| m.rcpt_to.iter().any(|r| r == address)).collect()
     }
 
     async fn session(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
@@ -114,17 +107,11 @@ impl SmtpCapture {
         let mut lines = BufReader::new(read);
         let mode = *self.mode.lock().unwrap();
         if mode == Mode::Unavailable {
-            write
-                .write_all(b"421 capture.test Service not available, try later\r\n")
-                .await?;
+            write.write_all(b"421 capture.test Service not available, try later\r\n").await?;
             return Ok(());
         }
         write.write_all(b"220 capture.test ESMTP\r\n").await?;
-        let mut current = Captured {
-            mail_from: String::new(),
-            rcpt_to: vec![],
-            data: String::new(),
-        };
+        let mut current = Captured { mail_from: String::new(), rcpt_to: vec![], data: String::new() };
         let mut line = String::new();
         loop {
             line.clear();
@@ -133,9 +120,7 @@ impl SmtpCapture {
             }
             let upper = line.to_ascii_uppercase();
             if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                write
-                    .write_all(b"250-capture.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
-                    .await?;
+                write.write_all(b"250-capture.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n").await?;
             } else if upper.starts_with("MAIL FROM:") {
                 current.mail_from = address(&line[10..]);
                 write.write_all(b"250 OK\r\n").await?;
@@ -147,9 +132,7 @@ impl SmtpCapture {
                     write.write_all(b"250 OK\r\n").await?;
                 }
             } else if upper.starts_with("DATA") {
-                write
-                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                    .await?;
+                write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
                 let mut data = String::new();
                 loop {
                     line.clear();
@@ -164,18 +147,10 @@ impl SmtpCapture {
                 }
                 current.data = data;
                 self.messages.lock().unwrap().push(current.clone());
-                current = Captured {
-                    mail_from: String::new(),
-                    rcpt_to: vec![],
-                    data: String::new(),
-                };
+                current = Captured { mail_from: String::new(), rcpt_to: vec![], data: String::new() };
                 write.write_all(b"250 OK queued\r\n").await?;
             } else if upper.starts_with("RSET") {
-                current = Captured {
-                    mail_from: String::new(),
-                    rcpt_to: vec![],
-                    data: String::new(),
-                };
+                current = Captured { mail_from: String::new(), rcpt_to: vec![], data: String::new() };
                 write.write_all(b"250 OK\r\n").await?;
             } else if upper.starts_with("NOOP") {
                 write.write_all(b"250 OK\r\n").await?;

@@ -28,10 +28,7 @@ pub struct LoginAttempt<'a> {
 #[derive(Debug)]
 pub enum LoginOutcome {
     /// Signed in: the new session's token goes into the cookie.
-    SignedIn {
-        session_token: String,
-        user_id: UserId,
-    },
+    SignedIn { session_token: String, user_id: UserId },
     /// Wrong username or password: one message for both (A6).
     BadCredentials,
     /// Locked by one of the counters: one message whichever it was, and whether or not the
@@ -46,18 +43,12 @@ fn counters(site: &Site, username: &str, ip: &str) -> [(LockScope, String); 3] {
     let name: String = username.trim().chars().take(64).collect();
     [
         (LockScope::Account, throttle::account_key(&site_key, &name)),
-        (
-            LockScope::AddressAndUsername,
-            throttle::address_and_username_key(ip, &site_key, &name),
-        ),
+        (LockScope::AddressAndUsername, throttle::address_and_username_key(ip, &site_key, &name)),
         (LockScope::Address, throttle::address_key(ip)),
     ]
 }
 
-pub async fn attempt_login(
-    state: &AppState,
-    a: &LoginAttempt<'_>,
-) -> Result<LoginOutcome, AppError> {
+pub async fn attempt_login(state: &AppState, a: &LoginAttempt<'_>) -> Result<LoginOutcome, AppError> {
     let store = state.store();
     let tenant = a.site.tenant_id();
     let keys = counters(a.site, a.username, a.ip);
@@ -67,15 +58,7 @@ pub async fn attempt_login(
     for (scope, key) in &keys {
         let lock = store.get_lock(*scope, key, now).await?;
         if scope.policy().gate(&lock, now) == Gate::Locked {
-            audit_only(
-                state,
-                tenant,
-                AuditEventKind::LoginFail,
-                None,
-                a,
-                Some("locked"),
-            )
-            .await?;
+            audit_only(state, tenant, AuditEventKind::LoginFail, None, a, Some("locked")).await?;
             return Ok(LoginOutcome::TooManyAttempts);
         }
     }
@@ -86,9 +69,7 @@ pub async fn attempt_login(
         Ok(u) => store.find_user_for_login(tenant, u.as_str()).await?,
         Err(_) => None,
     };
-    let usable = user
-        .as_ref()
-        .filter(|u| u.active && u.password_hash.is_some());
+    let usable = user.as_ref().filter(|u| u.active && u.password_hash.is_some());
     let verified = state
         .hasher()
         .verify(a.password, usable.and_then(|u| u.password_hash.as_deref()))
@@ -98,10 +79,7 @@ pub async fn attempt_login(
     match (verified, usable) {
         (Verified::Yes { needs_rehash }, Some(user)) => {
             let token = sign_in(state, a, user, needs_rehash, &keys, now).await?;
-            Ok(LoginOutcome::SignedIn {
-                session_token: token,
-                user_id: user.user_id(),
-            })
+            Ok(LoginOutcome::SignedIn { session_token: token, user_id: user.user_id() })
         }
         _ => record_failure(state, a, user.as_ref(), &keys, now).await,
     }
@@ -117,13 +95,7 @@ async fn sign_in(
 ) -> Result<String, AppError> {
     let store = state.store();
     let new_hash = if needs_rehash {
-        Some(
-            state
-                .hasher()
-                .hash(a.password)
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-        )
+        Some(state.hasher().hash(a.password).await.map_err(|e| AppError::Internal(e.to_string()))?)
     } else {
         None
     };
@@ -133,16 +105,12 @@ async fn sign_in(
     // across usernames stays, so one good account cannot launder a spraying run (A9).
     let mut had_failures = false;
     for (scope, key) in keys.iter().filter(|(s, _)| *s != LockScope::Address) {
-        let state_before = store
-            .lock_counter_for_update(&mut tx, *scope, key, now)
-            .await?;
+        let state_before = store.lock_counter_for_update(&mut tx, *scope, key, now).await?;
         had_failures |= state_before.failures > 0;
         store.clear_counter(&mut tx, *scope, key).await?;
     }
     if let Some(hash) = &new_hash {
-        store
-            .set_password_hash(&mut tx, user.user_id(), hash, now)
-            .await?;
+        store.set_password_hash(&mut tx, user.user_id(), hash, now).await?;
     }
     store
         .create_session(
@@ -157,18 +125,8 @@ async fn sign_in(
             now,
         )
         .await?;
-    let kind = if had_failures {
-        AuditEventKind::LoginSuccessAfterFail
-    } else {
-        AuditEventKind::LoginSuccess
-    };
-    store
-        .record_audit(
-            &mut tx,
-            &event(a.site.tenant_id(), kind, Some(user.user_id()), a, None),
-            now,
-        )
-        .await?;
+    let kind = if had_failures { AuditEventKind::LoginSuccessAfterFail } else { AuditEventKind::LoginSuccess };
+    store.record_audit(&mut tx, &event(a.site.tenant_id(), kind, Some(user.user_id()), a, None), now).await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -185,24 +143,12 @@ async fn record_failure(
     let actor = user.map(UserRow::user_id);
     let mut tx = store.begin().await?;
     store
-        .record_audit(
-            &mut tx,
-            &event(
-                tenant,
-                AuditEventKind::LoginFail,
-                actor,
-                a,
-                Some("bad_credentials"),
-            ),
-            now,
-        )
+        .record_audit(&mut tx, &event(tenant, AuditEventKind::LoginFail, actor, a, Some("bad_credentials")), now)
         .await?;
     let mut raced_lock = false;
     let mut locked_scopes = vec![];
     for (scope, key) in keys {
-        let before: LockState = store
-            .lock_counter_for_update(&mut tx, *scope, key, now)
-            .await?;
+        let before: LockState = store.lock_counter_for_update(&mut tx, *scope, key, now).await?;
         let policy = scope.policy();
         if policy.gate(&before, now) == Gate::Locked {
             // Another process locked it while this password was being checked.
@@ -219,40 +165,25 @@ async fn record_failure(
             LockEvent::Locked { .. } => scope.as_str().to_owned(),
         });
         // Tell the account's owner at the first lock of a run and at the hard lock (A8).
-        let notify = matches!(
-            lock_event,
-            LockEvent::Locked { first: true, .. } | LockEvent::HardLocked
-        );
+        let notify = matches!(lock_event, LockEvent::Locked { first: true, .. } | LockEvent::HardLocked);
         if *scope == LockScope::Account
             && notify
             && let Some(user) = user
         {
             let message = mail::messages::account_locked(state, a.site, user, lock_event, now)?;
-            store
-                .enqueue_mail(&mut tx, &message, &state.config().server.base_domain, now)
-                .await?;
+            store.enqueue_mail(&mut tx, &message, &state.config().server.base_domain, now).await?;
         }
     }
     // One lock event per attempt that locked, naming every counter it locked (A10).
     if !locked_scopes.is_empty() {
         let detail = locked_scopes.join(",");
-        store
-            .record_audit(
-                &mut tx,
-                &event(tenant, AuditEventKind::LoginLock, actor, a, Some(&detail)),
-                now,
-            )
-            .await?;
+        store.record_audit(&mut tx, &event(tenant, AuditEventKind::LoginLock, actor, a, Some(&detail)), now).await?;
     }
     tx.commit().await?;
     state.wake_mailer();
     // The attempt that reaches the limit is told its password was wrong, like the four before it
     // (SECURITY.md A7: failures 1-5 answer alike); the next attempt meets the lock.
-    Ok(if raced_lock {
-        LoginOutcome::TooManyAttempts
-    } else {
-        LoginOutcome::BadCredentials
-    })
+    Ok(if raced_lock { LoginOutcome::TooManyAttempts } else { LoginOutcome::BadCredentials })
 }
 
 fn event<'a>(
@@ -285,10 +216,7 @@ async fn audit_only(
 ) -> Result<(), AppError> {
     let now = state.clock().now();
     let mut tx = state.store().begin().await?;
-    state
-        .store()
-        .record_audit(&mut tx, &event(tenant, kind, actor, a, detail), now)
-        .await?;
+    state.store().record_audit(&mut tx, &event(tenant, kind, actor, a, detail), now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -304,10 +232,7 @@ pub async fn sign_out(
 ) -> Result<(), AppError> {
     let now = state.clock().now();
     let mut tx = state.store().begin().await?;
-    state
-        .store()
-        .delete_session_in(&mut tx, session_hash)
-        .await?;
+    state.store().delete_session_in(&mut tx, session_hash).await?;
     state
         .store()
         .record_audit(

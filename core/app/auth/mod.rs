@@ -31,19 +31,15 @@ pub struct Keys {
 impl Keys {
     pub fn derive(secret: &[u8]) -> Self {
         let derive = |purpose: &[u8]| -> [u8; 32] {
-            let mut mac =
-                Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+            let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
             mac.update(purpose);
             mac.finalize().into_bytes().into()
         };
-        Self {
-            csrf: derive(b"induct csrf v1"),
-        }
+        Self { csrf: derive(b"induct csrf v1") }
     }
 
     pub fn csrf_mac(&self, message: &[u8]) -> String {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.csrf).expect("HMAC takes any key length");
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.csrf).expect("HMAC takes any key length");
         mac.update(message);
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
@@ -67,12 +63,11 @@ mod tests {
     fn session_ids_are_unique_and_long_s1() {
         let ids: HashSet<String> = (0..10_000).map(|_| new_token()).collect();
         assert_eq!(ids.len(), 10_000);
-        assert!(ids.iter().all(|id| {
-            id.len() >= 22
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        }));
+        assert!(
+            ids.iter().all(|id| {
+                id.len() >= 22 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+        );
     }
 
     #[test]

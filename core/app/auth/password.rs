@@ -42,27 +42,17 @@ fn argon2() -> Argon2<'static> {
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     let mut bytes = [0u8; 24];
     rand::fill(&mut bytes);
-    argon2()
-        .hash_password(&bytes)
-        .expect("hash dummy password")
-        .to_string()
+    argon2().hash_password(&bytes).expect("hash dummy password").to_string()
 });
 
 impl PasswordHasher {
     pub fn new(concurrency: usize) -> Arc<Self> {
-        Arc::new(Self {
-            permits: Semaphore::new(concurrency.max(1)),
-        })
+        Arc::new(Self { permits: Semaphore::new(concurrency.max(1)) })
     }
 
-    async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, HashError> {
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, HashError> {
         let _permit = self.permits.acquire().await.map_err(|_| HashError::Join)?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|_| HashError::Join)
+        tokio::task::spawn_blocking(f).await.map_err(|_| HashError::Join)
     }
 
     /// Hashes a new password (already checked against the policy) to a PHC string.
@@ -79,11 +69,7 @@ impl PasswordHasher {
 
     /// Checks a password against a stored hash. `None` as the hash (unknown user, or no password
     /// set yet) verifies against a dummy hash and answers `No`, taking the same time.
-    pub async fn verify(
-        &self,
-        password: &str,
-        stored: Option<&str>,
-    ) -> Result<Verified, HashError> {
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<Verified, HashError> {
         let password = normalise(password);
         let stored = stored.map(str::to_owned);
         self.run(move || {
@@ -97,16 +83,8 @@ impl PasswordHasher {
                 let _ = argon2().verify_password(password.as_bytes(), &dummy);
                 return Verified::No;
             };
-            let ok = argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok();
-            if ok && real {
-                Verified::Yes {
-                    needs_rehash: is_weaker_than_current(&parsed),
-                }
-            } else {
-                Verified::No
-            }
+            let ok = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
+            if ok && real { Verified::Yes { needs_rehash: is_weaker_than_current(&parsed) } } else { Verified::No }
         })
         .await
     }
@@ -125,8 +103,7 @@ fn is_weaker_than_current(hash: &PasswordHash) -> bool {
 
 /// Hashes with explicit (possibly weak) parameters: for tests of the rehash rule and for tools.
 pub fn hash_with_params(password: &str, m_cost: u32, t_cost: u32) -> Result<String, HashError> {
-    let params =
-        Params::new(m_cost, t_cost, 1, None).map_err(|e| HashError::Hash(e.to_string()))?;
+    let params = Params::new(m_cost, t_cost, 1, None).map_err(|e| HashError::Hash(e.to_string()))?;
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password(normalise(password).as_bytes())
         .map(|h| h.to_string())
@@ -144,34 +121,17 @@ mod tests {
         let re = regex_lite_match(&hash);
         assert!(re, "{hash}");
         assert_eq!(
-            h.verify("walnut harbour trellis", Some(&hash))
-                .await
-                .unwrap(),
-            Verified::Yes {
-                needs_rehash: false
-            }
+            h.verify("walnut harbour trellis", Some(&hash)).await.unwrap(),
+            Verified::Yes { needs_rehash: false }
         );
-        assert_eq!(
-            h.verify("Walnut harbour trellis", Some(&hash))
-                .await
-                .unwrap(),
-            Verified::No
-        );
-        assert_eq!(
-            h.verify("walnut harbour trellis", None).await.unwrap(),
-            Verified::No
-        );
+        assert_eq!(h.verify("Walnut harbour trellis", Some(&hash)).await.unwrap(), Verified::No);
+        assert_eq!(h.verify("walnut harbour trellis", None).await.unwrap(), Verified::No);
         let weak = hash_with_params("walnut harbour trellis", 4096, 2).unwrap();
         assert_eq!(
-            h.verify("walnut harbour trellis", Some(&weak))
-                .await
-                .unwrap(),
+            h.verify("walnut harbour trellis", Some(&weak)).await.unwrap(),
             Verified::Yes { needs_rehash: true }
         );
-        assert_eq!(
-            h.verify("x", Some("not a hash")).await.unwrap(),
-            Verified::No
-        );
+        assert_eq!(h.verify("x", Some("not a hash")).await.unwrap(), Verified::No);
     }
 
     /// `^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=1\$` with m >= 19456 and t >= 2, without a regex crate.

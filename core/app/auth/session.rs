@@ -28,27 +28,15 @@ pub struct CookieNames {
 impl CookieNames {
     pub fn new(secure: bool) -> Self {
         if secure {
-            Self {
-                session: "__Host-session",
-                csrf: "__Host-csrf",
-                secure,
-            }
+            Self { session: "__Host-session", csrf: "__Host-csrf", secure }
         } else {
-            Self {
-                session: "induct_session",
-                csrf: "induct_csrf",
-                secure,
-            }
+            Self { session: "induct_session", csrf: "induct_csrf", secure }
         }
     }
 
     pub fn build(&self, name: &'static str, value: String) -> HeaderValue {
-        let cookie = Cookie::build((name, value))
-            .path("/")
-            .http_only(true)
-            .secure(self.secure)
-            .same_site(SameSite::Lax)
-            .build();
+        let cookie =
+            Cookie::build((name, value)).path("/").http_only(true).secure(self.secure).same_site(SameSite::Lax).build();
         HeaderValue::from_str(&cookie.to_string()).expect("cookie values are base64url")
     }
 
@@ -76,10 +64,7 @@ pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
             (k == name).then(|| v.trim().to_owned())
         })
         .find(|v| {
-            !v.is_empty()
-                && v.len() <= 128
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
 }
 
@@ -122,26 +107,13 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) 
         .flat_map(|v| v.split(','))
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    forwarded
-        .iter()
-        .rev()
-        .find(|ip| !trusted.contains(ip))
-        .copied()
-        .unwrap_or(peer)
-        .to_string()
+    forwarded.iter().rev().find(|ip| !trusted.contains(ip)).copied().unwrap_or(peer).to_string()
 }
 
 /// Resolves the session cookie into a [`CurrentUser`] (request extension) and keeps the idle
 /// timer going. Expired sessions are deleted here (SECURITY.md S3).
-pub async fn resolve_session(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+pub async fn resolve_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let ip = client_ip(peer, req.headers(), &state.config().server.trusted_proxies);
     let agent = req
         .headers()
@@ -178,13 +150,7 @@ enum Lookup {
     None,
 }
 
-async fn lookup(
-    state: &AppState,
-    token: &str,
-    site: Option<&Site>,
-    ip: &str,
-    agent: &str,
-) -> Result<Lookup, AppError> {
+async fn lookup(state: &AppState, token: &str, site: Option<&Site>, ip: &str, agent: &str) -> Result<Lookup, AppError> {
     let hash = super::hash_token(token);
     let Some(row) = state.store().find_session(&hash).await? else {
         return Ok(Lookup::None);
@@ -195,10 +161,7 @@ async fn lookup(
     if row.tenant_id != site_tenant.map(|t| t.0) {
         return Ok(Lookup::None);
     }
-    match state
-        .session_policy()
-        .state(row.created_at, row.last_seen_at, now)
-    {
+    match state.session_policy().state(row.created_at, row.last_seen_at, now) {
         SessionState::Live if row.active => {}
         _ => {
             if state.store().delete_session(&hash).await? {
@@ -225,10 +188,7 @@ async fn lookup(
             return Ok(Lookup::Expired);
         }
     }
-    let role: Role = row
-        .role
-        .parse()
-        .map_err(|_| AppError::Internal("stored role is invalid".into()))?;
+    let role: Role = row.role.parse().map_err(|_| AppError::Internal("stored role is invalid".into()))?;
     // Writing on every request would make each page view a write; half a minute of slack on a
     // twenty-minute timer is invisible.
     if now - row.last_seen_at >= chrono::Duration::seconds(30) {
@@ -250,11 +210,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<CurrentUser>()
-            .cloned()
-            .ok_or(AppError::Unauthenticated)
+        parts.extensions.get::<CurrentUser>().cloned().ok_or(AppError::Unauthenticated)
     }
 }
 
@@ -279,14 +235,8 @@ pub struct RequestMeta {
 impl RequestMeta {
     pub fn from_extensions(ext: &axum::http::Extensions) -> Self {
         RequestMeta {
-            ip: ext
-                .get::<ClientIp>()
-                .map(|c| c.0.clone())
-                .unwrap_or_else(|| "unknown".into()),
-            user_agent: ext
-                .get::<UserAgent>()
-                .map(|u| u.0.clone())
-                .unwrap_or_default(),
+            ip: ext.get::<ClientIp>().map(|c| c.0.clone()).unwrap_or_else(|| "unknown".into()),
+            user_agent: ext.get::<UserAgent>().map(|u| u.0.clone()).unwrap_or_default(),
         }
     }
 }
@@ -317,14 +267,8 @@ mod tests {
     #[test]
     fn malformed_cookies_are_ignored() {
         let mut h = HeaderMap::new();
-        h.insert(
-            header::COOKIE,
-            "a=1; __Host-session=abc_DEF-12; junk".parse().unwrap(),
-        );
-        assert_eq!(
-            read_cookie(&h, "__Host-session").as_deref(),
-            Some("abc_DEF-12")
-        );
+        h.insert(header::COOKIE, "a=1; __Host-session=abc_DEF-12; junk".parse().unwrap());
+        assert_eq!(read_cookie(&h, "__Host-session").as_deref(), Some("abc_DEF-12"));
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, "__Host-session=<script>".parse().unwrap());
         assert_eq!(read_cookie(&h, "__Host-session"), None);

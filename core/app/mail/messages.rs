@@ -14,20 +14,13 @@ use crate::tenancy::Site;
 /// the clock changes).
 pub fn uk_time(t: DateTime<Utc>) -> String {
     let local = t.with_timezone(&London);
-    format!(
-        "{} on {}",
-        local.format("%-I:%M%P"),
-        local.format("%A %-d %B %Y")
-    )
+    format!("{} on {}", local.format("%-I:%M%P"), local.format("%A %-d %B %Y"))
 }
 
 fn sender(state: &AppState, site: &Site) -> (String, String) {
     match site.tenant() {
         Some(t) => (t.mail_from_address.clone(), t.mail_from_name.clone()),
-        None => (
-            state.config().mail.from_address.clone(),
-            state.config().mail.from_name.clone(),
-        ),
+        None => (state.config().mail.from_address.clone(), state.config().mail.from_name.clone()),
     }
 }
 
@@ -77,12 +70,8 @@ mod tests {
 
     #[test]
     fn uk_time_follows_the_clock_changes() {
-        let winter = DateTime::parse_from_rfc3339("2026-11-24T14:05:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let summer = DateTime::parse_from_rfc3339("2026-06-24T14:05:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let winter = DateTime::parse_from_rfc3339("2026-11-24T14:05:00Z").unwrap().with_timezone(&Utc);
+        let summer = DateTime::parse_from_rfc3339("2026-06-24T14:05:00Z").unwrap().with_timezone(&Utc);
         assert_eq!(uk_time(winter), "2:05pm on Tuesday 24 November 2026");
         assert_eq!(uk_time(summer), "3:05pm on Wednesday 24 June 2026");
     }

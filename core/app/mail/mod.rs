@@ -37,24 +37,15 @@ impl MailTransport {
             MailTransportKind::Demo => Ok(MailTransport::Demo),
             MailTransportKind::Smtp => {
                 let builder = match c.smtp_security {
-                    SmtpSecurity::None => {
-                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.smtp_host)
-                    }
-                    SmtpSecurity::Starttls => {
-                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host)
-                            .map_err(|e| DeliveryError::Permanent(e.to_string()))?
-                    }
+                    SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.smtp_host),
+                    SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host)
+                        .map_err(|e| DeliveryError::Permanent(e.to_string()))?,
                     SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&c.smtp_host)
                         .map_err(|e| DeliveryError::Permanent(e.to_string()))?,
                 };
-                let mut builder = builder
-                    .port(c.smtp_port)
-                    .timeout(Some(Duration::from_secs(c.smtp_timeout_secs)));
+                let mut builder = builder.port(c.smtp_port).timeout(Some(Duration::from_secs(c.smtp_timeout_secs)));
                 if let (Some(user), Some(password)) = (&c.smtp_username, &c.smtp_password) {
-                    builder = builder.credentials(Credentials::new(
-                        user.clone(),
-                        password.expose_secret().to_owned(),
-                    ));
+                    builder = builder.credentials(Credentials::new(user.clone(), password.expose_secret().to_owned()));
                 }
                 Ok(MailTransport::Smtp(builder.build()))
             }
@@ -68,10 +59,9 @@ impl MailTransport {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), DeliveryError> {
         match self {
-            MailTransport::Demo => store
-                .deliver_to_demo_mailbox(row, now)
-                .await
-                .map_err(|e| DeliveryError::Transient(e.to_string())),
+            MailTransport::Demo => {
+                store.deliver_to_demo_mailbox(row, now).await.map_err(|e| DeliveryError::Transient(e.to_string()))
+            }
             MailTransport::Smtp(smtp) => {
                 let message = build_message(row)?;
                 smtp.send(message).await.map(|_| ()).map_err(|e| {
@@ -89,17 +79,11 @@ impl MailTransport {
 /// Names go into headers: control characters (CR, LF) are replaced so that no value can add a
 /// header or a recipient (SECURITY.md I4).
 pub fn header_safe(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .trim()
-        .to_owned()
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_owned()
 }
 
 fn mailbox(name: &str, address: &str) -> Result<Mailbox, DeliveryError> {
-    let address = address
-        .parse()
-        .map_err(|e| DeliveryError::Permanent(format!("invalid address: {e}")))?;
+    let address = address.parse().map_err(|e| DeliveryError::Permanent(format!("invalid address: {e}")))?;
     let name = header_safe(name);
     Ok(Mailbox::new((!name.is_empty()).then_some(name), address))
 }
@@ -112,13 +96,8 @@ pub fn build_message(row: &OutboxRow) -> Result<Message, DeliveryError> {
         .subject(header_safe(&row.subject))
         .date(row.created_at.into());
     let message = match &row.body_html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
-            row.body_text.clone(),
-            html.clone(),
-        )),
-        None => builder
-            .header(ContentType::TEXT_PLAIN)
-            .body(row.body_text.clone()),
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(row.body_text.clone(), html.clone())),
+        None => builder.header(ContentType::TEXT_PLAIN).body(row.body_text.clone()),
     };
     message.map_err(|e| DeliveryError::Permanent(e.to_string()))
 }

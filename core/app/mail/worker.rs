@@ -28,18 +28,8 @@ pub async fn deliver_batch(state: &AppState) -> Result<PassReport, StoreError> {
     let store = state.store();
     let now = state.clock().now();
     let token = Uuid::new_v4();
-    let rows = store
-        .claim_due_mail(
-            token,
-            now,
-            now + Duration::seconds(cfg.lease_secs),
-            cfg.batch_size,
-        )
-        .await?;
-    let mut report = PassReport {
-        claimed: rows.len(),
-        ..Default::default()
-    };
+    let rows = store.claim_due_mail(token, now, now + Duration::seconds(cfg.lease_secs), cfg.batch_size).await?;
+    let mut report = PassReport { claimed: rows.len(), ..Default::default() };
     for row in rows {
         let now = state.clock().now();
         if row.expires_at.is_some_and(|at| at <= now) {
@@ -58,16 +48,12 @@ pub async fn deliver_batch(state: &AppState) -> Result<PassReport, StoreError> {
             Err(DeliveryError::Transient(e)) if row.attempts + 1 < cfg.max_attempts => {
                 let retry_at = now + backoff(row.attempts);
                 tracing::warn!(outbox_id = %row.id, attempts = row.attempts + 1, error = %e, "mail delivery will be retried");
-                store
-                    .mark_mail_attempt_failed(row.id, token, &e, Some(retry_at))
-                    .await?;
+                store.mark_mail_attempt_failed(row.id, token, &e, Some(retry_at)).await?;
                 report.retrying += 1;
             }
             Err(e) => {
                 tracing::error!(outbox_id = %row.id, error = %e, "mail delivery failed for good");
-                store
-                    .mark_mail_attempt_failed(row.id, token, &e.to_string(), None)
-                    .await?;
+                store.mark_mail_attempt_failed(row.id, token, &e.to_string(), None).await?;
                 report.failed += 1;
             }
         }

@@ -18,6 +18,9 @@ pub enum AuditEventKind {
     Logout,
     SessionExpired,
     AuthzFail,
+    PluginInstalled,
+    PluginActivated,
+    SchoolUpdated,
 }
 
 impl AuditEventKind {
@@ -31,6 +34,9 @@ impl AuditEventKind {
             AuditEventKind::Logout => "session_logout",
             AuditEventKind::SessionExpired => "session_expired",
             AuditEventKind::AuthzFail => "authz_fail",
+            AuditEventKind::PluginInstalled => "plugin_installed",
+            AuditEventKind::PluginActivated => "plugin_activated",
+            AuditEventKind::SchoolUpdated => "school_updated",
         }
     }
 }
@@ -63,12 +69,7 @@ pub struct AuditRow {
 }
 
 impl Store {
-    pub async fn record_audit(
-        &self,
-        tx: &mut Tx,
-        e: &NewAuditEvent<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    pub async fn record_audit(&self, tx: &mut Tx, e: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
         with_tx!(tx, c => sqlx::query(
             "INSERT INTO audit_events (id, tenant_id, occurred_at, event, actor_user_id, subject, ip, user_agent, factor, detail)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")

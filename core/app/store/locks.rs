@@ -28,19 +28,12 @@ impl From<LockRow> for LockState {
 
 impl Store {
     /// Reads a counter without locking it.
-    pub async fn get_lock(
-        &self,
-        scope: LockScope,
-        key: &str,
-        now: DateTime<Utc>,
-    ) -> Result<LockState> {
+    pub async fn get_lock(&self, scope: LockScope, key: &str, now: DateTime<Utc>) -> Result<LockState> {
         let row = with_pool!(self, p => sqlx::query_as::<_, LockRow>(
             "SELECT failures, window_start, locked_until, hard_locked FROM login_locks WHERE scope = $1 AND lock_key = $2")
             .bind(scope.as_str()).bind(key).fetch_optional(p).await)
             .map_err(map_err)?;
-        Ok(row
-            .map(LockState::from)
-            .unwrap_or_else(|| LockState::fresh(now)))
+        Ok(row.map(LockState::from).unwrap_or_else(|| LockState::fresh(now)))
     }
 
     /// Reads a counter and holds its row until the transaction ends: the upsert takes the row
@@ -58,23 +51,17 @@ impl Store {
              ON CONFLICT (scope, lock_key) DO UPDATE SET failures = login_locks.failures
              RETURNING failures, window_start, locked_until, hard_locked")
             .bind(scope.as_str()).bind(key).bind(now).bind(false).fetch_one(c).await)
-            .map_err(map_err)?;
+        .map_err(map_err)?;
         Ok(row.into())
     }
 
-    pub async fn save_counter(
-        &self,
-        tx: &mut Tx,
-        scope: LockScope,
-        key: &str,
-        state: &LockState,
-    ) -> Result<()> {
+    pub async fn save_counter(&self, tx: &mut Tx, scope: LockScope, key: &str, state: &LockState) -> Result<()> {
         with_tx!(tx, c => sqlx::query(
             "UPDATE login_locks SET failures = $3, window_start = $4, locked_until = $5, hard_locked = $6
              WHERE scope = $1 AND lock_key = $2")
             .bind(scope.as_str()).bind(key).bind(state.failures as i32).bind(state.window_start)
             .bind(state.locked_until).bind(state.hard_locked).execute(c).await.map(|r| r.rows_affected()))
-            .map_err(map_err)?;
+        .map_err(map_err)?;
         Ok(())
     }
 
@@ -82,7 +69,7 @@ impl Store {
     pub async fn clear_counter(&self, tx: &mut Tx, scope: LockScope, key: &str) -> Result<bool> {
         let done = with_tx!(tx, c => sqlx::query("DELETE FROM login_locks WHERE scope = $1 AND lock_key = $2")
             .bind(scope.as_str()).bind(key).execute(c).await.map(|r| r.rows_affected()))
-            .map_err(map_err)?;
+        .map_err(map_err)?;
         Ok(done > 0)
     }
 }

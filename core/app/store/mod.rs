@@ -14,6 +14,7 @@ pub mod audit;
 pub mod dialect;
 pub mod locks;
 pub mod outbox;
+pub mod plugins;
 pub mod schools;
 pub mod sessions;
 pub mod tenants;
@@ -103,12 +104,7 @@ impl StoreError {
 
     /// True when the database could not be reached or was too busy (maps to 503, not 500).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Database(
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
-            )
-        )
+        matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)))
     }
 }
 
@@ -121,13 +117,7 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
             .constraint()
             .map(str::to_owned)
             // SQLite reports columns, not constraint names: "UNIQUE constraint failed: users.username"
-            .unwrap_or_else(|| {
-                db.message()
-                    .rsplit(": ")
-                    .next()
-                    .unwrap_or("unique")
-                    .to_owned()
-            });
+            .unwrap_or_else(|| db.message().rsplit(": ").next().unwrap_or("unique").to_owned());
         return StoreError::Conflict(name);
     }
     StoreError::Database(e)
@@ -149,8 +139,7 @@ impl Store {
             if let Some(dir) = options.get_filename().parent()
                 && !dir.as_os_str().is_empty()
             {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
             }
             Pool::Sqlite(
                 SqlitePoolOptions::new()

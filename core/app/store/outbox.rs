@@ -96,7 +96,7 @@ impl Store {
             .bind(&m.to_name).bind(&m.from_address).bind(&m.from_name).bind(&m.subject).bind(&m.body_text)
             .bind(&m.body_html).bind(now).bind(m.expires_at)
             .execute(c).await.map(|r| r.rows_affected()))
-            .map_err(map_err)?;
+        .map_err(map_err)?;
         Ok(message_id)
     }
 
@@ -165,18 +165,13 @@ impl Store {
             "UPDATE outbox SET status = 'failed', locked_until = NULL, last_error = 'expired before delivery'
              WHERE id = $1 AND lease_token = $2 AND status = 'pending'")
             .bind(id).bind(token).execute(p).await.map(|r| r.rows_affected()))
-            .map_err(map_err)?;
+        .map_err(map_err)?;
         Ok(done == 1)
     }
 
     pub async fn list_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>> {
-        let sql = concat!(
-            "SELECT ",
-            columns!(),
-            " FROM outbox ORDER BY created_at DESC, id LIMIT $1"
-        );
-        with_pool!(self, p => sqlx::query_as::<_, OutboxRow>(sql).bind(limit).fetch_all(p).await)
-            .map_err(map_err)
+        let sql = concat!("SELECT ", columns!(), " FROM outbox ORDER BY created_at DESC, id LIMIT $1");
+        with_pool!(self, p => sqlx::query_as::<_, OutboxRow>(sql).bind(limit).fetch_all(p).await).map_err(map_err)
     }
 
     pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
@@ -221,7 +216,7 @@ impl Store {
             "SELECT id, outbox_id, message_id, tenant_id, to_address, subject, body_text, delivered_at
              FROM demo_mailbox ORDER BY delivered_at DESC, id LIMIT $1")
             .bind(limit).fetch_all(p).await)
-            .map_err(map_err)
+        .map_err(map_err)
     }
 
     pub async fn get_demo_mail(&self, id: Uuid) -> Result<Option<DemoMailRow>> {
@@ -229,6 +224,6 @@ impl Store {
             "SELECT id, outbox_id, message_id, tenant_id, to_address, subject, body_text, delivered_at
              FROM demo_mailbox WHERE id = $1")
             .bind(id).fetch_optional(p).await)
-            .map_err(map_err)
+        .map_err(map_err)
     }
 }

@@ -20,6 +20,16 @@ pub struct SchoolRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// The details a school keeps up to date itself.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct SchoolDetails {
+    pub name: String,
+    pub address: String,
+    pub postcode: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+}
+
 pub struct NewSchool<'a> {
     pub name: &'a str,
     pub urn: &'a str,
@@ -56,31 +66,30 @@ impl Store {
     }
 
     pub async fn list_schools(&self, tenant: TenantId) -> Result<Vec<SchoolRow>> {
-        let sql = concat!(
-            "SELECT ",
-            columns!(),
-            " FROM schools WHERE tenant_id = $1 ORDER BY name"
-        );
-        with_pool!(self, p => sqlx::query_as::<_, SchoolRow>(sql).bind(tenant.0).fetch_all(p).await)
-            .map_err(map_err)
+        let sql = concat!("SELECT ", columns!(), " FROM schools WHERE tenant_id = $1 ORDER BY name");
+        with_pool!(self, p => sqlx::query_as::<_, SchoolRow>(sql).bind(tenant.0).fetch_all(p).await).map_err(map_err)
     }
 
     pub async fn get_school(&self, tenant: TenantId, id: SchoolId) -> Result<Option<SchoolRow>> {
-        let sql = concat!(
-            "SELECT ",
-            columns!(),
-            " FROM schools WHERE tenant_id = $1 AND id = $2"
-        );
+        let sql = concat!("SELECT ", columns!(), " FROM schools WHERE tenant_id = $1 AND id = $2");
         with_pool!(self, p => sqlx::query_as::<_, SchoolRow>(sql).bind(tenant.0).bind(id.0).fetch_optional(p).await)
             .map_err(map_err)
     }
 
+    /// Saves a school's editable details. False if the school is not in the tenant.
+    pub async fn update_school(&self, tx: &mut Tx, tenant: TenantId, id: SchoolId, s: &SchoolDetails) -> Result<bool> {
+        let n = with_tx!(tx, c => sqlx::query(
+            "UPDATE schools SET name = $3, address = $4, postcode = $5, contact_email = $6, contact_phone = $7
+             WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0).bind(id.0).bind(&s.name).bind(&s.address).bind(&s.postcode)
+            .bind(&s.contact_email).bind(&s.contact_phone)
+            .execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
     /// The schools a user belongs to, inside the tenant.
-    pub async fn list_schools_of_user(
-        &self,
-        tenant: TenantId,
-        user: UserId,
-    ) -> Result<Vec<SchoolRow>> {
+    pub async fn list_schools_of_user(&self, tenant: TenantId, user: UserId) -> Result<Vec<SchoolRow>> {
         let sql = "SELECT s.id, s.tenant_id, s.name, s.urn, s.address, s.postcode, s.contact_email,
                           s.contact_phone, s.status, s.created_at
                    FROM schools s JOIN school_memberships m ON m.school_id = s.id
@@ -111,12 +120,7 @@ impl Store {
     }
 
     /// Counts users of a school by role (dashboards show whether a head teacher exists).
-    pub async fn count_school_users_with_role(
-        &self,
-        tenant: TenantId,
-        school: SchoolId,
-        role: &str,
-    ) -> Result<i64> {
+    pub async fn count_school_users_with_role(&self, tenant: TenantId, school: SchoolId, role: &str) -> Result<i64> {
         with_pool!(self, p => sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM users u JOIN school_memberships m ON m.user_id = u.id
              WHERE m.tenant_id = $1 AND m.school_id = $2 AND u.role = $3 AND u.active = $4")
@@ -127,6 +131,6 @@ impl Store {
     pub async fn count_schools(&self, tenant: TenantId) -> Result<i64> {
         with_pool!(self, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM schools WHERE tenant_id = $1")
             .bind(tenant.0).fetch_one(p).await)
-            .map_err(map_err)
+        .map_err(map_err)
     }
 }

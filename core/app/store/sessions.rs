@@ -31,18 +31,13 @@ pub struct NewSession<'a> {
 }
 
 impl Store {
-    pub async fn create_session(
-        &self,
-        tx: &mut Tx,
-        s: &NewSession<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    pub async fn create_session(&self, tx: &mut Tx, s: &NewSession<'_>, now: DateTime<Utc>) -> Result<()> {
         with_tx!(tx, c => sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, tenant_id, created_at, last_seen_at, ip, user_agent)
              VALUES ($1, $2, $3, $4, $4, $5, $6)")
             .bind(s.id_hash).bind(s.user.0).bind(s.tenant.map(|t| t.0)).bind(now).bind(s.ip).bind(s.user_agent)
             .execute(c).await.map(|r| r.rows_affected()))
-            .map_err(map_err)?;
+        .map_err(map_err)?;
         Ok(())
     }
 
@@ -89,13 +84,13 @@ impl Store {
     ) -> Result<u64> {
         let done = with_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
             .bind(idle_before).bind(created_before).execute(p).await.map(|r| r.rows_affected()))
-            .map_err(map_err)?;
+        .map_err(map_err)?;
         Ok(done)
     }
 
     pub async fn count_sessions_of_user(&self, user: UserId) -> Result<i64> {
         with_pool!(self, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
             .bind(user.0).fetch_one(p).await)
-            .map_err(map_err)
+        .map_err(map_err)
     }
 }

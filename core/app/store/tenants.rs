@@ -44,28 +44,20 @@ macro_rules! columns {
 impl Store {
     pub async fn find_tenant_by_slug(&self, slug: &str) -> Result<Option<TenantRow>> {
         let sql = concat!("SELECT ", columns!(), " FROM tenants WHERE slug = $1");
-        with_pool!(self, p => sqlx::query_as::<_, TenantRow>(sql).bind(slug).fetch_optional(p).await)
-            .map_err(map_err)
+        with_pool!(self, p => sqlx::query_as::<_, TenantRow>(sql).bind(slug).fetch_optional(p).await).map_err(map_err)
     }
 
     pub async fn get_tenant(&self, id: TenantId) -> Result<Option<TenantRow>> {
         let sql = concat!("SELECT ", columns!(), " FROM tenants WHERE id = $1");
-        with_pool!(self, p => sqlx::query_as::<_, TenantRow>(sql).bind(id.0).fetch_optional(p).await)
-            .map_err(map_err)
+        with_pool!(self, p => sqlx::query_as::<_, TenantRow>(sql).bind(id.0).fetch_optional(p).await).map_err(map_err)
     }
 
     pub async fn list_tenants(&self) -> Result<Vec<TenantRow>> {
         let sql = concat!("SELECT ", columns!(), " FROM tenants ORDER BY name");
-        with_pool!(self, p => sqlx::query_as::<_, TenantRow>(sql).fetch_all(p).await)
-            .map_err(map_err)
+        with_pool!(self, p => sqlx::query_as::<_, TenantRow>(sql).fetch_all(p).await).map_err(map_err)
     }
 
-    pub async fn create_tenant(
-        &self,
-        tx: &mut Tx,
-        t: &NewTenant<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<TenantId> {
+    pub async fn create_tenant(&self, tx: &mut Tx, t: &NewTenant<'_>, now: DateTime<Utc>) -> Result<TenantId> {
         let id = TenantId::new();
         with_tx!(tx, c => sqlx::query(
             "INSERT INTO tenants (id, slug, name, theme, contact_email, contact_phone, mail_from_address, mail_from_name, created_at)

@@ -26,9 +26,7 @@ impl UserRow {
     }
 
     pub fn role(&self) -> Result<Role> {
-        self.role
-            .parse()
-            .map_err(|e: induct_domain::roles::UnknownRole| StoreError::Corrupt(e.to_string()))
+        self.role.parse().map_err(|e: induct_domain::roles::UnknownRole| StoreError::Corrupt(e.to_string()))
     }
 }
 
@@ -48,12 +46,7 @@ macro_rules! columns {
 }
 
 impl Store {
-    pub async fn create_user(
-        &self,
-        tx: &mut Tx,
-        u: &NewUser<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<UserId> {
+    pub async fn create_user(&self, tx: &mut Tx, u: &NewUser<'_>, now: DateTime<Utc>) -> Result<UserId> {
         let id = UserId::new();
         let changed = u.password_hash.map(|_| now);
         with_tx!(tx, c => sqlx::query(
@@ -68,11 +61,7 @@ impl Store {
 
     /// Finds the account a login names on a site: an AB's users on its site, platform operators
     /// on the platform site. A user of another AB is never found.
-    pub async fn find_user_for_login(
-        &self,
-        tenant: Option<TenantId>,
-        username: &str,
-    ) -> Result<Option<UserRow>> {
+    pub async fn find_user_for_login(&self, tenant: Option<TenantId>, username: &str) -> Result<Option<UserRow>> {
         match tenant {
             Some(t) => {
                 let sql = concat!("SELECT ", columns!(), " FROM users WHERE tenant_id = $1 AND username = $2");
@@ -88,14 +77,13 @@ impl Store {
 
     pub async fn get_user(&self, id: UserId) -> Result<Option<UserRow>> {
         let sql = concat!("SELECT ", columns!(), " FROM users WHERE id = $1");
-        with_pool!(self, p => sqlx::query_as::<_, UserRow>(sql).bind(id.0).fetch_optional(p).await)
-            .map_err(map_err)
+        with_pool!(self, p => sqlx::query_as::<_, UserRow>(sql).bind(id.0).fetch_optional(p).await).map_err(map_err)
     }
 
     pub async fn username_taken(&self, username: &str) -> Result<bool> {
         let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE username = $1")
             .bind(username).fetch_one(p).await)
-            .map_err(map_err)?;
+        .map_err(map_err)?;
         Ok(n > 0)
     }
 
@@ -109,7 +97,7 @@ impl Store {
     ) -> Result<()> {
         with_tx!(tx, c => sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
             .bind(hash).bind(changed_at).bind(id.0).execute(c).await.map(|r| r.rows_affected()))
-            .map_err(map_err)?;
+        .map_err(map_err)?;
         Ok(())
     }
 

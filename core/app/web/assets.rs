@@ -26,14 +26,8 @@ pub async fn view_asset_get(page: Page, Path(path): Path<String>) -> Result<Resp
     let bytes = theme.asset(&path).ok_or(AppError::NotFound)?;
     let mut response = (*bytes).clone().into_response();
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(&path)),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&path)));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
     if path.ends_with(".svg") {
         // An SVG opened on its own must not run script.
         h.insert(

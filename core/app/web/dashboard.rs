@@ -26,9 +26,7 @@ pub async fn view_home_get(page: Page, MaybeUser(user): MaybeUser) -> AppResult<
                 .into_iter()
                 .map(|t| context! { name => t.name, url => page.state.config().origin_for(Some(&t.slug)) })
                 .collect();
-            Ok(page
-                .render("platform_home.html", context! { abs })?
-                .into_response())
+            Ok(page.render("platform_home.html", context! { abs })?.into_response())
         }
     }
 }
@@ -55,13 +53,7 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
             let mut without_head = vec![];
             if let Some(tenant) = user.tenant {
                 for s in &schools {
-                    if store
-                        .count_school_users_with_role(
-                            tenant,
-                            SchoolId(s.id),
-                            Role::HeadTeacher.as_str(),
-                        )
-                        .await?
+                    if store.count_school_users_with_role(tenant, SchoolId(s.id), Role::HeadTeacher.as_str()).await?
                         == 0
                     {
                         without_head.push(s.name.clone());
@@ -81,7 +73,5 @@ pub async fn view_account_get(page: Page) -> AppResult<Response> {
         Role::AbAdmin | Role::PlatformOperator => vec![],
         _ => schools.into_iter().map(|s| s.name).collect(),
     };
-    Ok(page
-        .render("account.html", context! { school_names })?
-        .into_response())
+    Ok(page.render("account.html", context! { school_names })?.into_response())
 }

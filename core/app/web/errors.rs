@@ -21,61 +21,32 @@ fn message(status: StatusCode, code: Option<&str>) -> (&'static str, &'static st
             "This form has expired",
             "For your security, forms can only be sent from the page that showed them. Go back, reload the page and try again.",
         ),
-        (400, _) => (
-            "There is a problem with that request",
-            "The information sent could not be read. Go back and try again.",
-        ),
-        (401, _) => (
-            "Sign in to continue",
-            "You need to sign in to see this page.",
-        ),
-        (403, _) => (
-            "You do not have permission to see this page",
-            "If you think you should, contact your appropriate body.",
-        ),
+        (400, _) => {
+            ("There is a problem with that request", "The information sent could not be read. Go back and try again.")
+        }
+        (401, _) => ("Sign in to continue", "You need to sign in to see this page."),
+        (403, _) => {
+            ("You do not have permission to see this page", "If you think you should, contact your appropriate body.")
+        }
         (404, _) => (
             "Page not found",
             "If you typed the web address, check it is correct. If you pasted it, check you copied all of it.",
         ),
-        (405, _) => (
-            "Page not found",
-            "That action is not available at this address.",
-        ),
-        (408, _) => (
-            "The request took too long",
-            "Try again. If it keeps happening, contact support.",
-        ),
-        (413, _) => (
-            "What you sent is too large",
-            "Go back and send less, or a smaller file.",
-        ),
-        (415 | 422, _) => (
-            "There is a problem with that form",
-            "The form could not be read. Go back, reload the page and try again.",
-        ),
+        (405, _) => ("Page not found", "That action is not available at this address."),
+        (408, _) => ("The request took too long", "Try again. If it keeps happening, contact support."),
+        (413, _) => ("What you sent is too large", "Go back and send less, or a smaller file."),
+        (415 | 422, _) => {
+            ("There is a problem with that form", "The form could not be read. Go back, reload the page and try again.")
+        }
         (429, _) => ("Too many requests", "Wait a few minutes and try again."),
-        (503, _) => (
-            "Sorry, the service is busy",
-            "Try again in a few minutes. Nothing you saved has been lost.",
-        ),
-        _ => (
-            "Sorry, there is a problem with the service",
-            "Try again later. Nothing you saved has been lost.",
-        ),
+        (503, _) => ("Sorry, the service is busy", "Try again in a few minutes. Nothing you saved has been lost."),
+        _ => ("Sorry, there is a problem with the service", "Try again later. Nothing you saved has been lost."),
     }
 }
 
-pub async fn render_error_pages(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn render_error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let site = req.extensions().get::<Site>().cloned();
-    let nonce = req
-        .extensions()
-        .get::<CspNonce>()
-        .map(|n| n.0.clone())
-        .unwrap_or_default();
+    let nonce = req.extensions().get::<CspNonce>().map(|n| n.0.clone()).unwrap_or_default();
     let response = next.run(req).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -110,10 +81,7 @@ pub async fn render_error_pages(
         });
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     Response::from_parts(parts, Body::from(body))
 }
 

@@ -36,13 +36,8 @@ pub async fn view_login_get(
     if user.is_some() {
         return Ok(Redirect::to("/dashboard").into_response());
     }
-    let notice = q
-        .timeout
-        .is_some()
-        .then_some("You were signed out because you were inactive for 20 minutes.");
-    Ok(page
-        .render("login.html", context! { notice => notice, username => "" })?
-        .into_response())
+    let notice = q.timeout.is_some().then_some("You were signed out because you were inactive for 20 minutes.");
+    Ok(page.render("login.html", context! { notice => notice, username => "" })?.into_response())
 }
 
 pub async fn view_login_post(
@@ -61,10 +56,8 @@ pub async fn view_login_post(
         field_errors.push(("password", "Enter your password"));
     }
     if !field_errors.is_empty() {
-        let errors: Vec<_> = field_errors
-            .iter()
-            .map(|(field, message)| context! { field => *field, message => *message })
-            .collect();
+        let errors: Vec<_> =
+            field_errors.iter().map(|(field, message)| context! { field => *field, message => *message }).collect();
         let body = page.render("login.html", context! { errors, username })?;
         return Ok((StatusCode::BAD_REQUEST, body).into_response());
     }
@@ -84,24 +77,17 @@ pub async fn view_login_post(
             let names = state.cookies();
             // S1: the old session, if the browser had one, ends here; the new id is fresh.
             if let Some(old) = read_cookie(&headers, names.session) {
-                state
-                    .store()
-                    .delete_session(&crate::auth::hash_token(&old))
-                    .await?;
+                state.store().delete_session(&crate::auth::hash_token(&old)).await?;
             }
             let mut response = Redirect::to("/dashboard").into_response();
             let h = response.headers_mut();
-            h.append(
-                header::SET_COOKIE,
-                names.build(names.session, session_token),
-            );
+            h.append(header::SET_COOKIE, names.build(names.session, session_token));
             h.append(header::SET_COOKIE, names.build(names.csrf, new_token()));
             return Ok(response);
         }
-        LoginOutcome::BadCredentials => (
-            StatusCode::UNAUTHORIZED,
-            "The username or password is not right. Check them and try again.",
-        ),
+        LoginOutcome::BadCredentials => {
+            (StatusCode::UNAUTHORIZED, "The username or password is not right. Check them and try again.")
+        }
         LoginOutcome::TooManyAttempts => (
             StatusCode::TOO_MANY_REQUESTS,
             "Too many attempts to sign in. For your security, wait 30 minutes and try again.",
@@ -118,15 +104,7 @@ pub async fn view_logout_post(
     meta: RequestMeta,
 ) -> AppResult<Response> {
     if let Some(user) = user {
-        sign_out(
-            &state,
-            &user.session_hash,
-            user.id,
-            user.tenant,
-            &meta.ip,
-            &meta.user_agent,
-        )
-        .await?;
+        sign_out(&state, &user.session_hash, user.id, user.tenant, &meta.ip, &meta.user_agent).await?;
     }
     let names = state.cookies();
     let mut response = Redirect::to("/signed-out").into_response();
@@ -141,13 +119,7 @@ pub async fn view_signed_out_get(page: Page) -> AppResult<Response> {
 }
 
 /// "Stay signed in" on the idle warning: restarts the idle timer.
-pub async fn view_keepalive_post(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> Result<StatusCode, AppError> {
-    state
-        .store()
-        .touch_session(&user.session_hash, state.clock().now())
-        .await?;
+pub async fn view_keepalive_post(State(state): State<AppState>, user: CurrentUser) -> Result<StatusCode, AppError> {
+    state.store().touch_session(&user.session_hash, state.clock().now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

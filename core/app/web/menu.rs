@@ -11,10 +11,7 @@ pub struct MenuItem {
 }
 
 const fn link(label: &'static str, href: &'static str) -> MenuItem {
-    MenuItem {
-        label,
-        href: Some(href),
-    }
+    MenuItem { label, href: Some(href) }
 }
 
 const fn later(label: &'static str) -> MenuItem {
@@ -43,6 +40,7 @@ pub fn for_role(role: Role) -> Vec<MenuItem> {
             later("Resources"),
             later("Courses"),
             later("Helpdesk"),
+            link("Plugin", "/plugins"),
             link("My Account", "/account"),
         ],
         Role::HeadTeacher | Role::InductionLead => vec![

@@ -12,6 +12,7 @@ pub mod login;
 pub mod menu;
 pub mod page;
 pub mod platform;
+pub mod plugins;
 pub mod schools;
 
 use axum::Router;
@@ -53,10 +54,7 @@ pub enum Sites {
 
 impl Sites {
     fn allows(self, site: &Site) -> bool {
-        matches!(
-            (self, site),
-            (Sites::Any, _) | (Sites::Ab, Site::Ab(_)) | (Sites::Platform, Site::Platform)
-        )
+        matches!((self, site), (Sites::Any, _) | (Sites::Ab, Site::Ab(_)) | (Sites::Platform, Site::Platform))
     }
 }
 
@@ -76,22 +74,13 @@ pub struct RouteTable {
 
 impl RouteTable {
     fn new(state: AppState) -> Self {
-        Self {
-            router: Router::new(),
-            routes: vec![],
-            state,
-        }
+        Self { router: Router::new(), routes: vec![], state }
     }
 
     fn add(mut self, info: RouteInfo, method_router: MethodRouter<AppState>) -> Self {
-        let guard = Guard {
-            state: self.state.clone(),
-            info,
-        };
-        self.router = self.router.route(
-            info.path,
-            method_router.route_layer(middleware::from_fn_with_state(guard, enforce)),
-        );
+        let guard = Guard { state: self.state.clone(), info };
+        self.router =
+            self.router.route(info.path, method_router.route_layer(middleware::from_fn_with_state(guard, enforce)));
         self.routes.push(info);
         self
     }
@@ -101,15 +90,7 @@ impl RouteTable {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add(
-            RouteInfo {
-                method: "GET",
-                path,
-                sites,
-                access,
-            },
-            get(handler),
-        )
+        self.add(RouteInfo { method: "GET", path, sites, access }, get(handler))
     }
 
     pub fn post<H, T>(self, path: &'static str, sites: Sites, access: Access, handler: H) -> Self
@@ -117,15 +98,7 @@ impl RouteTable {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add(
-            RouteInfo {
-                method: "POST",
-                path,
-                sites,
-                access,
-            },
-            post(handler),
-        )
+        self.add(RouteInfo { method: "POST", path, sites, access }, post(handler))
     }
 }
 
@@ -201,67 +174,40 @@ fn routes(state: AppState) -> RouteTable {
         .get("/login", Sites::Any, Public, login::view_login_get)
         .post("/login", Sites::Any, Public, login::view_login_post)
         .post("/logout", Sites::Any, Public, login::view_logout_post)
-        .get(
-            "/signed-out",
-            Sites::Any,
-            Public,
-            login::view_signed_out_get,
-        )
-        .get(
-            "/static/{*path}",
-            Sites::Any,
-            Public,
-            assets::view_asset_get,
-        )
+        .get("/signed-out", Sites::Any, Public, login::view_signed_out_get)
+        .get("/static/{*path}", Sites::Any, Public, assets::view_asset_get)
         .get("/health", Sites::Any, Public, dashboard::view_health_get)
+        .get("/dashboard", Sites::Any, Signed(ViewOwnDashboard), dashboard::view_dashboard_get)
+        .get("/account", Sites::Any, Signed(ViewOwnDashboard), dashboard::view_account_get)
+        .post("/session/keepalive", Sites::Any, Signed(ViewOwnDashboard), login::view_keepalive_post)
+        .get("/schools", Sites::Ab, Signed(ListSchools), schools::view_schools_get)
+        .get("/schools/{school_id}", Sites::Ab, Signed(ViewSchool), schools::view_school_get)
+        .get("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), schools::view_school_edit_get)
+        .post("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), schools::view_school_edit_post)
+        .get("/plugins", Sites::Ab, Signed(ManageAbPlugins), plugins::view_plugins_get)
+        .post("/plugins", Sites::Ab, Signed(ManageAbPlugins), plugins::view_plugins_post)
+        .post("/plugins/{plugin_id}/activate", Sites::Ab, Signed(ManageAbPlugins), plugins::view_plugin_activate_post)
+        .get("/platform/appropriate-bodies", Sites::Platform, Signed(ListAppropriateBodies), platform::view_abs_get)
         .get(
-            "/dashboard",
-            Sites::Any,
-            Signed(ViewOwnDashboard),
-            dashboard::view_dashboard_get,
-        )
-        .get(
-            "/account",
-            Sites::Any,
-            Signed(ViewOwnDashboard),
-            dashboard::view_account_get,
+            "/platform/appropriate-bodies/{slug}/plugins",
+            Sites::Platform,
+            Signed(ManageAnyAbPlugins),
+            plugins::view_ab_plugins_get,
         )
         .post(
-            "/session/keepalive",
-            Sites::Any,
-            Signed(ViewOwnDashboard),
-            login::view_keepalive_post,
-        )
-        .get(
-            "/schools",
-            Sites::Ab,
-            Signed(ListSchools),
-            schools::view_schools_get,
-        )
-        .get(
-            "/schools/{school_id}",
-            Sites::Ab,
-            Signed(ViewSchool),
-            schools::view_school_get,
-        )
-        .get(
-            "/platform/appropriate-bodies",
+            "/platform/appropriate-bodies/{slug}/plugins",
             Sites::Platform,
-            Signed(ListAppropriateBodies),
-            platform::view_abs_get,
+            Signed(ManageAnyAbPlugins),
+            plugins::view_ab_plugins_post,
         )
-        .get(
-            "/platform/mail",
+        .post(
+            "/platform/appropriate-bodies/{slug}/plugins/{plugin_id}/activate",
             Sites::Platform,
-            Signed(ReadDemoMailbox),
-            platform::view_mail_get,
+            Signed(ManageAnyAbPlugins),
+            plugins::view_ab_plugin_activate_post,
         )
-        .get(
-            "/platform/mail/{mail_id}",
-            Sites::Platform,
-            Signed(ReadDemoMailbox),
-            platform::view_mail_item_get,
-        )
+        .get("/platform/mail", Sites::Platform, Signed(ReadDemoMailbox), platform::view_mail_get)
+        .get("/platform/mail/{mail_id}", Sites::Platform, Signed(ReadDemoMailbox), platform::view_mail_item_get)
 }
 
 /// Builds the whole application router with its middleware.
@@ -282,36 +228,19 @@ pub fn router_with(state: AppState, extend: impl FnOnce(RouteTable) -> RouteTabl
         .router
         .fallback(|| async { AppError::NotFound })
         .layer(CatchPanicLayer::custom(errors::panic_response))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::auth::csrf::csrf_guard,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::auth::session::resolve_session,
-        ))
-        .layer(RequestBodyLimitLayer::new(cfg.body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf::csrf_guard))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::session::resolve_session))
+        .layer(RequestBodyLimitLayer::new(cfg.body_limit.max(cfg.upload_limit)))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(cfg.request_timeout_secs),
         ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            errors::render_error_pages,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::tenancy::resolve_site,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            headers::security_headers,
-        ))
-        .layer(
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                // The path only: never the query string, which could carry tokens (D3).
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-            }),
-        )
+        .layer(middleware::from_fn_with_state(state.clone(), errors::render_error_pages))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::tenancy::resolve_site))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // The path only: never the query string, which could carry tokens (D3).
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
         .with_state(state)
 }

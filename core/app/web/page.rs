@@ -26,29 +26,14 @@ pub struct Page {
 impl FromRequestParts<AppState> for Page {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let site = parts
-            .extensions
-            .get::<Site>()
-            .cloned()
-            .ok_or(AppError::NotFound)?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let site = parts.extensions.get::<Site>().cloned().ok_or(AppError::NotFound)?;
         Ok(Page {
             state: state.clone(),
             site,
             user: parts.extensions.get::<CurrentUser>().cloned(),
-            csrf: parts
-                .extensions
-                .get::<CsrfToken>()
-                .map(|t| t.0.clone())
-                .unwrap_or_default(),
-            nonce: parts
-                .extensions
-                .get::<CspNonce>()
-                .map(|n| n.0.clone())
-                .unwrap_or_default(),
+            csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
+            nonce: parts.extensions.get::<CspNonce>().map(|n| n.0.clone()).unwrap_or_default(),
         })
     }
 }

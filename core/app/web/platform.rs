@@ -19,9 +19,7 @@ pub async fn view_abs_get(page: Page) -> AppResult<Response> {
         .into_iter()
         .map(|t| context! { url => page.state.config().origin_for(Some(&t.slug)), name => t.name, slug => t.slug, theme => t.theme, contact_email => t.contact_email })
         .collect();
-    Ok(page
-        .render("platform_abs.html", context! { abs })?
-        .into_response())
+    Ok(page.render("platform_abs.html", context! { abs })?.into_response())
 }
 
 pub async fn view_mail_get(page: Page) -> AppResult<Response> {
@@ -34,19 +32,15 @@ pub async fn view_mail_get(page: Page) -> AppResult<Response> {
         crate::mail::MailTransport::Smtp(_) => "SMTP",
     };
     Ok(page
-        .render("platform_mail.html", context! { delivered => Serde(&delivered), outbox => Serde(&outbox), counts => Serde(counts), transport })?
+        .render(
+            "platform_mail.html",
+            context! { delivered => Serde(&delivered), outbox => Serde(&outbox), counts => Serde(counts), transport },
+        )?
         .into_response())
 }
 
 pub async fn view_mail_item_get(page: Page, Path(mail_id): Path<String>) -> AppResult<Response> {
     let id: Uuid = mail_id.parse().map_err(|_| AppError::NotFound)?;
-    let mail = page
-        .state
-        .store()
-        .get_demo_mail(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(page
-        .render("platform_mail_item.html", context! { mail => Serde(&mail) })?
-        .into_response())
+    let mail = page.state.store().get_demo_mail(id).await?.ok_or(AppError::NotFound)?;
+    Ok(page.render("platform_mail_item.html", context! { mail => Serde(&mail) })?.into_response())
 }

@@ -1,39 +1,215 @@
-//! Schools: the AB's list, and one school's details page (seed 001 step 2).
+//! Schools: the AB's list, one school's details page, and editing them (seed 001 step 2), with
+//! the AB's extra questions from its plugin (form `school-details`).
 
+use axum::Form;
 use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use induct_domain::SchoolId;
+use induct_domain::validate::{self, FieldProblem};
+use induct_domain::{Permission, SchoolId};
 use minijinja::context;
 use minijinja::value::Serde;
 
 use super::page::Page;
+use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
+use crate::forms;
+use crate::store::audit::{AuditEventKind, NewAuditEvent};
+use crate::store::schools::{SchoolDetails, SchoolRow};
+
+const FORM: &str = "school-details";
 
 pub async fn view_schools_get(page: Page) -> AppResult<Response> {
     let user = page.user()?.clone();
     let schools = user.scope(page.state.store()).schools().await?;
-    Ok(page
-        .render("schools.html", context! { schools => Serde(&schools) })?
-        .into_response())
+    Ok(page.render("schools.html", context! { schools => Serde(&schools) })?.into_response())
+}
+
+/// The school the path names, if the user may see it (`mine`: the user's own first school).
+async fn visible_school(page: &Page, school_id: &str) -> AppResult<Result<SchoolRow, Response>> {
+    let user = page.user()?.clone();
+    let scope = user.scope(page.state.store());
+    if school_id == "mine" {
+        let first = scope.schools().await?.into_iter().next().ok_or(AppError::NotFound)?;
+        return Ok(Err(Redirect::to(&format!("/schools/{}", first.id)).into_response()));
+    }
+    // A malformed id is as unknown as a foreign one.
+    let id: SchoolId = school_id.parse().map_err(|_| AppError::NotFound)?;
+    Ok(Ok(scope.school(id).await?.ok_or(AppError::NotFound)?))
 }
 
 /// `/schools/{id}`; `/schools/mine` goes to the user's own school.
 pub async fn view_school_get(page: Page, Path(school_id): Path<String>) -> AppResult<Response> {
+    let school = match visible_school(&page, &school_id).await? {
+        Ok(s) => s,
+        Err(redirect) => return Ok(redirect),
+    };
     let user = page.user()?.clone();
-    let scope = user.scope(page.state.store());
-    if school_id == "mine" {
-        let first = scope
-            .schools()
-            .await?
-            .into_iter()
-            .next()
-            .ok_or(AppError::NotFound)?;
-        return Ok(Redirect::to(&format!("/schools/{}", first.id)).into_response());
+    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let extra = forms::extra_questions(&page.state, tenant, forms::context(FORM, user.role.as_str())).await?;
+    let answers: Vec<_> = page
+        .state
+        .store()
+        .list_form_answers(tenant, FORM, school.id)
+        .await?
+        .into_iter()
+        .map(|a| context! { label => a.question_label, value => forms::display_value(&extra.questions, &a.question_id, &a.value) })
+        .collect();
+    let can_edit = user.role.allows(Permission::EditSchool);
+    Ok(page.render("school.html", context! { school => Serde(&school), answers, can_edit })?.into_response())
+}
+
+pub async fn view_school_edit_get(page: Page, Path(school_id): Path<String>) -> AppResult<Response> {
+    let school = match visible_school(&page, &school_id).await? {
+        Ok(s) => s,
+        Err(_) => return Err(AppError::NotFound),
+    };
+    let user = page.user()?.clone();
+    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let extra = forms::extra_questions(&page.state, tenant, forms::context(FORM, user.role.as_str())).await?;
+    let stored = page.state.store().list_form_answers(tenant, FORM, school.id).await?;
+    let answers: Vec<(String, Vec<String>)> =
+        stored.into_iter().map(|a| (a.question_id, a.value.lines().map(str::to_owned).collect())).collect();
+    let details = SchoolDetails {
+        name: school.name.clone(),
+        address: school.address.clone(),
+        postcode: school.postcode.clone(),
+        contact_email: school.contact_email.clone(),
+        contact_phone: school.contact_phone.clone(),
+    };
+    render_edit(&page, &school, &details, &extra, &answers, &[], &[], None, StatusCode::OK)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_edit(
+    page: &Page,
+    school: &SchoolRow,
+    details: &SchoolDetails,
+    extra: &forms::ExtraQuestions,
+    answers: &[(String, Vec<String>)],
+    core_errors: &[(&'static str, String)],
+    extra_errors: &[induct_plugin_host::FieldError],
+    notice: Option<&str>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let questions = forms::views(&extra.questions, answers, extra_errors);
+    let mut errors: Vec<minijinja::Value> =
+        core_errors.iter().map(|(f, m)| context! { field => *f, message => m }).collect();
+    errors.extend(
+        questions.iter().filter_map(|q| q.error.as_ref().map(|m| context! { field => q.field.clone(), message => m })),
+    );
+    let body = page.render(
+        "school_edit.html",
+        context! {
+            school => Serde(school),
+            details => Serde(details),
+            questions => Serde(&questions),
+            errors,
+            extra_unavailable => extra.unavailable,
+            notice,
+        },
+    )?;
+    Ok((status, body).into_response())
+}
+
+fn field(fields: &[(String, String)], name: &str) -> String {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+pub async fn view_school_edit_post(
+    page: Page,
+    meta: RequestMeta,
+    Path(school_id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let school = match visible_school(&page, &school_id).await? {
+        Ok(s) => s,
+        Err(_) => return Err(AppError::NotFound),
+    };
+    let user = page.user()?.clone();
+    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+
+    // The core fields, checked by the domain's field rules.
+    let mut core_errors: Vec<(&'static str, String)> = vec![];
+    let mut take = |name: &'static str, r: Result<String, FieldProblem>| match r {
+        Ok(v) => v,
+        Err(p) => {
+            core_errors.push((name, p.to_string()));
+            field(&fields, name)
+        }
+    };
+    let details = SchoolDetails {
+        name: take("name", validate::text(&field(&fields, "name"), "the school's name", 100)),
+        address: take("address", validate::text(&field(&fields, "address"), "the address", 300)),
+        postcode: take("postcode", validate::postcode(&field(&fields, "postcode"))),
+        contact_email: take("contact_email", validate::email(&field(&fields, "contact_email"))),
+        contact_phone: take("contact_phone", validate::phone(&field(&fields, "contact_phone"))),
+    };
+
+    // The AB's extra questions: the host's checks, then the plugin's.
+    let ctx = forms::context(FORM, user.role.as_str());
+    let extra = forms::extra_questions(&page.state, tenant, ctx.clone()).await?;
+    let answers = forms::answers_from_form(&extra.questions, &fields);
+    let mut extra_errors = forms::check_answers(&extra.questions, &answers);
+    if extra_errors.is_empty() && !extra.questions.is_empty() {
+        match forms::plugin_check(&page.state, tenant, ctx, &extra.questions, &answers).await? {
+            Ok(errors) => extra_errors = errors,
+            Err(()) => {
+                let notice = "We could not check your answers to the appropriate body's questions just now. Nothing has been saved: try again in a few minutes. Your answers are still here.";
+                return render_edit(
+                    &page,
+                    &school,
+                    &details,
+                    &extra,
+                    &answers,
+                    &core_errors,
+                    &[],
+                    Some(notice),
+                    StatusCode::SERVICE_UNAVAILABLE,
+                );
+            }
+        }
     }
-    // A malformed id is as unknown as a foreign one.
-    let id: SchoolId = school_id.parse().map_err(|_| AppError::NotFound)?;
-    let school = scope.school(id).await?.ok_or(AppError::NotFound)?;
-    Ok(page
-        .render("school.html", context! { school => Serde(&school) })?
-        .into_response())
+    if !core_errors.is_empty() || !extra_errors.is_empty() {
+        return render_edit(
+            &page,
+            &school,
+            &details,
+            &extra,
+            &answers,
+            &core_errors,
+            &extra_errors,
+            None,
+            StatusCode::BAD_REQUEST,
+        );
+    }
+
+    // One transaction: the details, the answers and the audit event, or nothing.
+    let store = page.state.store();
+    let now = page.state.clock().now();
+    let mut tx = store.begin().await?;
+    if !store.update_school(&mut tx, tenant, SchoolId(school.id), &details).await? {
+        return Err(AppError::NotFound);
+    }
+    let to_store = forms::to_store(&extra.questions, &answers);
+    store.save_form_answers(&mut tx, tenant, FORM, school.id, &to_store, &extra.plugin_version, user.id, now).await?;
+    let subject = school.id.to_string();
+    store
+        .record_audit(
+            &mut tx,
+            &NewAuditEvent {
+                tenant: Some(tenant),
+                kind: AuditEventKind::SchoolUpdated,
+                actor: Some(user.id),
+                subject: Some(&subject),
+                ip: &meta.ip,
+                user_agent: &meta.user_agent,
+                factor: None,
+                detail: None,
+            },
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/schools/{}", school.id)).into_response())
 }

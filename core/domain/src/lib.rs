@@ -10,6 +10,7 @@ pub mod roles;
 pub mod session;
 pub mod throttle;
 pub mod username;
+pub mod validate;
 
 pub use ids::{SchoolId, TenantId, UserId};
 pub use roles::{Permission, Role};

@@ -25,32 +25,17 @@ pub struct LockPolicy {
 impl LockPolicy {
     /// SECURITY.md A7 and A8.
     pub fn account() -> Self {
-        Self {
-            limit: 5,
-            window: None,
-            lock_for: Duration::minutes(30),
-            hard_cap: Some(100),
-        }
+        Self { limit: 5, window: None, lock_for: Duration::minutes(30), hard_cap: Some(100) }
     }
 
     /// SECURITY.md A9, the seed's "you & your IP address", keyed on (IP, username).
     pub fn address_and_username() -> Self {
-        Self {
-            limit: 5,
-            window: Some(Duration::minutes(30)),
-            lock_for: Duration::minutes(30),
-            hard_cap: None,
-        }
+        Self { limit: 5, window: Some(Duration::minutes(30)), lock_for: Duration::minutes(30), hard_cap: None }
     }
 
     /// SECURITY.md A9: a per-address budget across usernames, 50 failures in 30 minutes.
     pub fn address() -> Self {
-        Self {
-            limit: 50,
-            window: Some(Duration::minutes(30)),
-            lock_for: Duration::minutes(30),
-            hard_cap: None,
-        }
+        Self { limit: 50, window: Some(Duration::minutes(30)), lock_for: Duration::minutes(30), hard_cap: None }
     }
 }
 
@@ -65,12 +50,7 @@ pub struct LockState {
 
 impl LockState {
     pub fn fresh(now: DateTime<Utc>) -> Self {
-        Self {
-            failures: 0,
-            window_start: now,
-            locked_until: None,
-            hard_locked: false,
-        }
+        Self { failures: 0, window_start: now, locked_until: None, hard_locked: false }
     }
 }
 
@@ -92,19 +72,11 @@ pub enum LockEvent {
 
 impl LockPolicy {
     pub fn gate(&self, state: &LockState, now: DateTime<Utc>) -> Gate {
-        if state.hard_locked || state.locked_until.is_some_and(|until| now < until) {
-            Gate::Locked
-        } else {
-            Gate::Open
-        }
+        if state.hard_locked || state.locked_until.is_some_and(|until| now < until) { Gate::Locked } else { Gate::Open }
     }
 
     /// Records one failed attempt made while the gate was open.
-    pub fn after_failure(
-        &self,
-        state: &LockState,
-        now: DateTime<Utc>,
-    ) -> (LockState, Option<LockEvent>) {
+    pub fn after_failure(&self, state: &LockState, now: DateTime<Utc>) -> (LockState, Option<LockEvent>) {
         let mut next = *state;
         if let Some(window) = self.window
             && now - state.window_start >= window
@@ -158,20 +130,9 @@ mod tests {
             events.push(e);
         }
         assert_eq!(events[..4], [None, None, None, None]);
-        assert_eq!(
-            events[4],
-            Some(LockEvent::Locked {
-                until: t(4) + Duration::minutes(30),
-                first: true
-            })
-        );
+        assert_eq!(events[4], Some(LockEvent::Locked { until: t(4) + Duration::minutes(30), first: true }));
         // step, seconds after the 5th failure, expected gate
-        let table = [
-            (0, Gate::Locked),
-            (29 * 60 + 59, Gate::Locked),
-            (30 * 60, Gate::Open),
-            (30 * 60 + 1, Gate::Open),
-        ];
+        let table = [(0, Gate::Locked), (29 * 60 + 59, Gate::Locked), (30 * 60, Gate::Open), (30 * 60 + 1, Gate::Open)];
         for (after, gate) in table {
             assert_eq!(p.gate(&s, t(4 + after)), gate, "{after}");
         }
@@ -209,11 +170,7 @@ mod tests {
             now += Duration::seconds(1);
         }
         assert_eq!((locks, firsts, hard), (19, 1, 1));
-        assert_eq!(
-            p.gate(&s, now + Duration::days(30)),
-            Gate::Locked,
-            "only a reset clears it"
-        );
+        assert_eq!(p.gate(&s, now + Duration::days(30)), Gate::Locked, "only a reset clears it");
         assert_eq!(p.gate(&p.after_success(now), now), Gate::Open);
     }
 
@@ -240,10 +197,6 @@ mod tests {
         }
         let (s, e) = p.after_failure(&s, t(49));
         assert!(matches!(e, Some(LockEvent::Locked { first: true, .. })));
-        assert_eq!(
-            p.gate(&s, t(50)),
-            Gate::Locked,
-            "the 51st attempt is refused"
-        );
+        assert_eq!(p.gate(&s, t(50)), Gate::Locked, "the 51st attempt is refused");
     }
 }

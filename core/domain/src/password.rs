@@ -19,18 +19,12 @@ pub const MAX_LENGTH: usize = 128;
 pub const SERVICE_WORDS: [&str; 6] = ["induction", "teacher", "ect", "nqt", "school", "induct"];
 
 static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    include_str!("../data/common-passwords.txt")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect()
+    include_str!("../data/common-passwords.txt").lines().map(str::trim).filter(|l| !l.is_empty()).collect()
 });
 
 /// The bundled list, for tests that sample it.
 pub fn common_passwords() -> impl Iterator<Item = &'static str> {
-    include_str!("../data/common-passwords.txt")
-        .lines()
-        .filter(|l| !l.is_empty())
+    include_str!("../data/common-passwords.txt").lines().filter(|l| !l.is_empty())
 }
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -41,9 +35,7 @@ pub enum PasswordProblem {
     TooLong,
     #[error("Password is too common. Choose a password that other people are unlikely to use")]
     Common,
-    #[error(
-        "Password must not be based on your name, username, email address or this service's name"
-    )]
+    #[error("Password must not be based on your name, username, email address or this service's name")]
     TooPersonal,
 }
 
@@ -81,10 +73,7 @@ pub fn check_new_password(password: &str, context: &[&str]) -> Result<(), Passwo
     // "Sunshine1!" and "123456789!" are the list's "sunshine" and "123456789" dressed up.
     let without_symbols = lower.trim_matches(|c: char| !c.is_alphanumeric());
     let letters_core = lower.trim_matches(|c: char| !c.is_alphabetic());
-    if [lower.as_str(), without_symbols, letters_core]
-        .iter()
-        .any(|p| COMMON.contains(p))
-    {
+    if [lower.as_str(), without_symbols, letters_core].iter().any(|p| COMMON.contains(p)) {
         return Err(PasswordProblem::Common);
     }
     // Remove every context word; if fewer than four letters remain, the password is essentially
@@ -117,9 +106,7 @@ mod tests {
 
     #[test]
     fn bundled_list_is_large_enough_a3() {
-        let long_enough = common_passwords()
-            .filter(|p| p.chars().count() >= MIN_LENGTH)
-            .count();
+        let long_enough = common_passwords().filter(|p| p.chars().count() >= MIN_LENGTH).count();
         assert!(long_enough >= 3000, "{long_enough}");
     }
 
@@ -129,11 +116,7 @@ mod tests {
         // 100 entries spread over the whole list (deterministic, so a failure reproduces).
         let step = list.len() / 100;
         for p in list.iter().step_by(step).take(100) {
-            assert_eq!(
-                check_new_password(p, &[]),
-                Err(PasswordProblem::Common),
-                "{p:?}"
-            );
+            assert_eq!(check_new_password(p, &[]), Err(PasswordProblem::Common), "{p:?}");
             // Case changes and a trailing symbol do not make it new.
             let upper = format!("{}!", p.to_uppercase());
             assert!(check_new_password(&upper, &[]).is_err(), "{upper:?}");

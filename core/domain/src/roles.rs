@@ -44,8 +44,14 @@ pub enum Permission {
     ListSchools,
     /// See one school's details page (seed 001 step 2: "School Details").
     ViewSchool,
+    /// Edit a school's details (seed 001 step 2: "If you have any edits to make please save the page").
+    EditSchool,
+    /// Install, roll back and inspect the AB's own plugin.
+    ManageAbPlugins,
     /// List the appropriate bodies hosted on the platform.
     ListAppropriateBodies,
+    /// Manage any AB's plugins (the platform operator).
+    ManageAnyAbPlugins,
     /// Read the demo mailbox of messages the platform has sent.
     ReadDemoMailbox,
 }
@@ -90,9 +96,7 @@ impl Role {
         match self {
             Role::PlatformOperator => Reach::Platform,
             Role::AbAdmin => Reach::WholeAb,
-            Role::HeadTeacher | Role::InductionLead | Role::InductionTutor | Role::SchoolAdmin => {
-                Reach::OwnSchools
-            }
+            Role::HeadTeacher | Role::InductionLead | Role::InductionTutor | Role::SchoolAdmin => Reach::OwnSchools,
             Role::Ect => Reach::OwnRecord,
         }
     }
@@ -119,11 +123,10 @@ impl Role {
         match permission {
             ViewOwnDashboard => true,
             ListSchools => self == AbAdmin,
-            ViewSchool => matches!(
-                self,
-                AbAdmin | HeadTeacher | InductionLead | InductionTutor | SchoolAdmin
-            ),
-            ListAppropriateBodies | ReadDemoMailbox => self == PlatformOperator,
+            ViewSchool => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor | SchoolAdmin),
+            EditSchool => matches!(self, AbAdmin | HeadTeacher | InductionLead),
+            ManageAbPlugins => self == AbAdmin,
+            ListAppropriateBodies | ReadDemoMailbox | ManageAnyAbPlugins => self == PlatformOperator,
         }
     }
 }
@@ -141,10 +144,7 @@ pub struct UnknownRole(pub String);
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_owned()))
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownRole(s.to_owned()))
     }
 }
 
@@ -159,10 +159,7 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
         }
-        assert!(
-            "mentor".parse::<Role>().is_err(),
-            "mentors never log in (seed 001)"
-        );
+        assert!("mentor".parse::<Role>().is_err(), "mentors never log in (seed 001)");
     }
 
     #[test]
@@ -188,6 +185,17 @@ mod tests {
             (Ect, ViewSchool, false),
             (Ect, ListSchools, false),
             (Ect, ReadDemoMailbox, false),
+            (AbAdmin, EditSchool, true),
+            (HeadTeacher, EditSchool, true),
+            (InductionLead, EditSchool, true),
+            (InductionTutor, EditSchool, false),
+            (SchoolAdmin, EditSchool, false),
+            (Ect, EditSchool, false),
+            (AbAdmin, ManageAbPlugins, true),
+            (HeadTeacher, ManageAbPlugins, false),
+            (PlatformOperator, ManageAbPlugins, false),
+            (PlatformOperator, ManageAnyAbPlugins, true),
+            (AbAdmin, ManageAnyAbPlugins, false),
         ];
         for (role, permission, allowed) in table {
             assert_eq!(role.allows(permission), allowed, "{role} {permission:?}");

@@ -17,11 +17,7 @@ pub struct SessionPolicy {
 
 impl Default for SessionPolicy {
     fn default() -> Self {
-        Self {
-            idle: Duration::minutes(20),
-            absolute: Duration::hours(12),
-            warn_before: Duration::minutes(2),
-        }
+        Self { idle: Duration::minutes(20), absolute: Duration::hours(12), warn_before: Duration::minutes(2) }
     }
 }
 
@@ -33,12 +29,7 @@ pub enum SessionState {
 }
 
 impl SessionPolicy {
-    pub fn state(
-        &self,
-        created_at: DateTime<Utc>,
-        last_seen_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> SessionState {
+    pub fn state(&self, created_at: DateTime<Utc>, last_seen_at: DateTime<Utc>, now: DateTime<Utc>) -> SessionState {
         if now - created_at > self.absolute {
             SessionState::AbsoluteExpired
         } else if now - last_seen_at > self.idle {
@@ -66,19 +57,10 @@ mod tests {
             (0, 0, 20 * 60, SessionState::Live),
             (0, 0, 20 * 60 + 1, SessionState::IdleExpired),
             (0, 12 * 3600 - 60, 12 * 3600, SessionState::Live),
-            (
-                0,
-                12 * 3600 - 60,
-                12 * 3600 + 1,
-                SessionState::AbsoluteExpired,
-            ),
+            (0, 12 * 3600 - 60, 12 * 3600 + 1, SessionState::AbsoluteExpired),
         ];
         for (created, seen, now, expected) in cases {
-            assert_eq!(
-                p.state(t(created), t(seen), t(now)),
-                expected,
-                "{created} {seen} {now}"
-            );
+            assert_eq!(p.state(t(created), t(seen), t(now)), expected, "{created} {seen} {now}");
         }
     }
 }

@@ -26,9 +26,7 @@ impl Username {
 
     /// Builds the username for a number in 100000..=999999.
     pub fn from_number(n: u32) -> Option<Self> {
-        (100_000..=999_999)
-            .contains(&n)
-            .then(|| Self(n.to_string()))
+        (100_000..=999_999).contains(&n).then(|| Self(n.to_string()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -28,9 +28,7 @@ mod bindings {
     });
 }
 
-pub use bindings::exports::induct::plugin::courses::{
-    BookingRequest, CancellationPolicy, Course, Decision,
-};
+pub use bindings::exports::induct::plugin::courses::{BookingRequest, CancellationPolicy, Course, Decision};
 pub use bindings::exports::induct::plugin::forms::{
     Answer, FieldError, FormContext, OptionItem, Question, QuestionKind,
 };
@@ -54,9 +52,7 @@ pub enum LoadError {
     TooLarge(usize),
     #[error("this is not a WebAssembly component built against induct:plugin: {0}")]
     NotAComponent(String),
-    #[error(
-        "the plugin imports {0}, which Induct does not provide (plugins get no WASI, files, network or clock)"
-    )]
+    #[error("the plugin imports {0}, which Induct does not provide (plugins get no WASI, files, network or clock)")]
     ForbiddenImport(String),
     #[error("the plugin does not export {0}")]
     MissingExport(&'static str),
@@ -169,27 +165,20 @@ impl PluginHost {
     pub fn new(limits: Limits) -> wasmtime::Result<Self> {
         let engine = Engine::new(&engine_config(&limits))?;
         let mut linker = Linker::new(&engine);
-        bindings::induct::plugin::host::add_to_linker::<
-            CallState,
-            wasmtime::component::HasSelf<CallState>,
-        >(&mut linker, |s| s)?;
+        bindings::induct::plugin::host::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(
+            &mut linker,
+            |s| s,
+        )?;
         // The epoch ticker: one thread per host, so a deadline of N ticks is N x tick of wall time.
         let stop = Arc::new(AtomicBool::new(false));
         let (e, s, tick) = (engine.clone(), stop.clone(), limits.tick);
-        std::thread::Builder::new()
-            .name("plugin-epoch".into())
-            .spawn(move || {
-                while !s.load(Ordering::Relaxed) {
-                    std::thread::sleep(tick);
-                    e.increment_epoch();
-                }
-            })?;
-        Ok(Self {
-            engine,
-            linker,
-            limits,
-            stop_ticker: stop,
-        })
+        std::thread::Builder::new().name("plugin-epoch".into()).spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                std::thread::sleep(tick);
+                e.increment_epoch();
+            }
+        })?;
+        Ok(Self { engine, linker, limits, stop_ticker: stop })
     }
 
     pub fn limits(&self) -> &Limits {
@@ -203,31 +192,23 @@ impl PluginHost {
         if bytes.len() > MAX_COMPONENT_BYTES {
             return Err(LoadError::TooLarge(bytes.len()));
         }
-        let component = Component::new(&self.engine, bytes)
-            .map_err(|e| LoadError::NotAComponent(format!("{e:#}")))?;
+        let component = Component::new(&self.engine, bytes).map_err(|e| LoadError::NotAComponent(format!("{e:#}")))?;
         let ty = component.component_type();
         for (name, _) in ty.imports(&self.engine) {
             if name != HOST_INTERFACE && name != "induct:plugin/types@0.1.0" {
                 return Err(LoadError::ForbiddenImport(name.to_owned()));
             }
         }
-        let exports: Vec<String> = ty
-            .exports(&self.engine)
-            .map(|(n, _)| n.to_owned())
-            .collect();
+        let exports: Vec<String> = ty.exports(&self.engine).map(|(n, _)| n.to_owned()).collect();
         if !exports.iter().any(|n| n == "induct:plugin/meta@0.1.0") {
             return Err(LoadError::MissingExport("induct:plugin/meta"));
         }
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| LoadError::NotAComponent(format!("{e:#}")))?;
+        let pre = self.linker.instantiate_pre(&component).map_err(|e| LoadError::NotAComponent(format!("{e:#}")))?;
         // Indices per interface, resolved once: a missing optional hook is simply `None`.
         let forms = forms::GuestIndices::new(&pre).ok();
         let courses = courses::GuestIndices::new(&pre).ok();
         let privacy = privacy::GuestIndices::new(&pre).ok();
-        let meta_idx = meta::GuestIndices::new(&pre)
-            .map_err(|_| LoadError::MissingExport("induct:plugin/meta"))?;
+        let meta_idx = meta::GuestIndices::new(&pre).map_err(|_| LoadError::MissingExport("induct:plugin/meta"))?;
         let sha256 = hex::encode(Sha256::digest(bytes));
         let called = self.run(&pre, |store, instance| {
             let m = meta_idx.load(&mut *store, instance)?;
@@ -235,25 +216,14 @@ impl PluginHost {
         });
         let manifest = called.value.map_err(LoadError::SmokeCall)?;
         validate::manifest(&manifest).map_err(|e| LoadError::BadManifest(e.to_string()))?;
-        for (hook, present) in [
-            (Hook::Forms, forms.is_some()),
-            (Hook::Courses, courses.is_some()),
-            (Hook::Privacy, privacy.is_some()),
-        ] {
+        for (hook, present) in
+            [(Hook::Forms, forms.is_some()), (Hook::Courses, courses.is_some()), (Hook::Privacy, privacy.is_some())]
+        {
             if manifest.hooks.contains(&hook) && !present {
-                return Err(LoadError::BadManifest(format!(
-                    "it lists the {hook:?} hook but does not export it"
-                )));
+                return Err(LoadError::BadManifest(format!("it lists the {hook:?} hook but does not export it")));
             }
         }
-        Ok(LoadedPlugin {
-            pre,
-            manifest,
-            sha256,
-            forms,
-            courses,
-            privacy,
-        })
+        Ok(LoadedPlugin { pre, manifest, sha256, forms, courses, privacy })
     }
 
     /// Runs `f` against a fresh instance in a fresh store, under the limits.
@@ -273,18 +243,11 @@ impl PluginHost {
             .build();
         let mut store = Store::new(
             &self.engine,
-            CallState {
-                limits,
-                logs: vec![],
-                log_cap: self.limits.max_log_lines,
-                dropped: 0,
-            },
+            CallState { limits, logs: vec![], log_cap: self.limits.max_log_lines, dropped: 0 },
         );
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline(self.limits.deadline_ticks);
-        let result = pre
-            .instantiate(&mut store)
-            .and_then(|instance| f(&mut store, &instance));
+        let result = pre.instantiate(&mut store).and_then(|instance| f(&mut store, &instance));
         let value = result.map_err(classify);
         let state = store.into_data();
         let mut logs = state.logs;
@@ -294,11 +257,7 @@ impl PluginHost {
                 message: format!("{} more log lines were dropped", state.dropped),
             });
         }
-        Called {
-            value,
-            logs,
-            elapsed: start.elapsed(),
-        }
+        Called { value, logs, elapsed: start.elapsed() }
     }
 
     /// Flattens `wasmtime::Result<Result<T, PluginError>>` and checks the value.
@@ -308,17 +267,10 @@ impl PluginHost {
     ) -> Called<T> {
         let value = match called.value {
             Ok(Ok(v)) => check(&v).map(|()| v).map_err(CallError::from),
-            Ok(Err(e)) => Err(CallError::Plugin {
-                code: truncate(&e.code, 64),
-                message: truncate(&e.message, 500),
-            }),
+            Ok(Err(e)) => Err(CallError::Plugin { code: truncate(&e.code, 64), message: truncate(&e.message, 500) }),
             Err(e) => Err(e),
         };
-        Called {
-            value,
-            logs: called.logs,
-            elapsed: called.elapsed,
-        }
+        Called { value, logs: called.logs, elapsed: called.elapsed }
     }
 
     /// Extra questions for a form. A plugin without the forms hook adds none.
@@ -326,10 +278,7 @@ impl PluginHost {
         let Some(idx) = p.forms.as_ref().filter(|_| p.implements(Hook::Forms)) else {
             return Called::ready(vec![]);
         };
-        let called = self.run(&p.pre, |store, inst| {
-            idx.load(&mut *store, inst)?
-                .call_extra_questions(store, ctx)
-        });
+        let called = self.run(&p.pre, |store, inst| idx.load(&mut *store, inst)?.call_extra_questions(store, ctx));
         Self::finish(called, |qs| validate::questions(qs))
     }
 
@@ -345,10 +294,7 @@ impl PluginHost {
         let Some(idx) = p.forms.as_ref().filter(|_| p.implements(Hook::Forms)) else {
             return Called::ready(vec![]);
         };
-        let called = self.run(&p.pre, |store, inst| {
-            idx.load(&mut *store, inst)?
-                .call_validate(store, ctx, answers)
-        });
+        let called = self.run(&p.pre, |store, inst| idx.load(&mut *store, inst)?.call_validate(store, ctx, answers));
         Self::finish(called, |errors| validate::field_errors(errors, questions))
     }
 
@@ -357,27 +303,17 @@ impl PluginHost {
         let Some(idx) = p.courses.as_ref().filter(|_| p.implements(Hook::Courses)) else {
             return Called::ready(Decision::Allow);
         };
-        let called = self.run(&p.pre, |store, inst| {
-            idx.load(&mut *store, inst)?
-                .call_check_booking(store, request)
-        });
+        let called = self.run(&p.pre, |store, inst| idx.load(&mut *store, inst)?.call_check_booking(store, request));
         Self::finish(called, validate::decision)
     }
 
     pub fn cancellation_policy(&self, p: &LoadedPlugin) -> Called<CancellationPolicy> {
-        let default = CancellationPolicy {
-            free_until_days_before: 0,
-            late_notice: None,
-            needs_approval: false,
-        };
+        let default = CancellationPolicy { free_until_days_before: 0, late_notice: None, needs_approval: false };
         let Some(idx) = p.courses.as_ref().filter(|_| p.implements(Hook::Courses)) else {
             return Called::ready(default);
         };
-        let called = self.run(&p.pre, |store, inst| {
-            idx.load(&mut *store, inst)?
-                .call_get_cancellation_policy(store)
-                .map(Ok)
-        });
+        let called =
+            self.run(&p.pre, |store, inst| idx.load(&mut *store, inst)?.call_get_cancellation_policy(store).map(Ok));
         Self::finish(called, validate::cancellation_policy)
     }
 
@@ -386,9 +322,7 @@ impl PluginHost {
         let Some(idx) = p.privacy.as_ref().filter(|_| p.implements(Hook::Privacy)) else {
             return Called::ready(None);
         };
-        let called = self.run(&p.pre, |store, inst| {
-            idx.load(&mut *store, inst)?.call_get_policy(store, role)
-        });
+        let called = self.run(&p.pre, |store, inst| idx.load(&mut *store, inst)?.call_get_policy(store, role));
         Self::finish(called, |p| p.as_ref().map_or(Ok(()), validate::policy))
     }
 
@@ -396,22 +330,15 @@ impl PluginHost {
         let Some(idx) = p.privacy.as_ref().filter(|_| p.implements(Hook::Privacy)) else {
             return Called::ready(vec![]);
         };
-        let called = self.run(&p.pre, |store, inst| {
-            idx.load(&mut *store, inst)?
-                .call_consent_items(store, role)
-                .map(Ok)
-        });
+        let called =
+            self.run(&p.pre, |store, inst| idx.load(&mut *store, inst)?.call_consent_items(store, role).map(Ok));
         Self::finish(called, |items| validate::consent_items(items))
     }
 }
 
 impl<T> Called<T> {
     fn ready(value: T) -> Self {
-        Called {
-            value: Ok(value),
-            logs: vec![],
-            elapsed: Duration::ZERO,
-        }
+        Called { value: Ok(value), logs: vec![], elapsed: Duration::ZERO }
     }
 }
 
@@ -441,8 +368,7 @@ fn classify(e: wasmtime::Error) -> CallError {
 /// The demo appropriate bodies' plugins, built from `plugins/<ab>` by this crate's build script.
 pub mod demo {
     pub static FENLAND: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/plugins/fenland.wasm"));
-    pub static NORTHSHIRE: &[u8] =
-        include_bytes!(concat!(env!("OUT_DIR"), "/plugins/northshire.wasm"));
+    pub static NORTHSHIRE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/plugins/northshire.wasm"));
 
     /// The demo plugin for an AB slug, if there is one.
     pub fn for_ab(slug: &str) -> Option<&'static [u8]> {
@@ -460,9 +386,7 @@ pub mod fixtures {
 
     /// `misbehave` (misbehaves on request) or `misbehave-wasi` (imports WASI).
     pub fn path(name: &str) -> PathBuf {
-        PathBuf::from(env!("OUT_DIR"))
-            .join("plugins")
-            .join(format!("{name}.wasm"))
+        PathBuf::from(env!("OUT_DIR")).join("plugins").join(format!("{name}.wasm"))
     }
 
     pub fn bytes(name: &str) -> Vec<u8> {

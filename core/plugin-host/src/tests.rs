@@ -8,11 +8,7 @@ fn host() -> PluginHost {
 }
 
 fn ctx(form: &str) -> FormContext {
-    FormContext {
-        form: form.into(),
-        role: "ect".into(),
-        induction_type: Some("two-year".into()),
-    }
+    FormContext { form: form.into(), role: "ect".into(), induction_type: Some("two-year".into()) }
 }
 
 #[test]
@@ -21,33 +17,16 @@ fn demo_plugins_load_and_answer() {
     let fen = h.load(demo::FENLAND).unwrap();
     assert_eq!(fen.manifest.name, "fenland");
     assert_eq!(fen.manifest.wit_version, "induct:plugin@0.1.0");
-    assert!(
-        fen.implements(Hook::Forms)
-            && fen.implements(Hook::Privacy)
-            && !fen.implements(Hook::Courses)
-    );
+    assert!(fen.implements(Hook::Forms) && fen.implements(Hook::Privacy) && !fen.implements(Hook::Courses));
     let qs = h.extra_questions(&fen, &ctx("ect-comments")).value.unwrap();
-    assert_eq!(
-        qs.len(),
-        8,
-        "discussed report + seven statutory entitlements (seed 003)"
-    );
-    assert!(
-        qs.iter()
-            .all(|q| q.kind == QuestionKind::YesNo && q.required)
-    );
+    assert_eq!(qs.len(), 8, "discussed report + seven statutory entitlements (seed 003)");
+    assert!(qs.iter().all(|q| q.kind == QuestionKind::YesNo && q.required));
     let policy = h.privacy_policy(&fen, "ect").value.unwrap().unwrap();
     assert_eq!(policy.version, "2026-09");
     assert_eq!(h.consent_items(&fen, "ect").value.unwrap().len(), 2);
     // Fenland has no course rules: the host's default allows.
     let req = BookingRequest {
-        course: Course {
-            id: "c1".into(),
-            title: "T".into(),
-            starts_on: "2026-12-01".into(),
-            capacity: 1,
-            booked: 1,
-        },
+        course: Course { id: "c1".into(), title: "T".into(), starts_on: "2026-12-01".into(), capacity: 1, booked: 1 },
         participant_role: "ect".into(),
         booked_by_role: "ect".into(),
         prior_course_ids: vec![],
@@ -56,38 +35,16 @@ fn demo_plugins_load_and_answer() {
     assert_eq!(h.check_booking(&fen, &req).value.unwrap(), Decision::Allow);
 
     let nor = h.load(demo::NORTHSHIRE).unwrap();
-    assert_eq!(
-        h.check_booking(&nor, &req).value.unwrap(),
-        Decision::Deny("This course is full".into())
-    );
+    assert_eq!(h.check_booking(&nor, &req).value.unwrap(), Decision::Deny("This course is full".into()));
     let mut open = req.clone();
     open.course.capacity = 10;
-    assert!(matches!(
-        h.check_booking(&nor, &open).value.unwrap(),
-        Decision::NeedsApproval(_)
-    ));
+    assert!(matches!(h.check_booking(&nor, &open).value.unwrap(), Decision::NeedsApproval(_)));
     open.booked_by_role = "induction-tutor".into();
     assert_eq!(h.check_booking(&nor, &open).value.unwrap(), Decision::Allow);
     open.today = "2026-11-30".into();
-    assert!(
-        matches!(
-            h.check_booking(&nor, &open).value.unwrap(),
-            Decision::Deny(_)
-        ),
-        "closes two days before"
-    );
-    assert_eq!(
-        h.cancellation_policy(&nor)
-            .value
-            .unwrap()
-            .free_until_days_before,
-        7
-    );
-    assert_eq!(
-        h.privacy_policy(&nor, "ect").value.unwrap(),
-        None,
-        "no privacy hook: no policy"
-    );
+    assert!(matches!(h.check_booking(&nor, &open).value.unwrap(), Decision::Deny(_)), "closes two days before");
+    assert_eq!(h.cancellation_policy(&nor).value.unwrap().free_until_days_before, 7);
+    assert_eq!(h.privacy_policy(&nor, "ect").value.unwrap(), None, "no privacy hook: no policy");
 }
 
 #[test]
@@ -98,27 +55,15 @@ fn plugin_validation_names_its_own_questions() {
     let qs = h.extra_questions(&nor, &c).value.unwrap();
     let answers = |n: &str| {
         vec![
-            Answer {
-                question_id: "school-type".into(),
-                value: "academy".into(),
-            },
-            Answer {
-                question_id: "expected-ects".into(),
-                value: n.into(),
-            },
+            Answer { question_id: "school-type".into(), value: "academy".into() },
+            Answer { question_id: "expected-ects".into(), value: n.into() },
         ]
     };
-    assert_eq!(
-        h.validate(&nor, &c, &qs, &answers("3")).value.unwrap(),
-        vec![]
-    );
+    assert_eq!(h.validate(&nor, &c, &qs, &answers("3")).value.unwrap(), vec![]);
     let errs = h.validate(&nor, &c, &qs, &answers("300")).value.unwrap();
     assert_eq!(
         errs,
-        vec![FieldError {
-            question_id: "expected-ects".into(),
-            message: "Enter a whole number from 0 to 60".into()
-        }]
+        vec![FieldError { question_id: "expected-ects".into(), message: "Enter a whole number from 0 to 60".into() }]
     );
 }
 
@@ -127,17 +72,9 @@ fn p3_an_endless_loop_is_stopped_within_about_100_ms() {
     let h = host();
     let p = h.load(&fixtures::bytes("misbehave")).unwrap();
     let called = h.extra_questions(&p, &ctx("loop"));
-    assert!(
-        matches!(called.value, Err(CallError::Timeout)),
-        "{:?}",
-        called.value
-    );
+    assert!(matches!(called.value, Err(CallError::Timeout)), "{:?}", called.value);
     // A bound, not a benchmark: without it a 30 s stop would pass. Generous for a loaded CI box.
-    assert!(
-        called.elapsed < Duration::from_secs(1),
-        "stopped after {:?}",
-        called.elapsed
-    );
+    assert!(called.elapsed < Duration::from_secs(1), "stopped after {:?}", called.elapsed);
     // The same plugin and host keep working.
     assert_eq!(h.extra_questions(&p, &ctx("fine")).value.unwrap().len(), 1);
 }
@@ -147,27 +84,13 @@ fn p4_memory_and_stack_exhaustion_trap_and_the_host_lives() {
     let h = host();
     let p = h.load(&fixtures::bytes("misbehave")).unwrap();
     let oom = h.extra_questions(&p, &ctx("oom"));
-    assert!(
-        matches!(oom.value, Err(CallError::OutOfMemory)),
-        "{:?}",
-        oom.value
-    );
+    assert!(matches!(oom.value, Err(CallError::OutOfMemory)), "{:?}", oom.value);
     let deep = h.extra_questions(&p, &ctx("deep"));
-    assert!(
-        matches!(deep.value, Err(CallError::Trap(_))),
-        "{:?}",
-        deep.value
-    );
+    assert!(matches!(deep.value, Err(CallError::Trap(_))), "{:?}", deep.value);
     let trap = h.extra_questions(&p, &ctx("trap"));
+    assert!(matches!(trap.value, Err(CallError::Trap(_))), "{:?}", trap.value);
     assert!(
-        matches!(trap.value, Err(CallError::Trap(_))),
-        "{:?}",
-        trap.value
-    );
-    assert!(
-        trap.logs
-            .iter()
-            .any(|l| l.message.contains("plugin bug on purpose")),
+        trap.logs.iter().any(|l| l.message.contains("plugin bug on purpose")),
         "the panic reaches the log: {:?}",
         trap.logs
     );
@@ -178,26 +101,13 @@ fn p4_memory_and_stack_exhaustion_trap_and_the_host_lives() {
 fn invalid_output_and_plugin_errors_are_reported_not_trusted() {
     let h = host();
     let p = h.load(&fixtures::bytes("misbehave")).unwrap();
-    assert!(matches!(
-        h.extra_questions(&p, &ctx("bad-ids")).value,
-        Err(CallError::InvalidOutput(_))
-    ));
-    assert!(matches!(
-        h.extra_questions(&p, &ctx("many")).value,
-        Err(CallError::InvalidOutput(_))
-    ));
+    assert!(matches!(h.extra_questions(&p, &ctx("bad-ids")).value, Err(CallError::InvalidOutput(_))));
+    assert!(matches!(h.extra_questions(&p, &ctx("many")).value, Err(CallError::InvalidOutput(_))));
     let e = h.extra_questions(&p, &ctx("error")).value.unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "the plugin reported a problem: not-configured: The plugin is not set up"
-    );
+    assert_eq!(e.to_string(), "the plugin reported a problem: not-configured: The plugin is not set up");
     let chatty = h.extra_questions(&p, &ctx("chatty"));
     assert!(chatty.value.is_ok());
-    assert_eq!(
-        chatty.logs.len(),
-        101,
-        "100 lines kept, then one saying how many were dropped"
-    );
+    assert_eq!(chatty.logs.len(), 101, "100 lines kept, then one saying how many were dropped");
     assert!(chatty.logs.iter().all(|l| l.message.chars().count() <= 500));
 }
 
@@ -210,18 +120,9 @@ fn p5_a_plugin_that_imports_wasi_is_refused() {
     }
     // A core module (not a component) importing WASI is refused too.
     let core = wat_module();
-    assert!(matches!(
-        h.load(core.as_bytes()),
-        Err(LoadError::NotAComponent(_))
-    ));
-    assert!(matches!(
-        h.load(b"not wasm at all"),
-        Err(LoadError::NotAComponent(_))
-    ));
-    assert!(matches!(
-        h.load(&vec![0u8; MAX_COMPONENT_BYTES + 1]),
-        Err(LoadError::TooLarge(_))
-    ));
+    assert!(matches!(h.load(core.as_bytes()), Err(LoadError::NotAComponent(_))));
+    assert!(matches!(h.load(b"not wasm at all"), Err(LoadError::NotAComponent(_))));
+    assert!(matches!(h.load(&vec![0u8; MAX_COMPONENT_BYTES + 1]), Err(LoadError::TooLarge(_))));
 }
 
 fn wat_module() -> String {

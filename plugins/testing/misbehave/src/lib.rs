@@ -2,6 +2,10 @@
 //! `loop` spins forever, `oom` allocates without end, `trap` panics, `deep` recurses without end,
 //! `bad-ids` and `many` return data the host must refuse, `chatty` logs far too much.
 //! Any other form gets one well-formed question.
+//!
+//! On the app's `school-details` form it misbehaves by the role of whoever opens it, so that
+//! integration tests can drive each failure through real pages: a head teacher gets the endless
+//! loop, an induction lead the memory hog, an AB admin the panic.
 
 use induct_plugin_sdk::*;
 
@@ -24,7 +28,13 @@ impl Plugin for Misbehave {
     }
 
     fn extra_questions(ctx: &FormContext) -> Result<Vec<Question>, PluginError> {
-        match ctx.form.as_str() {
+        let mode = match (ctx.form.as_str(), ctx.role.as_str()) {
+            ("school-details", "head_teacher") => "loop",
+            ("school-details", "induction_lead") => "oom",
+            ("school-details", "ab_admin") => "trap",
+            (form, _) => form,
+        };
+        match mode {
             "loop" => {
                 let mut n = 0u64;
                 loop {
