@@ -40,6 +40,19 @@ pub struct ThemeManifest {
     #[serde(default)]
     pub colours: Colours,
     pub logo: Option<Logo>,
+    /// Shown in Help & Support (seed 001); the AB's registered details are used when absent.
+    pub contact: Option<Contact>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// e.g. "Monday to Friday, 8:30am to 4:30pm"
+    pub hours: Option<String>,
+    /// A helpdesk or web address shown as text.
+    pub note: Option<String>,
 }
 
 /// Colours are checked to be `#rgb` or `#rrggbb` before they reach a stylesheet.
@@ -136,18 +149,206 @@ fn read_tree(root: &Path) -> Result<HashMap<String, Vec<u8>>, ThemeError> {
     Ok(out)
 }
 
-impl Themes {
-    /// Loads every theme folder under `dir`. The default theme must exist.
-    pub fn load(dir: &Path) -> Result<Self, ThemeError> {
-        let default_dir = dir.join(DEFAULT_THEME);
-        let default_templates = Arc::new(Self::read_templates(&default_dir.join("templates"), DEFAULT_THEME)?);
-        if default_templates.is_empty() {
+/// Templates every theme must be able to render (its own or the default's).
+pub const REQUIRED_TEMPLATES: [&str; 10] = [
+    "base.html",
+    "login.html",
+    "dashboard.html",
+    "account.html",
+    "error.html",
+    "help.html",
+    "school.html",
+    "school_edit.html",
+    "emails/account_locked.txt",
+    "emails/account_locked.html",
+];
+
+/// Prefix naming the default theme's template from an AB's theme: `{% extends "@base/base.html" %}`.
+pub const BASE_PREFIX: &str = "@base/";
+
+/// What the default theme provides to every other.
+struct Defaults {
+    templates: Arc<HashMap<String, String>>,
+    statics: HashMap<String, Vec<u8>>,
+}
+
+impl Defaults {
+    fn read(themes_dir: &Path) -> Result<Self, ThemeError> {
+        let dir = themes_dir.join(DEFAULT_THEME);
+        let templates = read_templates(&dir.join("templates"))
+            .map_err(|problems| ThemeError::Invalid { theme: DEFAULT_THEME.into(), message: problems.join("; ") })?;
+        if templates.is_empty() {
             return Err(ThemeError::Invalid {
                 theme: DEFAULT_THEME.into(),
-                message: format!("no templates in {}", default_dir.display()),
+                message: format!("no templates in {}", dir.display()),
             });
         }
-        let default_statics = read_tree(&default_dir.join("static"))?;
+        Ok(Self { templates: Arc::new(templates), statics: read_tree(&dir.join("static"))? })
+    }
+}
+
+fn read_templates(dir: &Path) -> Result<HashMap<String, String>, Vec<String>> {
+    let tree = read_tree(dir).map_err(|e| vec![e.to_string()])?;
+    let mut out = HashMap::new();
+    let mut problems = vec![];
+    for (name, bytes) in tree {
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                out.insert(name, text);
+            }
+            Err(_) => problems.push(format!("templates/{name} is not UTF-8 text")),
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+/// The `/static/...` files a template refers to.
+fn referenced_assets(source: &str) -> Vec<String> {
+    source
+        .match_indices("/static/")
+        .map(|(i, m)| {
+            source[i + m.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+                .collect::<String>()
+        })
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// Loads one theme, collecting every problem rather than stopping at the first.
+fn load_one(dir: &Path, slug: &str, defaults: &Defaults) -> Result<Theme, Vec<String>> {
+    let mut problems = vec![];
+    let manifest_path = dir.join("theme.toml");
+    let manifest: Option<ThemeManifest> = match std::fs::read_to_string(&manifest_path) {
+        Ok(text) => match toml::from_str(&text) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                problems.push(format!("theme.toml: {}", e.message()));
+                None
+            }
+        },
+        Err(_) => {
+            problems.push("theme.toml is missing".into());
+            None
+        }
+    };
+    if let Some(m) = &manifest {
+        let c = &m.colours;
+        for (name, value) in [
+            ("brand", &c.brand),
+            ("brand_text", &c.brand_text),
+            ("accent", &c.accent),
+            ("accent_text", &c.accent_text),
+            ("link", &c.link),
+        ] {
+            if !valid_colour(value) {
+                problems.push(format!("theme.toml: colour {name} = {value:?} is not #rgb or #rrggbb"));
+            }
+        }
+    }
+    let own_templates = if slug == DEFAULT_THEME {
+        HashMap::new()
+    } else {
+        read_templates(&dir.join("templates")).unwrap_or_else(|p| {
+            problems.extend(p);
+            HashMap::new()
+        })
+    };
+    let mut statics: HashMap<String, Arc<Vec<u8>>> =
+        defaults.statics.iter().map(|(k, v)| (k.clone(), Arc::new(v.clone()))).collect();
+    if slug != DEFAULT_THEME {
+        match read_tree(&dir.join("static")) {
+            Ok(tree) => statics.extend(tree.into_iter().map(|(k, v)| (k, Arc::new(v)))),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if let Some(logo) = manifest.as_ref().and_then(|m| m.logo.as_ref())
+        && !statics.contains_key(&logo.file)
+    {
+        problems.push(format!("theme.toml: the logo {} is not in static/", logo.file));
+    }
+
+    let all_names: Vec<String> = {
+        let mut n: Vec<String> = defaults.templates.keys().chain(own_templates.keys()).cloned().collect();
+        n.sort();
+        n.dedup();
+        n
+    };
+    for required in REQUIRED_TEMPLATES {
+        if !all_names.iter().any(|n| n == required) {
+            problems.push(format!("the template {required} is missing"));
+        }
+    }
+    let own_sources: Vec<(String, String)> = if slug == DEFAULT_THEME {
+        defaults.templates.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    } else {
+        own_templates.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    };
+    for (name, source) in &own_sources {
+        for asset in referenced_assets(source) {
+            if !statics.contains_key(&asset) {
+                problems.push(format!("templates/{name} refers to /static/{asset}, which the theme does not have"));
+            }
+        }
+    }
+
+    let mut env = Environment::new();
+    let own = Arc::new(own_templates);
+    let fallback = Arc::clone(&defaults.templates);
+    // Lookups never touch the file system: a name is a key in the AB's templates or the default
+    // theme's, so "../other-ab/x" simply does not exist (P7).
+    env.set_loader(move |name| match name.strip_prefix(BASE_PREFIX) {
+        Some(base) => Ok(fallback.get(base).cloned()),
+        None => Ok(own.get(name).or_else(|| fallback.get(name)).cloned()),
+    });
+    env.set_auto_escape_callback(escape_for);
+    env.set_fuel(Some(FUEL_PER_RENDER));
+    env.set_recursion_limit(RECURSION_LIMIT);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+    for name in &all_names {
+        if let Err(e) = env.get_template(name) {
+            problems.push(format!("templates/{name}: {e}"));
+        }
+    }
+    let manifest = match manifest {
+        Some(m) => m,
+        None => return Err(problems),
+    };
+    let theme = Theme { slug: slug.into(), manifest, env, statics };
+    // Render the theme's own pages once with sample data: an endless loop, a runaway recursion or
+    // an include that does not exist shows up now, not in front of a user.
+    if problems.is_empty() {
+        for (name, _) in own_sources.iter().filter(|(n, _)| n.ends_with(".html") && !n.starts_with("emails/")) {
+            if let Err(e) = theme.render(name, sample_context(&theme)) {
+                problems.push(format!("templates/{name}: {}", e.message));
+            }
+        }
+    }
+    if problems.is_empty() { Ok(theme) } else { Err(problems) }
+}
+
+/// Plausible data for a smoke render of every page.
+fn sample_context(theme: &Theme) -> Value {
+    minijinja::context! {
+        site => minijinja::context! { name => "Sample Appropriate Body", theme_css => theme.css_variables(), is_platform => false },
+        user => minijinja::context! { display_name => "Sam Sample", username => "123456", role => "ect", role_title => "Early career teacher" },
+        menu => Vec::<Value>::new(),
+        csrf_token => "sample",
+        csp_nonce => "sample",
+        errors => Vec::<Value>::new(),
+        status => 404,
+        title => "Page not found",
+        detail => "Sample",
+    }
+}
+
+impl Themes {
+    /// Loads every theme folder under `dir`. The default theme must be sound or nothing starts;
+    /// another theme with problems is left out (its ABs fall back to the default look) and the
+    /// problems are logged.
+    pub fn load(dir: &Path) -> Result<Self, ThemeError> {
+        let defaults = Defaults::read(dir)?;
         let mut themes = HashMap::new();
         let entries = std::fs::read_dir(dir).map_err(|source| ThemeError::Io { path: dir.into(), source })?;
         for entry in entries {
@@ -159,83 +360,39 @@ impl Themes {
             if !slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
                 continue;
             }
-            let theme = Self::load_one(&entry.path(), &slug, &default_templates, &default_statics)?;
-            themes.insert(slug, Arc::new(theme));
+            match load_one(&entry.path(), &slug, &defaults) {
+                Ok(theme) => {
+                    themes.insert(slug, Arc::new(theme));
+                }
+                Err(problems) if slug == DEFAULT_THEME => {
+                    return Err(ThemeError::Invalid { theme: slug, message: problems.join("; ") });
+                }
+                Err(problems) => {
+                    tracing::error!(theme = %slug, problems = %problems.join("; "), "theme refused; its ABs use the default look");
+                }
+            }
+        }
+        if !themes.contains_key(DEFAULT_THEME) {
+            return Err(ThemeError::Invalid { theme: DEFAULT_THEME.into(), message: "missing".into() });
         }
         Ok(Self { themes })
     }
 
-    fn read_templates(dir: &Path, theme: &str) -> Result<HashMap<String, String>, ThemeError> {
-        read_tree(dir)?
-            .into_iter()
-            .map(|(name, bytes)| {
-                String::from_utf8(bytes)
-                    .map(|s| (name.clone(), s))
-                    .map_err(|_| ThemeError::Invalid { theme: theme.into(), message: format!("{name} is not UTF-8") })
-            })
-            .collect()
-    }
-
-    fn load_one(
-        dir: &Path,
-        slug: &str,
-        default_templates: &Arc<HashMap<String, String>>,
-        default_statics: &HashMap<String, Vec<u8>>,
-    ) -> Result<Theme, ThemeError> {
-        let manifest_path = dir.join("theme.toml");
-        let text = std::fs::read_to_string(&manifest_path)
-            .map_err(|source| ThemeError::Io { path: manifest_path.clone(), source })?;
-        let manifest: ThemeManifest =
-            toml::from_str(&text).map_err(|e| ThemeError::Invalid { theme: slug.into(), message: e.to_string() })?;
-        let c = &manifest.colours;
-        for (name, value) in [
-            ("brand", &c.brand),
-            ("brand_text", &c.brand_text),
-            ("accent", &c.accent),
-            ("accent_text", &c.accent_text),
-            ("link", &c.link),
-        ] {
-            if !valid_colour(value) {
-                return Err(ThemeError::Invalid {
-                    theme: slug.into(),
-                    message: format!("colour {name} = {value:?} is not #rgb or #rrggbb"),
-                });
-            }
+    /// Checks a theme folder against the default theme in `themes_dir`: every problem found, or
+    /// none (`induct theme check`).
+    pub fn check(themes_dir: &Path, theme_dir: &Path) -> Vec<String> {
+        let defaults = match Defaults::read(themes_dir) {
+            Ok(d) => d,
+            Err(e) => return vec![format!("the default theme cannot be read: {e}")],
+        };
+        let slug = theme_dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        if !theme_dir.is_dir() {
+            return vec![format!("{} is not a folder", theme_dir.display())];
         }
-        let own_templates =
-            if slug == DEFAULT_THEME { HashMap::new() } else { Self::read_templates(&dir.join("templates"), slug)? };
-        let mut statics: HashMap<String, Arc<Vec<u8>>> =
-            default_statics.iter().map(|(k, v)| (k.clone(), Arc::new(v.clone()))).collect();
-        if slug != DEFAULT_THEME {
-            for (k, v) in read_tree(&dir.join("static"))? {
-                statics.insert(k, Arc::new(v));
-            }
+        match load_one(theme_dir, &slug, &defaults) {
+            Ok(_) => vec![],
+            Err(problems) => problems,
         }
-        if let Some(logo) = &manifest.logo
-            && !statics.contains_key(&logo.file)
-        {
-            return Err(ThemeError::Invalid {
-                theme: slug.into(),
-                message: format!("logo {} is not in static/", logo.file),
-            });
-        }
-
-        let mut names: Vec<String> = default_templates.keys().chain(own_templates.keys()).cloned().collect();
-        names.sort();
-        names.dedup();
-        let mut env = Environment::new();
-        let own = Arc::new(own_templates);
-        let fallback = Arc::clone(default_templates);
-        env.set_loader(move |name| Ok(own.get(name).or_else(|| fallback.get(name)).cloned()));
-        env.set_auto_escape_callback(escape_for);
-        env.set_fuel(Some(FUEL_PER_RENDER));
-        env.set_recursion_limit(RECURSION_LIMIT);
-        // Check every template parses now rather than at a user's first visit.
-        for name in names {
-            env.get_template(&name)
-                .map_err(|e| ThemeError::Invalid { theme: slug.into(), message: format!("{name}: {e}") })?;
-        }
-        Ok(Theme { slug: slug.into(), manifest, env, statics })
     }
 
     /// The theme named, or the default theme.

@@ -15,3 +15,4 @@ mod mail;
 mod plugins;
 mod security_headers;
 mod sessions;
+mod themes;

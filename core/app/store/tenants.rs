@@ -57,6 +57,14 @@ impl Store {
         with_pool!(self, p => sqlx::query_as::<_, TenantRow>(sql).fetch_all(p).await).map_err(map_err)
     }
 
+    /// Points an AB at another installed theme.
+    pub async fn set_tenant_theme(&self, id: TenantId, theme: &str) -> Result<bool> {
+        let n = with_pool!(self, p => sqlx::query("UPDATE tenants SET theme = $1 WHERE id = $2")
+            .bind(theme).bind(id.0).execute(p).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
     pub async fn create_tenant(&self, tx: &mut Tx, t: &NewTenant<'_>, now: DateTime<Utc>) -> Result<TenantId> {
         let id = TenantId::new();
         with_tx!(tx, c => sqlx::query(

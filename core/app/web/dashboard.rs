@@ -75,3 +75,9 @@ pub async fn view_account_get(page: Page) -> AppResult<Response> {
     };
     Ok(page.render("account.html", context! { school_names })?.into_response())
 }
+
+/// Help & Support (seed 001: "Here you will find the telephone number and/or email address of
+/// your Appropriate body").
+pub async fn view_help_get(page: Page) -> AppResult<Response> {
+    Ok(page.render("help.html", context! {})?.into_response())
+}

@@ -51,7 +51,7 @@ pub fn for_role(role: Role) -> Vec<MenuItem> {
             later("Tutors"),
             later("Resources"),
             link("My Account", "/account"),
-            later("Help & Support"),
+            link("Help & Support", "/help"),
         ],
         Role::InductionTutor => vec![
             link("Dashboard", "/dashboard"),
@@ -60,7 +60,7 @@ pub fn for_role(role: Role) -> Vec<MenuItem> {
             later("Tutors"),
             later("Resources"),
             link("My Account", "/account"),
-            later("Help & Support"),
+            link("Help & Support", "/help"),
         ],
         Role::SchoolAdmin => vec![
             link("Dashboard", "/dashboard"),
@@ -68,7 +68,7 @@ pub fn for_role(role: Role) -> Vec<MenuItem> {
             later("Register ECT"),
             later("Tutors"),
             link("My Account", "/account"),
-            later("Help & Support"),
+            link("Help & Support", "/help"),
         ],
         Role::Ect => vec![
             link("Overview", "/dashboard"),
@@ -80,7 +80,7 @@ pub fn for_role(role: Role) -> Vec<MenuItem> {
             later("Courses"),
             later("Resources"),
             link("Login Details", "/account"),
-            later("Help & Support"),
+            link("Help & Support", "/help"),
         ],
     }
 }

@@ -177,6 +177,7 @@ fn routes(state: AppState) -> RouteTable {
         .get("/signed-out", Sites::Any, Public, login::view_signed_out_get)
         .get("/static/{*path}", Sites::Any, Public, assets::view_asset_get)
         .get("/health", Sites::Any, Public, dashboard::view_health_get)
+        .get("/help", Sites::Any, Public, dashboard::view_help_get)
         .get("/dashboard", Sites::Any, Signed(ViewOwnDashboard), dashboard::view_dashboard_get)
         .get("/account", Sites::Any, Signed(ViewOwnDashboard), dashboard::view_account_get)
         .post("/session/keepalive", Sites::Any, Signed(ViewOwnDashboard), login::view_keepalive_post)

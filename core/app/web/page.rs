@@ -42,12 +42,18 @@ impl FromRequestParts<AppState> for Page {
 pub fn site_context(state: &AppState, site: &Site) -> Value {
     let theme = state.themes().get(site.theme());
     let tenant = site.tenant();
+    // The theme's contact details win (theme authors keep them current); else the AB's record.
+    let contact = theme.manifest.contact.as_ref();
+    let email = contact.and_then(|c| c.email.clone()).or_else(|| tenant.map(|t| t.contact_email.clone()));
+    let phone = contact.and_then(|c| c.phone.clone()).or_else(|| tenant.map(|t| t.contact_phone.clone()));
     context! {
         name => site.name(),
         slug => tenant.map(|t| t.slug.clone()),
         is_platform => tenant.is_none(),
-        contact_email => tenant.map(|t| t.contact_email.clone()),
-        contact_phone => tenant.map(|t| t.contact_phone.clone()),
+        contact_email => email,
+        contact_phone => phone,
+        contact_hours => contact.and_then(|c| c.hours.clone()),
+        contact_note => contact.and_then(|c| c.note.clone()),
         logo_url => theme.manifest.logo.as_ref().map(|l| format!("/static/{}", l.file)),
         logo_alt => theme.manifest.logo.as_ref().map(|l| l.alt.clone()),
         theme_css => theme.css_variables(),
