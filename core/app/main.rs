@@ -130,7 +130,7 @@ async fn plugin_check(file: &Path) -> anyhow::Result<()> {
     match host.load(&bytes) {
         Ok(p) => {
             let m = &p.manifest;
-            let hooks: Vec<String> = m.hooks.iter().map(|h| format!("{h:?}").to_lowercase()).collect();
+            let hooks: Vec<&str> = m.hooks.iter().map(|h| induct_plugin_host::hook_name(*h)).collect();
             println!("{} {} ({}), hooks: {}, sha256 {}", m.name, m.version, m.wit_version, hooks.join(", "), p.sha256);
             Ok(())
         }

@@ -125,16 +125,7 @@ impl Plugins {
         let loaded = self.check(bytes.clone()).await?;
         let now = state.clock().now();
         let store = state.store();
-        let hooks: Vec<&str> = loaded
-            .manifest
-            .hooks
-            .iter()
-            .map(|h| match h {
-                Hook::Forms => "forms",
-                Hook::Courses => "courses",
-                Hook::Privacy => "privacy",
-            })
-            .collect();
+        let hooks: Vec<&str> = loaded.manifest.hooks.iter().map(|h| induct_plugin_host::hook_name(*h)).collect();
         let mut tx = store.begin().await.map_err(AppError::from)?;
         let id = store
             .create_plugin(

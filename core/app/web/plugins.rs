@@ -45,7 +45,7 @@ async fn render(page: &Page, m: &Managed, error: Option<String>, status: StatusC
             name => m.name.clone(),
             version => m.version.clone(),
             wit_version => m.wit_version.clone(),
-            hooks => m.hooks.iter().map(|h| format!("{h:?}").to_lowercase()).collect::<Vec<_>>(),
+            hooks => m.hooks.iter().map(|h| induct_plugin_host::hook_name(*h)).collect::<Vec<_>>(),
         }
     });
     let body = page.render(

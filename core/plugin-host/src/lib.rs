@@ -38,6 +38,15 @@ pub use bindings::induct::plugin::host::Level;
 
 use bindings::exports::induct::plugin::{courses, forms, meta, privacy};
 
+/// A hook's name as manifests and pages show it.
+pub fn hook_name(h: Hook) -> &'static str {
+    match h {
+        Hook::Forms => "forms",
+        Hook::Courses => "courses",
+        Hook::Privacy => "privacy",
+    }
+}
+
 /// The WIT packages this host can run. Old versions stay loadable when new ones are added.
 pub const SUPPORTED_WIT: [&str; 1] = ["induct:plugin@0.1.0"];
 /// The only interface a plugin may import.
