@@ -14,6 +14,8 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   as_root apt-get update -qq
@@ -26,6 +28,16 @@ rustup target add wasm32-unknown-unknown wasm32-wasip2 >/dev/null
 # Builds are kept outside the clone so that a second run on the same machine is incremental.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${HOME:-/tmp}/.cache/induct-target}"
 export INDUCT_REQUIRE_BROWSER=1
+
+# componentize-js from npm, for the test that builds and runs a plugin written in JavaScript.
+js_dir="${HOME:-/tmp}/.cache/induct-componentize-js"
+if [ ! -d "$js_dir/node_modules/@bytecodealliance/componentize-js" ]; then
+  echo "== installing componentize-js from npm"
+  mkdir -p "$js_dir"
+  (cd "$js_dir" && npm install --no-audit --no-fund --silent @bytecodealliance/componentize-js@0.23.0 >/dev/null)
+fi
+export INDUCT_COMPONENTIZE_JS="$js_dir"
+export INDUCT_REQUIRE_JS=1
 export RUST_BACKTRACE=0
 
 echo "== building"

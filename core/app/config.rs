@@ -43,7 +43,7 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<IpAddr>,
     /// Largest form body accepted, in bytes.
     pub body_limit: usize,
-    /// Largest file upload (multipart body) accepted, in bytes: plugins are up to 10 MiB.
+    /// Largest file upload (multipart body) accepted, in bytes: plugins are up to 32 MiB.
     pub upload_limit: usize,
     /// `Secure` cookies with the `__Host-` prefix. Browsers accept them on http://*.localhost too.
     pub secure_cookies: bool,
@@ -153,7 +153,7 @@ impl Default for Config {
                 public_port: Some(8080),
                 trusted_proxies: vec![],
                 body_limit: 256 * 1024,
-                upload_limit: 12 * 1024 * 1024,
+                upload_limit: 34 * 1024 * 1024,
                 secure_cookies: true,
                 hsts: true,
                 request_timeout_secs: 30,

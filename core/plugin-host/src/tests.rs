@@ -135,3 +135,45 @@ fn p2_shared_memory_is_refused_by_the_engine() {
     let shared = r#"(module (memory 1 1 shared))"#;
     assert!(wasmtime::Module::new(&engine, shared).is_err());
 }
+
+/// A plugin need not be written in Rust: the JavaScript example in `plugins/examples/js` is built
+/// with componentize-js (installed from npm by the test command, which sets
+/// INDUCT_COMPONENTIZE_JS to its folder) and run by the same host.
+#[test]
+fn a_javascript_plugin_runs_under_the_same_host() {
+    let Ok(npm_dir) = std::env::var("INDUCT_COMPONENTIZE_JS") else {
+        assert!(
+            std::env::var("INDUCT_REQUIRE_JS").is_err(),
+            "INDUCT_COMPONENTIZE_JS must be set when INDUCT_REQUIRE_JS is"
+        );
+        eprintln!("skipping: INDUCT_COMPONENTIZE_JS is not set (tests/run.sh sets it)");
+        return;
+    };
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins");
+    let script = std::path::Path::new(&npm_dir).join("componentize.mjs");
+    std::fs::copy(examples.join("examples/js/componentize.mjs"), &script).unwrap();
+    let out = std::env::temp_dir().join(format!("induct-js-{}.wasm", std::process::id()));
+    let status = std::process::Command::new("node")
+        .arg(&script)
+        .arg(examples.join("examples/js/plugin.js"))
+        .arg(examples.join("wit"))
+        .arg(&out)
+        .status()
+        .expect("run node");
+    assert!(status.success(), "componentize-js failed");
+    let bytes = std::fs::read(&out).unwrap();
+    let _ = std::fs::remove_file(&out);
+
+    let h = host();
+    let p = h.load(&bytes).unwrap();
+    assert_eq!(p.manifest.name, "js-example");
+    assert!(p.implements(Hook::Forms) && !p.implements(Hook::Courses));
+    let qs = h.extra_questions(&p, &ctx("ect-registration")).value.unwrap();
+    assert_eq!(qs.len(), 1);
+    assert_eq!(qs[0].kind, QuestionKind::SingleChoice);
+    assert_eq!(qs[0].options.len(), 3);
+    let answers = vec![Answer { question_id: "first-language".into(), value: "other".into() }];
+    let errors = h.validate(&p, &ctx("ect-registration"), &qs, &answers).value.unwrap();
+    assert_eq!(errors[0].message, "Ask your induction tutor to record another language");
+    assert!(h.extra_questions(&p, &ctx("leaver")).value.unwrap().is_empty());
+}

@@ -8,18 +8,12 @@ struct Fenland;
 
 /// Seed 003, "ECT Statutory Entitlements": seven yes/no questions the ECT answers with each report.
 const ENTITLEMENTS: [(&str, &str); 7] = [
-    (
-        "ecf-cpd",
-        "Are you accessing a programme of CPD based on the Early Career Framework?",
-    ),
+    ("ecf-cpd", "Are you accessing a programme of CPD based on the Early Career Framework?"),
     (
         "mentor-support",
         "Are you receiving regular support in regards to the Early Career Framework and day to day practice from your mentor?",
     ),
-    (
-        "timetable-reduction",
-        "Have you had your 10% (year 1) or 5% (year 2) timetable reduction?",
-    ),
+    ("timetable-reduction", "Have you had your 10% (year 1) or 5% (year 2) timetable reduction?"),
     ("observed-others", "Have you observed other teachers?"),
     (
         "formally-observed",
@@ -29,19 +23,12 @@ const ENTITLEMENTS: [(&str, &str); 7] = [
         "met-tutor-termly",
         "Have you met with your Induction tutor at least once per term to discuss your progress against the Teacher's Standards?",
     ),
-    (
-        "met-tutor-assessment",
-        "Have you met with your Induction tutor to discuss this assessment?",
-    ),
+    ("met-tutor-assessment", "Have you met with your Induction tutor to discuss this assessment?"),
 ];
 
 impl Plugin for Fenland {
     fn manifest() -> Manifest {
-        manifest(
-            "fenland",
-            env!("CARGO_PKG_VERSION"),
-            &[Hook::Forms, Hook::Privacy],
-        )
+        manifest("fenland", env!("CARGO_PKG_VERSION"), &[Hook::Forms, Hook::Privacy])
     }
 
     fn extra_questions(ctx: &FormContext) -> Result<Vec<Question>, PluginError> {
@@ -52,11 +39,7 @@ impl Plugin for Fenland {
                     "Have you discussed this report with the induction tutor and/or headteacher?",
                     true,
                 )];
-                qs.extend(
-                    ENTITLEMENTS
-                        .iter()
-                        .map(|(id, label)| yes_no(id, label, true)),
-                );
+                qs.extend(ENTITLEMENTS.iter().map(|(id, label)| yes_no(id, label, true)));
                 qs
             }
             "school-details" => vec![
@@ -70,12 +53,8 @@ impl Plugin for Fenland {
                     ],
                     true,
                 ),
-                text(
-                    "coordinator-phone",
-                    "Induction coordinator's direct phone number",
-                    false,
-                )
-                .with_hint("So that our quality assurance officers can arrange visits"),
+                text("coordinator-phone", "Induction coordinator's direct phone number", false)
+                    .with_hint("So that our quality assurance officers can arrange visits"),
             ],
             _ => vec![],
         })
@@ -84,18 +63,12 @@ impl Plugin for Fenland {
     fn validate(ctx: &FormContext, answers: &[Answer]) -> Result<Vec<FieldError>, PluginError> {
         let mut errors = vec![];
         if ctx.form == "school-details"
-            && let Some(phone) =
-                answer(answers, "coordinator-phone").filter(|p| !p.trim().is_empty())
+            && let Some(phone) = answer(answers, "coordinator-phone").filter(|p| !p.trim().is_empty())
         {
             let digits = phone.chars().filter(char::is_ascii_digit).count();
-            let allowed = phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == ' ' || c == '+');
+            let allowed = phone.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '+');
             if !allowed || !(10..=13).contains(&digits) {
-                errors.push(field_error(
-                    "coordinator-phone",
-                    "Enter a UK phone number, like 01354 000 100",
-                ));
+                errors.push(field_error("coordinator-phone", "Enter a UK phone number, like 01354 000 100"));
             }
         }
         Ok(errors)
@@ -119,11 +92,7 @@ impl Plugin for Fenland {
 
     fn consent_items(_role: &str) -> Vec<ConsentItem> {
         vec![
-            ConsentItem {
-                id: "read-notice".into(),
-                label: "I have read the privacy notice".into(),
-                required: true,
-            },
+            ConsentItem { id: "read-notice".into(), label: "I have read the privacy notice".into(), required: true },
             ConsentItem {
                 id: "training-news".into(),
                 label: "Email me about the hub's training events".into(),

@@ -7,11 +7,7 @@ struct Northshire;
 
 impl Plugin for Northshire {
     fn manifest() -> Manifest {
-        manifest(
-            "northshire",
-            env!("CARGO_PKG_VERSION"),
-            &[Hook::Forms, Hook::Courses],
-        )
+        manifest("northshire", env!("CARGO_PKG_VERSION"), &[Hook::Forms, Hook::Courses])
     }
 
     fn extra_questions(ctx: &FormContext) -> Result<Vec<Question>, PluginError> {
@@ -28,17 +24,11 @@ impl Plugin for Northshire {
                     ],
                     true,
                 ),
-                number(
-                    "expected-ects",
-                    "How many ECTs do you expect to register this school year?",
-                    true,
-                ),
+                number("expected-ects", "How many ECTs do you expect to register this school year?", true),
             ],
-            "ect-registration" => vec![yes_no(
-                "welcome-session",
-                "Has the ECT attended the Northshire welcome session?",
-                false,
-            )],
+            "ect-registration" => {
+                vec![yes_no("welcome-session", "Has the ECT attended the Northshire welcome session?", false)]
+            }
             _ => vec![],
         })
     }
@@ -47,14 +37,9 @@ impl Plugin for Northshire {
         let mut errors = vec![];
         if ctx.form == "school-details"
             && let Some(n) = answer(answers, "expected-ects")
-            && n.parse::<f64>()
-                .map(|n| !(0.0..=60.0).contains(&n) || n.fract() != 0.0)
-                .unwrap_or(true)
+            && n.parse::<f64>().map(|n| !(0.0..=60.0).contains(&n) || n.fract() != 0.0).unwrap_or(true)
         {
-            errors.push(field_error(
-                "expected-ects",
-                "Enter a whole number from 0 to 60",
-            ));
+            errors.push(field_error("expected-ects", "Enter a whole number from 0 to 60"));
         }
         Ok(errors)
     }
@@ -67,19 +52,13 @@ impl Plugin for Northshire {
             return Ok(Decision::Deny("This course is full".into()));
         }
         if request.prior_course_ids.contains(&course.id) {
-            return Ok(Decision::Deny(
-                "You are already booked on this course".into(),
-            ));
+            return Ok(Decision::Deny("You are already booked on this course".into()));
         }
         if days_between(&request.today, &course.starts_on).is_some_and(|d| d < 2) {
-            return Ok(Decision::Deny(
-                "Bookings close two days before the course starts".into(),
-            ));
+            return Ok(Decision::Deny("Bookings close two days before the course starts".into()));
         }
         if request.booked_by_role == "ect" {
-            return Ok(Decision::NeedsApproval(
-                "Your induction tutor will be asked to approve this booking".into(),
-            ));
+            return Ok(Decision::NeedsApproval("Your induction tutor will be asked to approve this booking".into()));
         }
         Ok(Decision::Allow)
     }
@@ -87,9 +66,7 @@ impl Plugin for Northshire {
     fn cancellation_policy() -> CancellationPolicy {
         CancellationPolicy {
             free_until_days_before: 7,
-            late_notice: Some(
-                "Cancellations less than 7 days before the course are charged to the school".into(),
-            ),
+            late_notice: Some("Cancellations less than 7 days before the course are charged to the school".into()),
             needs_approval: false,
         }
     }

@@ -35,9 +35,7 @@ pub mod bindings {
     });
 }
 
-pub use bindings::exports::induct::plugin::courses::{
-    BookingRequest, CancellationPolicy, Course, Decision,
-};
+pub use bindings::exports::induct::plugin::courses::{BookingRequest, CancellationPolicy, Course, Decision};
 pub use bindings::exports::induct::plugin::forms::{
     Answer, FieldError, FormContext, OptionItem, Question, QuestionKind,
 };
@@ -67,11 +65,7 @@ pub trait Plugin {
     }
 
     fn cancellation_policy() -> CancellationPolicy {
-        CancellationPolicy {
-            free_until_days_before: 0,
-            late_notice: None,
-            needs_approval: false,
-        }
+        CancellationPolicy { free_until_days_before: 0, late_notice: None, needs_approval: false }
     }
 
     fn privacy_policy(_role: &str) -> Result<Option<Policy>, PluginError> {
@@ -90,23 +84,11 @@ pub fn log(level: Level, message: &str) {
 
 /// A manifest for this SDK's WIT version.
 pub fn manifest(name: &str, version: &str, hooks: &[Hook]) -> Manifest {
-    Manifest {
-        name: name.into(),
-        version: version.into(),
-        wit_version: WIT_VERSION.into(),
-        hooks: hooks.to_vec(),
-    }
+    Manifest { name: name.into(), version: version.into(), wit_version: WIT_VERSION.into(), hooks: hooks.to_vec() }
 }
 
 fn question(id: &str, label: &str, kind: QuestionKind, required: bool) -> Question {
-    Question {
-        id: id.into(),
-        label: label.into(),
-        hint: None,
-        kind,
-        options: vec![],
-        required,
-    }
+    Question { id: id.into(), label: label.into(), hint: None, kind, options: vec![], required }
 }
 
 pub fn text(id: &str, label: &str, required: bool) -> Question {
@@ -131,22 +113,11 @@ pub fn date(id: &str, label: &str, required: bool) -> Question {
 
 pub fn single_choice(id: &str, label: &str, options: &[(&str, &str)], required: bool) -> Question {
     let mut q = question(id, label, QuestionKind::SingleChoice, required);
-    q.options = options
-        .iter()
-        .map(|(v, l)| OptionItem {
-            value: (*v).into(),
-            label: (*l).into(),
-        })
-        .collect();
+    q.options = options.iter().map(|(v, l)| OptionItem { value: (*v).into(), label: (*l).into() }).collect();
     q
 }
 
-pub fn multiple_choice(
-    id: &str,
-    label: &str,
-    options: &[(&str, &str)],
-    required: bool,
-) -> Question {
+pub fn multiple_choice(id: &str, label: &str, options: &[(&str, &str)], required: bool) -> Question {
     let mut q = single_choice(id, label, options, required);
     q.kind = QuestionKind::MultipleChoice;
     q
@@ -161,17 +132,11 @@ impl Question {
 
 /// The answer given to a question, if any.
 pub fn answer<'a>(answers: &'a [Answer], id: &str) -> Option<&'a str> {
-    answers
-        .iter()
-        .find(|a| a.question_id == id)
-        .map(|a| a.value.as_str())
+    answers.iter().find(|a| a.question_id == id).map(|a| a.value.as_str())
 }
 
 pub fn field_error(id: &str, message: &str) -> FieldError {
-    FieldError {
-        question_id: id.into(),
-        message: message.into(),
-    }
+    FieldError { question_id: id.into(), message: message.into() }
 }
 
 /// Sends panics to the host's log before the instance traps, so AB admins see why.
