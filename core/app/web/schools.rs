@@ -77,21 +77,29 @@ pub async fn view_school_edit_get(page: Page, Path(school_id): Path<String>) -> 
         contact_email: school.contact_email.clone(),
         contact_phone: school.contact_phone.clone(),
     };
-    render_edit(&page, &school, &details, &extra, &answers, &[], &[], None, StatusCode::OK)
+    let form = EditForm {
+        school: &school,
+        details: &details,
+        extra: &extra,
+        answers: &answers,
+        core_errors: &[],
+        extra_errors: &[],
+    };
+    render_edit(&page, &form, None, StatusCode::OK)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn render_edit(
-    page: &Page,
-    school: &SchoolRow,
-    details: &SchoolDetails,
-    extra: &forms::ExtraQuestions,
-    answers: &[(String, Vec<String>)],
-    core_errors: &[(&'static str, String)],
-    extra_errors: &[induct_plugin_host::FieldError],
-    notice: Option<&str>,
-    status: StatusCode,
-) -> AppResult<Response> {
+/// The edit form as shown: what is stored or was typed, and what is wrong with it.
+struct EditForm<'a> {
+    school: &'a SchoolRow,
+    details: &'a SchoolDetails,
+    extra: &'a forms::ExtraQuestions,
+    answers: &'a [(String, Vec<String>)],
+    core_errors: &'a [(&'static str, String)],
+    extra_errors: &'a [induct_plugin_host::FieldError],
+}
+
+fn render_edit(page: &Page, form: &EditForm<'_>, notice: Option<&str>, status: StatusCode) -> AppResult<Response> {
+    let EditForm { school, details, extra, answers, core_errors, extra_errors } = *form;
     let questions = forms::views(&extra.questions, answers, extra_errors);
     let mut errors: Vec<minijinja::Value> =
         core_errors.iter().map(|(f, m)| context! { field => *f, message => m }).collect();
@@ -151,37 +159,25 @@ pub async fn view_school_edit_post(
     let extra = forms::extra_questions(&page.state, tenant, ctx.clone()).await?;
     let answers = forms::answers_from_form(&extra.questions, &fields);
     let mut extra_errors = forms::check_answers(&extra.questions, &answers);
+    let form = |core_errors, extra_errors| EditForm {
+        school: &school,
+        details: &details,
+        extra: &extra,
+        answers: &answers,
+        core_errors,
+        extra_errors,
+    };
     if extra_errors.is_empty() && !extra.questions.is_empty() {
         match forms::plugin_check(&page.state, tenant, ctx, &extra.questions, &answers).await? {
             Ok(errors) => extra_errors = errors,
             Err(()) => {
                 let notice = "We could not check your answers to the appropriate body's questions just now. Nothing has been saved: try again in a few minutes. Your answers are still here.";
-                return render_edit(
-                    &page,
-                    &school,
-                    &details,
-                    &extra,
-                    &answers,
-                    &core_errors,
-                    &[],
-                    Some(notice),
-                    StatusCode::SERVICE_UNAVAILABLE,
-                );
+                return render_edit(&page, &form(&core_errors, &[]), Some(notice), StatusCode::SERVICE_UNAVAILABLE);
             }
         }
     }
     if !core_errors.is_empty() || !extra_errors.is_empty() {
-        return render_edit(
-            &page,
-            &school,
-            &details,
-            &extra,
-            &answers,
-            &core_errors,
-            &extra_errors,
-            None,
-            StatusCode::BAD_REQUEST,
-        );
+        return render_edit(&page, &form(&core_errors, &extra_errors), None, StatusCode::BAD_REQUEST);
     }
 
     // One transaction: the details, the answers and the audit event, or nothing.

@@ -5,7 +5,8 @@
 //!
 //! On the app's `school-details` form it misbehaves by the role of whoever opens it, so that
 //! integration tests can drive each failure through real pages: a head teacher gets the endless
-//! loop, an induction lead the memory hog, an AB admin the panic.
+//! loop, an induction lead the memory hog; an AB admin gets a question whose answer "yes" makes
+//! `validate` panic.
 
 use induct_plugin_sdk::*;
 
@@ -27,7 +28,6 @@ impl Plugin for Misbehave {
         let mode = match (ctx.form.as_str(), ctx.role.as_str()) {
             ("school-details", "head_teacher") => "loop",
             ("school-details", "induction_lead") => "oom",
-            ("school-details", "ab_admin") => "trap",
             (form, _) => form,
         };
         match mode {
@@ -64,6 +64,13 @@ impl Plugin for Misbehave {
             "error" => Err(PluginError { code: "not-configured".into(), message: "The plugin is not set up".into() }),
             _ => Ok(vec![yes_no("ok", "Is this fine?", true)]),
         }
+    }
+
+    fn validate(_ctx: &FormContext, answers: &[Answer]) -> Result<Vec<FieldError>, PluginError> {
+        if answer(answers, "ok") == Some("yes") {
+            panic!("plugin bug on purpose in validate");
+        }
+        Ok(vec![])
     }
 }
 
