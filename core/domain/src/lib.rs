@@ -3,6 +3,7 @@
 //! Pure: no IO, no clock. Every function that depends on time takes `now` or `today` as an argument,
 //! so the rules are table-tested without sleeping.
 
+pub mod calendar;
 pub mod ids;
 pub mod lockout;
 pub mod password;
