@@ -5,6 +5,7 @@
 
 pub mod calendar;
 pub mod ids;
+pub mod induction;
 pub mod lockout;
 pub mod password;
 pub mod roles;
