@@ -4,6 +4,7 @@
 //! so the rules are table-tested without sleeping.
 
 pub mod calendar;
+pub mod deadlines;
 pub mod ids;
 pub mod induction;
 pub mod lockout;
@@ -11,6 +12,7 @@ pub mod password;
 pub mod roles;
 pub mod session;
 pub mod throttle;
+pub mod timeline;
 pub mod username;
 pub mod validate;
 
