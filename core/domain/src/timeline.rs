@@ -249,6 +249,59 @@ pub fn plan(
     Ok(reports)
 }
 
+/// Where a report stands in time (the workflow states come with the report forms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeStatus {
+    /// Its period has not started.
+    Upcoming,
+    /// Its period has started: it can be filled in (seed 003 "Available").
+    Available,
+    /// Close to its due date: days served and absence can now be entered (seed 003 "Days served
+    /// cannot be updated until this report becomes due").
+    Due,
+    /// Past its due date and not complete.
+    Overdue,
+}
+
+/// Seed 003 shows a report due 06/12/2024 that "becomes due on 19/11/2024": thirteen school days
+/// earlier. DESIGN: an AB setting, with that as the default.
+pub const DEFAULT_DUE_WINDOW_SCHOOL_DAYS: u32 = 13;
+
+impl PlannedReport {
+    /// The day the report becomes due (and days served become editable).
+    pub fn becomes_due(&self, cal: &Calendar, bh: &BankHolidays, window: u32) -> Option<NaiveDate> {
+        let due = self.due?;
+        Some(cal.school_days_before(due, window, bh).unwrap_or(self.period.start).max(self.period.start))
+    }
+
+    pub fn time_status(&self, cal: &Calendar, bh: &BankHolidays, window: u32, today: NaiveDate) -> TimeStatus {
+        let due = self.due.unwrap_or(self.period.end);
+        if today < self.period.start {
+            TimeStatus::Upcoming
+        } else if today > due {
+            TimeStatus::Overdue
+        } else if self.becomes_due(cal, bh, window).is_some_and(|b| today >= b) {
+            TimeStatus::Due
+        } else {
+            TimeStatus::Available
+        }
+    }
+}
+
+/// Days served in a period, to pre-fill the form (seed 003: "not including weekends, bank or
+/// school holidays, but including absences"; 5 days a week gives 73 for 03/09-20/12/2024). For
+/// part-time contracts, DOMAIN.md 2.3 DESIGN: school days x FTE, to the nearest half day.
+pub fn days_served(cal: &Calendar, bh: &BankHolidays, contracts: &[Contract], period: DateRange) -> HalfDays {
+    let total = period
+        .days()
+        .filter(|d| cal.is_school_day(*d, bh))
+        .fold(Fraction::ZERO, |acc, d| acc.add(fte_on(contracts, d)));
+    // Nearest half: round(2 x total) halves.
+    let halves = total.mul(Fraction::whole(2)).add(Fraction::new(1, 2));
+    HalfDays(halves.as_f64().floor() as u32)
+}
+
 fn due_date(cal: &Calendar, bh: &BankHolidays, policy: &DuePolicy, period: &DateRange) -> Option<NaiveDate> {
     match policy {
         DuePolicy::SchoolDaysBeforeEnd(n) => {
@@ -456,6 +509,32 @@ mod tests {
         assert_eq!(p[0].due, Some(d("2024-12-06")));
         assert_eq!(p[1].due, Some(d("2025-03-27")), "28/03 is after the spring term: due on its last day");
         assert_eq!(p[2].due, Some(d("2025-06-27")));
+    }
+
+    #[test]
+    fn report_status_and_days_served_seed_003() {
+        let cal = calendar();
+        let bh = BankHolidays::england_and_wales();
+        let c = full_time("2024-09-03");
+        let p = plan(&cal, bh, &facts("2024-09-03", &c, &[]), &DuePolicy::default()).unwrap();
+        let first = &p[0];
+        let w = DEFAULT_DUE_WINDOW_SCHOOL_DAYS;
+        assert_eq!(first.becomes_due(&cal, bh, w), Some(d("2024-11-19")), "seed 003: becomes due on 19/11/2024");
+        // today, status
+        for (today, status) in [
+            ("2024-09-01", TimeStatus::Upcoming),
+            ("2024-09-04", TimeStatus::Available),
+            ("2024-11-18", TimeStatus::Available),
+            ("2024-11-19", TimeStatus::Due),
+            ("2024-12-06", TimeStatus::Due),
+            ("2024-12-07", TimeStatus::Overdue),
+        ] {
+            assert_eq!(first.time_status(&cal, bh, w, d(today)), status, "{today}");
+        }
+        assert_eq!(days_served(&cal, bh, &c, first.period).as_days(), 73.0, "seed 003: 73 days");
+        assert_eq!(days_served(&cal, bh, &c, DateRange::new(d("2024-09-03"), d("2024-11-06"))).as_days(), 41.0);
+        let three = vec![Contract::new(d("2024-09-03"), None, DaysPerWeek::parse("3").unwrap()).unwrap()];
+        assert_eq!(days_served(&cal, bh, &three, first.period).as_days(), 44.0, "0.6 x 73 = 43.8, to the nearest half");
     }
 
     /// Properties over many starts, working patterns and absences.
