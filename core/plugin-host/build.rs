@@ -16,8 +16,10 @@ const GUESTS: [(&str, &str); 3] = [
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let plugins = manifest_dir.join("../../plugins").canonicalize().expect("plugins/ exists");
-    for watched in ["Cargo.toml", "Cargo.lock", "wit", "sdk", "fenland", "northshire", "testing"] {
-        println!("cargo:rerun-if-changed={}", plugins.join(watched).display());
+    // Relative paths (to this package's folder): a build directory shared between two checkouts
+    // (tests/run.sh keeps one outside the clone) must watch each checkout's own files.
+    for watched in ["Cargo.toml", "Cargo.lock", "wit", "sdk", "fenland", "northshire", "testing", "examples"] {
+        println!("cargo:rerun-if-changed=../../plugins/{watched}");
     }
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let target_dir = out.join("guest-target");
