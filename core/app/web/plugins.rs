@@ -57,7 +57,7 @@ async fn render(page: &Page, m: &Managed, error: Option<String>, status: StatusC
             manifest,
             limits => context! {
                 memory_mib => page.state.plugins().host().limits().memory_bytes >> 20,
-                deadline_ms => page.state.plugins().host().limits().deadline_ticks * page.state.plugins().host().limits().tick.as_millis() as u64,
+                fuel_millions => page.state.plugins().host().limits().fuel / 1_000_000,
             },
             errors => error.map(|e| vec![context! { field => "plugin", message => e }]).unwrap_or_default(),
         },

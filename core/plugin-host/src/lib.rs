@@ -4,8 +4,9 @@
 //! One shared [`wasmtime::Engine`]; each installed plugin is compiled once into an
 //! [`InstancePre`](wasmtime::component::InstancePre); every call gets a fresh `Store`, so nothing
 //! leaks between calls, users or tenants. Plugins get no WASI and no import but `host.log`. Every
-//! call is bounded (SECURITY.md P2-P5): an epoch deadline (a loop is stopped after about 100 ms),
-//! a memory limit, a stack limit; and everything a plugin returns is checked before the app sees it.
+//! call is bounded (SECURITY.md P2-P5): fuel (an endless loop is stopped after tens of
+//! milliseconds), an epoch deadline of one second of wall-clock time as a backstop, a memory limit,
+//! a stack limit; and everything a plugin returns is checked before the app sees it.
 
 mod limits;
 mod validate;
@@ -164,6 +165,7 @@ pub fn engine_config(limits: &Limits) -> Config {
     c.strategy(wasmtime::Strategy::Cranelift)
         .wasm_component_model(true)
         .epoch_interruption(true)
+        .consume_fuel(true)
         .max_wasm_stack(limits.stack_bytes)
         .wasm_memory64(false);
     // Threads, shared memory, GC, function references and exceptions are not compiled in at all:
@@ -257,6 +259,9 @@ impl PluginHost {
         );
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline(self.limits.deadline_ticks);
+        if let Err(e) = store.set_fuel(self.limits.fuel) {
+            return Called { value: Err(CallError::Trap(format!("cannot set fuel: {e}"))), logs: vec![], elapsed: start.elapsed() };
+        }
         let result = pre.instantiate(&mut store).and_then(|instance| f(&mut store, &instance));
         let value = result.map_err(classify);
         let state = store.into_data();
@@ -362,7 +367,7 @@ fn truncate(s: &str, max: usize) -> String {
 fn classify(e: wasmtime::Error) -> CallError {
     if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
         return match trap {
-            wasmtime::Trap::Interrupt => CallError::Timeout,
+            wasmtime::Trap::Interrupt | wasmtime::Trap::OutOfFuel => CallError::Timeout,
             wasmtime::Trap::StackOverflow => CallError::Trap("stack overflow".into()),
             other => CallError::Trap(other.to_string()),
         };
