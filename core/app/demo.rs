@@ -30,6 +30,9 @@ pub struct DemoAb {
     pub mail_from_name: String,
     pub schools: Vec<DemoSchool>,
     pub people: Vec<DemoPerson>,
+    /// The AB's term dates.
+    #[serde(default)]
+    pub terms: Vec<induct_domain::calendar::Term>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,6 +55,19 @@ pub struct DemoPerson {
     pub email: String,
     /// Index into `schools`, for school roles.
     pub school: Option<usize>,
+    /// For ECTs: where their induction stands.
+    pub induction: Option<DemoInduction>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoInduction {
+    pub start: chrono::NaiveDate,
+    /// "5", "2.5" ...
+    pub days_per_week: String,
+    /// Ad-hoc absence in the first year, in days.
+    #[serde(default)]
+    pub absence_days: f64,
 }
 
 /// Reads the demo ABs, sorted by slug.
@@ -183,6 +199,7 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
                 .map_err(|e| anyhow::anyhow!("installing the {} demo plugin: {e}", ab.slug))?;
         }
     }
+    seed_inductions(state, &abs, &tenant_ids, &school_ids).await?;
     tracing::info!(abs = abs.len(), users = people.len(), "demo data created");
     Ok(true)
 }
@@ -206,5 +223,95 @@ pub async fn print_welcome(state: &AppState) -> anyhow::Result<()> {
     out.push_str(&format!("  Password for every demo account: {DEMO_PASSWORD}\n"));
     out.push_str("  Mail is not sent in the demo: the platform operator reads it under \"Sent mail\".\n");
     println!("{out}");
+    Ok(())
+}
+
+/// Term dates, due-date settings and the demo ECTs' inductions, each recomputed by the engine.
+async fn seed_inductions(
+    state: &AppState,
+    abs: &[DemoAb],
+    tenants: &[induct_domain::TenantId],
+    schools: &[Vec<induct_domain::SchoolId>],
+) -> anyhow::Result<()> {
+    use induct_domain::induction::{DaysPerWeek, Fraction, InductionType};
+    let store = state.store();
+    let now = state.clock().now();
+    for (i, ab) in abs.iter().enumerate() {
+        let tenant = tenants[i];
+        induct_domain::calendar::Calendar::new(ab.terms.clone())
+            .map_err(|p| anyhow::anyhow!("{}: term dates: {p:?}", ab.slug))?;
+        let mut tx = store.begin().await?;
+        store
+            .save_term_calendar(&mut tx, tenant, crate::induction::AB_SCOPE, &serde_json::to_string(&ab.terms)?, now)
+            .await?;
+        store
+            .save_ab_settings(
+                &mut tx,
+                tenant,
+                Some(10),
+                "[]",
+                induct_domain::timeline::DEFAULT_DUE_WINDOW_SCHOOL_DAYS as i32,
+                now,
+            )
+            .await?;
+        let mut created = vec![];
+        for p in &ab.people {
+            let (Some(ind), Some(school)) = (&p.induction, p.school) else { continue };
+            let user = store
+                .find_user_for_login(Some(tenant), &p.username)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("demo ECT {} missing", p.username))?;
+            let dpw = DaysPerWeek::parse(&ind.days_per_week).map_err(|e| anyhow::anyhow!("{}: {e}", p.username))?;
+            let id = store
+                .create_induction(
+                    &mut tx,
+                    tenant,
+                    user.user_id(),
+                    InductionType::TwoYear.as_str(),
+                    ind.start,
+                    &Fraction::ZERO.to_exact(),
+                    &Fraction::ZERO.to_exact(),
+                    now,
+                )
+                .await?;
+            store
+                .add_contract(
+                    &mut tx,
+                    tenant,
+                    id,
+                    schools[i][school],
+                    ind.start,
+                    None,
+                    dpw.halves() as i32,
+                    "permanent",
+                )
+                .await?;
+            if ind.absence_days > 0.0 {
+                let on = ind.start + chrono::Days::new(60);
+                store.add_absence(&mut tx, tenant, id, on, (ind.absence_days * 2.0) as i32, false).await?;
+            }
+            created.push(id);
+        }
+        tx.commit().await?;
+        // Reports whose due date passed more than a fortnight ago are shown as completed, so that
+        // the demo ECTs stand at different points of their inductions.
+        let done_before = crate::clock_today(state) - chrono::Days::new(14);
+        for id in created {
+            loop {
+                let mut tx = store.begin().await?;
+                crate::induction::recompute(state, &mut tx, tenant, id).await?;
+                tx.commit().await?;
+                let open = store.list_reports(tenant, id).await?.into_iter().find(|r| r.completed_at.is_none());
+                match open {
+                    Some(r) if r.due_date.is_some_and(|d| d < done_before) => {
+                        let mut tx = store.begin().await?;
+                        store.complete_report(&mut tx, tenant, r.id, now).await?;
+                        tx.commit().await?;
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
     Ok(())
 }

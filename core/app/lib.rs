@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod forms;
+pub mod induction;
 pub mod mail;
 pub mod plugins;
 pub mod state;
@@ -87,6 +88,11 @@ async fn sweep_sessions(state: AppState) {
         }
         tokio::time::sleep(std::time::Duration::from_secs(300)).await;
     }
+}
+
+/// Today in England (UK time), from the app's clock: what induction dates are compared with.
+pub fn clock_today(state: &AppState) -> chrono::NaiveDate {
+    state.clock().now().with_timezone(&chrono_tz::Europe::London).date_naive()
 }
 
 /// The key behind CSRF tokens: configured, or created once in the data directory.

@@ -9,6 +9,7 @@ mod authz;
 mod browser;
 mod demo;
 mod errors;
+mod induction;
 mod login;
 mod logs;
 mod mail;

@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod dialect;
+pub mod induction;
 pub mod locks;
 pub mod outbox;
 pub mod plugins;

@@ -48,6 +48,10 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
             context! { ab_count => abs, mail => Serde(mail) }
         }
         Role::AbAdmin => context! { schools => Serde(&schools) },
+        Role::Ect => {
+            let tenant = user.tenant.ok_or(crate::error::AppError::NotFound)?;
+            context! { schools => Serde(&schools), induction => ect_overview(&page, tenant, user.id).await? }
+        }
         _ => {
             // Seed 001 step 3: a red banner until the school has a head teacher.
             let mut without_head = vec![];
@@ -60,7 +64,9 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
                     }
                 }
             }
-            context! { schools => Serde(&schools), schools_without_head => without_head }
+            // School administrators register people but never see reports (DOMAIN.md 2.1).
+            let reports = if user.role == Role::SchoolAdmin { None } else { Some(staff_reports(&page, &user).await?) };
+            context! { schools => Serde(&schools), schools_without_head => without_head, reports => reports }
         }
     };
     Ok(page.render("dashboard.html", ctx)?.into_response())
@@ -80,4 +86,90 @@ pub async fn view_account_get(page: Page) -> AppResult<Response> {
 /// your Appropriate body").
 pub async fn view_help_get(page: Page) -> AppResult<Response> {
     Ok(page.render("help.html", context! {})?.into_response())
+}
+
+/// Seed 000 "Overview Page": status, FTE completed and remaining, and the list of reports.
+async fn ect_overview(
+    page: &Page,
+    tenant: induct_domain::TenantId,
+    ect: induct_domain::UserId,
+) -> AppResult<Option<minijinja::Value>> {
+    let Some(row) = page.state.store().induction_of_ect(tenant, ect).await? else { return Ok(None) };
+    let completed =
+        page.state.store().list_reports(tenant, row.id).await?.iter().filter(|r| r.completed_at.is_some()).count()
+            as u32;
+    let engine = crate::induction::Engine::load(&page.state, tenant, row).await?;
+    let today = crate::clock_today(&page.state);
+    let bh = induct_domain::calendar::BankHolidays::england_and_wales();
+    let served = engine.fte_served(today).min(engine.length());
+    let remaining = engine.length().sub(served);
+    let (reports, problem) = match engine.plan() {
+        Ok(plan) => (
+            plan.iter()
+                .map(|r| {
+                    let status = if r.number <= completed {
+                        "Completed"
+                    } else {
+                        r.time_status(&engine.calendar, bh, engine.due.window, today).title()
+                    };
+                    context! {
+                        number => r.number,
+                        letter => r.kind.letter().to_string(),
+                        title => r.kind.title(),
+                        start => r.period.start.format("%d/%m/%Y").to_string(),
+                        end => r.period.end.format("%d/%m/%Y").to_string(),
+                        due => r.due.map(|d| d.format("%d/%m/%Y").to_string()),
+                        status => status,
+                        absence_extension => r.absence_extension,
+                    }
+                })
+                .collect::<Vec<_>>(),
+            None,
+        ),
+        Err(e) => (vec![], Some(e.to_string())),
+    };
+    Ok(Some(context! {
+        status => if engine.induction.leaving_date.is_some() { "Left" } else { "In induction" },
+        start => engine.induction.start_date.format("%d/%m/%Y").to_string(),
+        fte_completed => served.to_one_decimal(),
+        fte_remaining => remaining.to_one_decimal(),
+        reports,
+        problem,
+    }))
+}
+
+/// Seed 003 dashboard: "ECT Reports that Need Completing" (due or overdue) and what is coming.
+async fn staff_reports(page: &Page, user: &crate::auth::session::CurrentUser) -> AppResult<minijinja::Value> {
+    let tenant = user.tenant.ok_or(crate::error::AppError::NotFound)?;
+    let today = crate::clock_today(&page.state);
+    let bh = induct_domain::calendar::BankHolidays::england_and_wales();
+    let due = crate::induction::due_settings(&page.state, tenant).await?;
+    let mut need = vec![];
+    let mut upcoming = vec![];
+    for r in page.state.store().open_reports_for_staff(tenant, user.id, today).await? {
+        let cal = crate::induction::calendar(&page.state, tenant, Some(SchoolId(r.school_id))).await?;
+        let Some(kind) = induct_domain::timeline::ReportKind::parse(&r.kind) else { continue };
+        let planned = induct_domain::timeline::PlannedReport {
+            number: r.number as u32,
+            kind,
+            period: induct_domain::calendar::DateRange::new(r.period_start, r.period_end),
+            due: r.due_date,
+            absence_extension: r.absence_extension,
+        };
+        let status = planned.time_status(&cal, bh, due.window, today);
+        let row = context! {
+            ect => r.ect_name,
+            kind => if kind.letter() == 'P' { "Progress review" } else { "Assessment" },
+            number => r.number,
+            end => r.period_end.format("%d/%m/%Y").to_string(),
+            due => r.due_date.map(|d| d.format("%d/%m/%Y").to_string()),
+            status => status.title(),
+            absence_extension => r.absence_extension,
+        };
+        match status {
+            induct_domain::timeline::TimeStatus::Due | induct_domain::timeline::TimeStatus::Overdue => need.push(row),
+            _ => upcoming.push(row),
+        }
+    }
+    Ok(context! { need, upcoming })
 }

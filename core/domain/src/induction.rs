@@ -54,6 +54,17 @@ impl Fraction {
         if self <= o { self } else { o }
     }
 
+    /// Exact text form, `num/den`, for storage.
+    pub fn to_exact(self) -> String {
+        format!("{}/{}", self.num, self.den)
+    }
+
+    pub fn parse_exact(s: &str) -> Option<Fraction> {
+        let (n, d) = s.split_once('/')?;
+        let (n, d): (i128, i128) = (n.trim().parse().ok()?, d.trim().parse().ok()?);
+        (d != 0).then(|| Fraction::new(n, d))
+    }
+
     pub fn as_f64(self) -> f64 {
         self.num as f64 / self.den as f64
     }
@@ -112,6 +123,14 @@ impl DaysPerWeek {
         Self { halves: 10 }
     }
 
+    pub fn from_halves(halves: u8) -> Option<Self> {
+        (1..=10).contains(&halves).then_some(Self { halves })
+    }
+
+    pub fn halves(self) -> u8 {
+        self.halves
+    }
+
     /// FTE = days per week / 5.
     pub fn fte(self) -> Fraction {
         Fraction::new(self.halves as i128, 10)
@@ -148,6 +167,23 @@ pub enum InductionType {
     TwoYear,
     /// Started before 1 September 2021 and completing the old one-year induction (SG 1.5-1.8).
     LegacyOneYear,
+}
+
+impl InductionType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InductionType::TwoYear => "two_year",
+            InductionType::LegacyOneYear => "legacy_one_year",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "two_year" => Some(InductionType::TwoYear),
+            "legacy_one_year" => Some(InductionType::LegacyOneYear),
+            _ => None,
+        }
+    }
 }
 
 /// The induction to serve, in FTE terms: 6 (two school years of three terms, SG 2.30, 2.36) or

@@ -39,6 +39,39 @@ pub enum ReportKind {
 }
 
 impl ReportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::ProgressReview => "progress_review",
+            ReportKind::FirstYearAssessment => "first_year_assessment",
+            ReportKind::FinalAssessment => "final_assessment",
+            ReportKind::TermlyAssessment => "termly_assessment",
+            ReportKind::InterimAssessment => "interim_assessment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            ReportKind::ProgressReview,
+            ReportKind::FirstYearAssessment,
+            ReportKind::FinalAssessment,
+            ReportKind::TermlyAssessment,
+            ReportKind::InterimAssessment,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// The name people read (seed 003: "Assessment Form for First Year (or equivalent)").
+    pub fn title(self) -> &'static str {
+        match self {
+            ReportKind::ProgressReview => "Progress review",
+            ReportKind::FirstYearAssessment => "Formal assessment (end of first year or equivalent)",
+            ReportKind::FinalAssessment => "Final assessment",
+            ReportKind::TermlyAssessment => "Termly assessment",
+            ReportKind::InterimAssessment => "Interim assessment",
+        }
+    }
+
     /// ECT Manager's letter in the report list: P = progress review, A = assessment (seed 003).
     pub fn letter(self) -> char {
         match self {
@@ -121,6 +154,11 @@ fn year_ends(
     let mut cumulative = facts.previous_fte;
     let mut next = points.iter().position(|p| cumulative < *p).unwrap_or(points.len());
     let mut year_absence = HalfDays(0);
+    // Absences in date order; each is counted in the year in which the walk passes its date
+    // (an absence recorded against a weekend or holiday date still counts).
+    let mut absences: Vec<&Absence> = facts.absences.iter().filter(|a| !a.statutory_family_leave).collect();
+    absences.sort_by_key(|a| a.date);
+    let mut next_absence = 0;
     // Contracted days of extension still to serve (SG 3.6), once the year's FTE is reached.
     let mut extension: Option<Fraction> = None;
     for term in cal.terms().iter().filter(|t| t.end >= facts.start) {
@@ -133,8 +171,9 @@ fn year_ends(
             if fte == Fraction::ZERO {
                 continue;
             }
-            for a in facts.absences.iter().filter(|a| a.date == d && !a.statutory_family_leave) {
-                year_absence = HalfDays(year_absence.0 + a.days.0);
+            while next_absence < absences.len() && absences[next_absence].date <= d {
+                year_absence = HalfDays(year_absence.0 + absences[next_absence].days.0);
+                next_absence += 1;
             }
             let reached = match extension.as_mut() {
                 Some(left) => {
@@ -262,6 +301,17 @@ pub enum TimeStatus {
     Due,
     /// Past its due date and not complete.
     Overdue,
+}
+
+impl TimeStatus {
+    pub fn title(self) -> &'static str {
+        match self {
+            TimeStatus::Upcoming => "Upcoming",
+            TimeStatus::Available => "Available",
+            TimeStatus::Due => "Due",
+            TimeStatus::Overdue => "Overdue",
+        }
+    }
 }
 
 /// Seed 003 shows a report due 06/12/2024 that "becomes due on 19/11/2024": thirteen school days
@@ -429,7 +479,8 @@ mod tests {
         let cal = calendar();
         let bh = BankHolidays::england_and_wales();
         let c = full_time("2024-09-03");
-        let thirty = [Absence { date: d("2025-01-15"), days: HalfDays(60), statutory_family_leave: false }];
+        // Recorded against a Sunday: still counted in the year it falls in.
+        let thirty = [Absence { date: d("2025-01-12"), days: HalfDays(60), statutory_family_leave: false }];
         let p = plan(&cal, bh, &facts("2024-09-03", &c, &thirty), &DuePolicy::default()).unwrap();
         let fa = p.iter().find(|r| r.kind == ReportKind::FirstYearAssessment).unwrap();
         assert!(fa.absence_extension);

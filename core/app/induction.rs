@@ -1,0 +1,163 @@
+//! The induction engine at work for one AB: its calendar and due-date policy, an ECT's facts
+//! from the store, the plan from `induct_domain::timeline`, and the reports materialised from it.
+//!
+//! Only the next report is materialised (DOMAIN.md 2.6 rule 11: "generate the whole forecast
+//! schedule but materialise only the next report"); recomputing after any change replaces the
+//! reports not yet completed and never touches a completed one.
+
+use chrono::NaiveDate;
+use induct_domain::calendar::{BankHolidays, Calendar, Term};
+use induct_domain::induction::{
+    Contract, DaysPerWeek, Fraction, HalfDays, InductionType, fte_terms_served, induction_length,
+};
+use induct_domain::timeline::{self, Absence, DuePolicy, InductionFacts, PlannedReport};
+use induct_domain::{SchoolId, TenantId};
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::Tx;
+use crate::store::induction::{InductionRow, NewReport};
+
+pub const AB_SCOPE: &str = "ab";
+
+/// The term dates that apply at a school: its own if it sets them, else its AB's.
+pub async fn calendar(state: &AppState, tenant: TenantId, school: Option<SchoolId>) -> Result<Calendar, AppError> {
+    let store = state.store();
+    let mut json = None;
+    if let Some(s) = school {
+        json = store.term_calendar(tenant, &s.to_string()).await?;
+    }
+    if json.is_none() {
+        json = store.term_calendar(tenant, AB_SCOPE).await?;
+    }
+    let terms: Vec<Term> = match json {
+        Some(j) => serde_json::from_str(&j).map_err(|e| AppError::Internal(format!("stored term dates: {e}")))?,
+        None => vec![],
+    };
+    Calendar::new(terms).map_err(|p| AppError::Internal(format!("stored term dates are invalid: {p:?}")))
+}
+
+pub struct DueSettings {
+    pub policy: DuePolicy,
+    pub window: u32,
+}
+
+pub async fn due_settings(state: &AppState, tenant: TenantId) -> Result<DueSettings, AppError> {
+    Ok(match state.store().ab_settings(tenant).await? {
+        Some(s) => {
+            let fixed: Vec<NaiveDate> = serde_json::from_str(&s.fixed_due_dates).unwrap_or_default();
+            let policy = match s.due_school_days_before_end {
+                Some(n) => DuePolicy::SchoolDaysBeforeEnd(n.max(0) as u32),
+                None => DuePolicy::FixedDates(fixed),
+            };
+            DueSettings { policy, window: s.due_window_school_days.max(0) as u32 }
+        }
+        None => DueSettings { policy: DuePolicy::default(), window: timeline::DEFAULT_DUE_WINDOW_SCHOOL_DAYS },
+    })
+}
+
+/// An ECT's induction as the engine sees it.
+pub struct Engine {
+    pub induction: InductionRow,
+    pub calendar: Calendar,
+    pub contracts: Vec<Contract>,
+    pub absences: Vec<Absence>,
+    pub kind: InductionType,
+    pub reduction: Fraction,
+    pub previous_fte: Fraction,
+    pub school: Option<SchoolId>,
+    pub due: DueSettings,
+}
+
+impl Engine {
+    pub async fn load(state: &AppState, tenant: TenantId, induction: InductionRow) -> Result<Engine, AppError> {
+        let store = state.store();
+        let rows = store.list_contracts(tenant, induction.id).await?;
+        let school = rows.last().map(|c| SchoolId(c.school_id));
+        let contracts = rows
+            .iter()
+            .filter_map(|c| {
+                let dpw = DaysPerWeek::from_halves(c.days_per_week_halves.clamp(0, 255) as u8)?;
+                Contract::new(c.start_date, c.end_date, dpw).ok()
+            })
+            .collect();
+        let absences = store
+            .list_absences(tenant, induction.id)
+            .await?
+            .into_iter()
+            .map(|a| Absence {
+                date: a.absent_on,
+                days: HalfDays(a.half_days.max(0) as u32),
+                statutory_family_leave: a.family_leave,
+            })
+            .collect();
+        let corrupt = |what: &str| AppError::Internal(format!("stored induction has an invalid {what}"));
+        Ok(Engine {
+            kind: InductionType::parse(&induction.induction_type).ok_or_else(|| corrupt("type"))?,
+            reduction: Fraction::parse_exact(&induction.reduction_terms).ok_or_else(|| corrupt("reduction"))?,
+            previous_fte: Fraction::parse_exact(&induction.previous_fte_terms)
+                .ok_or_else(|| corrupt("previous FTE"))?,
+            calendar: calendar(state, tenant, school).await?,
+            due: due_settings(state, tenant).await?,
+            school,
+            contracts,
+            absences,
+            induction,
+        })
+    }
+
+    pub fn facts(&self) -> InductionFacts<'_> {
+        InductionFacts {
+            kind: self.kind,
+            start: self.induction.start_date,
+            reduction: self.reduction,
+            previous_fte: self.previous_fte,
+            contracts: &self.contracts,
+            absences: &self.absences,
+            leaving: self.induction.leaving_date,
+        }
+    }
+
+    pub fn plan(&self) -> Result<Vec<PlannedReport>, timeline::PlanProblem> {
+        timeline::plan(&self.calendar, BankHolidays::england_and_wales(), &self.facts(), &self.due.policy)
+    }
+
+    /// FTE terms served by `today`, counting previous schools (seed 000 "FTE completed").
+    pub fn fte_served(&self, today: NaiveDate) -> Fraction {
+        let here = fte_terms_served(&self.calendar, BankHolidays::england_and_wales(), &self.contracts, today);
+        self.previous_fte.add(here)
+    }
+
+    pub fn length(&self) -> Fraction {
+        induction_length(self.kind, self.reduction)
+    }
+}
+
+/// Plans again and materialises the next report not yet completed.
+pub async fn recompute(state: &AppState, tx: &mut Tx, tenant: TenantId, induction: Uuid) -> Result<(), AppError> {
+    let row = state.store().get_induction(tenant, induction).await?.ok_or(AppError::NotFound)?;
+    let engine = Engine::load(state, tenant, row).await?;
+    let completed =
+        state.store().list_reports(tenant, induction).await?.iter().filter(|r| r.completed_at.is_some()).count();
+    let next: Vec<NewReport> = match engine.plan() {
+        Ok(plan) => plan
+            .get(completed)
+            .map(|r| NewReport {
+                number: r.number as i32,
+                kind: r.kind.as_str(),
+                period_start: r.period.start,
+                period_end: r.period.end,
+                due_date: r.due,
+                absence_extension: r.absence_extension,
+            })
+            .into_iter()
+            .collect(),
+        Err(e) => {
+            tracing::warn!(tenant = %tenant, induction = %induction, problem = %e, "induction cannot be planned");
+            vec![]
+        }
+    };
+    state.store().replace_open_reports(tx, tenant, induction, &next).await?;
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! The induction engine through the app: stored term dates and inductions, reports materialised
+//! by the engine, the ECT's overview and the staff dashboard (seed 000 overview, seed 003
+//! dashboard). Runs on both databases.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{spawn_app, users::*};
+
+/// Each row of a table, its cells' texts joined by single spaces.
+fn rows(r: &crate::helpers::Resp, table: &str) -> Vec<String> {
+    let html = r.html();
+    let tr = scraper::Selector::parse(&format!("table.{table} tbody tr")).unwrap();
+    let td = scraper::Selector::parse("td").unwrap();
+    html.select(&tr)
+        .map(|row| {
+            row.select(&td)
+                .map(|c| c.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_ects_overview_shows_status_fte_and_reports_seed_000() {
+    let app = spawn_app().await;
+    // Liam Carter: full time since 3 September 2025, 32 days absent in year 1 (demo data).
+    let c = app.fenland();
+    c.login_ok("110009").await;
+    let r = c.get("/dashboard").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.texts(".fte-completed"), ["3.8 terms"]);
+    assert_eq!(r.texts(".fte-remaining"), ["2.2 terms"]);
+    let reports = rows(&r, "reports");
+    assert_eq!(reports.len(), 7, "{reports:?}");
+    assert!(reports[0].starts_with("1 P Start: 03/09/2025 End: 19/12/2025 05/12/2025 Completed"), "{}", reports[0]);
+    // SG 3.6: 30+ days of absence move the first-year assessment on by all of them, into the autumn.
+    assert!(reports[3].starts_with("4 A Start: 02/09/2026 End: 15/10/2026"), "{}", reports[3]);
+    assert!(reports[3].contains("Absence extension"));
+    assert!(reports[4].contains("Available"));
+    assert!(reports[6].starts_with("7 A"));
+
+    // Jordan Lee: in the first term since 2 September 2026; the review is due now.
+    let j = app.fenland();
+    j.login_ok(FEN_ECT).await;
+    let r = j.get("/dashboard").await;
+    assert_eq!(r.texts(".fte-completed"), ["0.8 terms"]);
+    let reports = rows(&r, "reports");
+    assert_eq!(reports.len(), 6, "a full-time two-year induction: P P A P P A");
+    assert!(reports[0].contains("End: 18/12/2026 04/12/2026 Due"), "{}", reports[0]);
+    assert_eq!(reports.iter().map(|r| r.split(' ').nth(1).unwrap().to_owned()).collect::<String>(), "PPAPPA");
+}
+
+#[tokio::test]
+async fn staff_see_the_reports_that_need_completing_at_their_school_seed_003() {
+    let app = spawn_app().await;
+    let t = app.fenland();
+    t.login_ok(FEN_TUTOR).await;
+    let r = t.get("/dashboard").await;
+    let need = rows(&r, "reports-need");
+    assert_eq!(need.len(), 4, "{need:?}");
+    assert!(need.iter().all(|row| row.contains("Progress review Due 04/12/2026")));
+    assert!(need.iter().any(|row| row.starts_with("Jordan Lee")));
+    let upcoming = rows(&r, "reports-upcoming");
+    assert_eq!(upcoming, ["Liam Carter Progress review Available 12/03/2027"]);
+    // The head teacher of another school, and another AB's tutor, see none of them.
+    let other = app.fenland();
+    other.login_ok("110007").await;
+    let r = other.get("/dashboard").await;
+    assert_eq!(rows(&r, "reports-need"), ["None."]);
+    let n = app.northshire();
+    n.login_ok(NOR_TUTOR).await;
+    let r = n.get("/dashboard").await;
+    assert!(!r.body.contains("Jordan Lee") && !r.body.contains("Liam Carter"));
+    assert!(rows(&r, "reports-need").iter().any(|row| row.starts_with("Aisha Khan")));
+    // School administrators never see reports (DOMAIN.md 2.1).
+    let a = app.fenland();
+    a.login_ok(FEN_SCHOOL_ADMIN).await;
+    let r = a.get("/dashboard").await;
+    assert!(r.texts("table.reports-need").is_empty());
+}
+
+#[tokio::test]
+async fn recomputing_keeps_completed_reports_and_is_idempotent() {
+    let app = spawn_app().await;
+    let store = app.state.store();
+    let tenant = app.tenant("fenland").await;
+    let ect = store.find_user_for_login(Some(tenant), "110009").await.unwrap().unwrap();
+    let induction = store.induction_of_ect(tenant, ect.user_id()).await.unwrap().unwrap();
+    let before = store.list_reports(tenant, induction.id).await.unwrap();
+    assert_eq!(before.iter().filter(|r| r.completed_at.is_some()).count(), 4);
+    assert_eq!(before.iter().filter(|r| r.completed_at.is_none()).count(), 1, "only the next report is materialised");
+    for _ in 0..2 {
+        let mut tx = store.begin().await.unwrap();
+        induct::induction::recompute(&app.state, &mut tx, tenant, induction.id).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let after = store.list_reports(tenant, induction.id).await.unwrap();
+    let key = |r: &induct::store::induction::ReportRow| {
+        (r.number, r.kind.clone(), r.period_start, r.period_end, r.due_date, r.completed_at)
+    };
+    assert_eq!(before.iter().map(key).collect::<Vec<_>>(), after.iter().map(key).collect::<Vec<_>>());
+    // A new absence changes the open report, never the completed ones.
+    let mut tx = store.begin().await.unwrap();
+    store
+        .add_absence(&mut tx, tenant, induction.id, chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(), 80, false)
+        .await
+        .unwrap();
+    induct::induction::recompute(&app.state, &mut tx, tenant, induction.id).await.unwrap();
+    tx.commit().await.unwrap();
+    let changed = store.list_reports(tenant, induction.id).await.unwrap();
+    assert_eq!(changed[..4].iter().map(key).collect::<Vec<_>>(), before[..4].iter().map(key).collect::<Vec<_>>());
+}
