@@ -111,3 +111,29 @@ async fn recomputing_keeps_completed_reports_and_is_idempotent() {
     let changed = store.list_reports(tenant, induction.id).await.unwrap();
     assert_eq!(changed[..4].iter().map(key).collect::<Vec<_>>(), before[..4].iter().map(key).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn the_ab_lists_reports_across_its_schools_with_filters() {
+    let app = spawn_app().await;
+    let c = app.fenland();
+    c.login_ok(FEN_AB_ADMIN).await;
+    let all = rows(&c.get("/reports").await, "ab-reports");
+    assert!(all.len() >= 10, "{all:?}");
+    assert!(
+        all.iter()
+            .any(|r| r.starts_with("Liam Carter Marsh Lane Primary School 4 A") && r.contains("Absence extension"))
+    );
+    let due = rows(&c.get("/reports?status=due").await, "ab-reports");
+    assert_eq!(due.len(), 4, "{due:?}");
+    assert!(due.iter().all(|r| r.ends_with("Due")));
+    let before = rows(&c.get("/reports?due_before=2026-01-01").await, "ab-reports");
+    assert!(before.iter().all(|r| r.contains("/2025 ") && r.contains("Completed")), "{before:?}");
+    let other_school = app.state.store().list_schools(app.tenant("fenland").await).await.unwrap()[1].id;
+    assert_eq!(rows(&c.get(&format!("/reports?school={other_school}")).await, "ab-reports"), ["No reports match."]);
+    // Bad filters get a message next to the filter; nothing breaks.
+    let r = c.get("/reports?due_before=31/12/2026&status=lost&school=nope").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.texts(".error-summary li").len(), 3);
+    // Northshire's reports are not Fenland's business.
+    assert!(!c.get("/reports").await.body.contains("Ella Thompson"));
+}

@@ -60,6 +60,22 @@ pub struct OpenReportRow {
     pub absence_extension: bool,
 }
 
+/// A report in the AB's list.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct AbReportRow {
+    pub report_id: Uuid,
+    pub ect_name: String,
+    pub school_id: Uuid,
+    pub school_name: String,
+    pub number: i32,
+    pub kind: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub due_date: Option<NaiveDate>,
+    pub absence_extension: bool,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
 pub struct NewReport<'a> {
     pub number: i32,
     pub kind: &'a str,
@@ -262,6 +278,23 @@ impl Store {
             .bind(tenant.0).bind(report).bind(at).execute(c).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;
         Ok(n == 1)
+    }
+
+    /// Every report across the AB's schools (open and completed), newest due first, for the AB's list.
+    pub async fn reports_of_ab(&self, tenant: TenantId) -> Result<Vec<AbReportRow>> {
+        with_pool!(self, p => sqlx::query_as::<_, AbReportRow>(
+            "SELECT r.id AS report_id, u.display_name AS ect_name, s.id AS school_id, s.name AS school_name, r.number, r.kind,
+                    r.period_start, r.period_end, r.due_date, r.absence_extension, r.completed_at
+             FROM reports r
+             JOIN inductions i ON i.id = r.induction_id AND i.tenant_id = r.tenant_id
+             JOIN users u ON u.id = i.ect_user_id
+             JOIN schools s ON s.tenant_id = r.tenant_id AND s.id = (
+                 SELECT c.school_id FROM contracts c WHERE c.induction_id = i.id AND c.tenant_id = i.tenant_id
+                 ORDER BY c.start_date DESC LIMIT 1)
+             WHERE r.tenant_id = $1
+             ORDER BY r.due_date DESC, u.display_name")
+            .bind(tenant.0).fetch_all(p).await)
+            .map_err(map_err)
     }
 
     /// Open reports of ECTs with a current contract at one of the user's schools.

@@ -36,7 +36,7 @@ pub fn for_role(role: Role) -> Vec<MenuItem> {
             link("Schools", "/schools"),
             later("ECTs"),
             later("Registrations"),
-            later("Reports"),
+            link("Reports", "/reports"),
             later("Resources"),
             later("Courses"),
             later("Helpdesk"),

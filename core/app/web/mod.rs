@@ -13,6 +13,7 @@ pub mod menu;
 pub mod page;
 pub mod platform;
 pub mod plugins;
+pub mod reports;
 pub mod schools;
 
 use axum::Router;
@@ -185,6 +186,7 @@ fn routes(state: AppState) -> RouteTable {
         .get("/schools/{school_id}", Sites::Ab, Signed(ViewSchool), schools::view_school_get)
         .get("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), schools::view_school_edit_get)
         .post("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), schools::view_school_edit_post)
+        .get("/reports", Sites::Ab, Signed(ListAbReports), reports::view_ab_reports_get)
         .get("/plugins", Sites::Ab, Signed(ManageAbPlugins), plugins::view_plugins_get)
         .post("/plugins", Sites::Ab, Signed(ManageAbPlugins), plugins::view_plugins_post)
         .post("/plugins/{plugin_id}/activate", Sites::Ab, Signed(ManageAbPlugins), plugins::view_plugin_activate_post)

@@ -44,6 +44,8 @@ pub enum Permission {
     ListSchools,
     /// See one school's details page (seed 001 step 2: "School Details").
     ViewSchool,
+    /// See the reports of every ECT in the AB, with filters.
+    ListAbReports,
     /// Edit a school's details (seed 001 step 2: "If you have any edits to make please save the page").
     EditSchool,
     /// Install, roll back and inspect the AB's own plugin.
@@ -125,6 +127,7 @@ impl Role {
             ListSchools => self == AbAdmin,
             ViewSchool => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor | SchoolAdmin),
             EditSchool => matches!(self, AbAdmin | HeadTeacher | InductionLead),
+            ListAbReports => self == AbAdmin,
             ManageAbPlugins => self == AbAdmin,
             ListAppropriateBodies | ReadDemoMailbox | ManageAnyAbPlugins => self == PlatformOperator,
         }
@@ -186,6 +189,9 @@ mod tests {
             (Ect, ListSchools, false),
             (Ect, ReadDemoMailbox, false),
             (AbAdmin, EditSchool, true),
+            (AbAdmin, ListAbReports, true),
+            (HeadTeacher, ListAbReports, false),
+            (Ect, ListAbReports, false),
             (HeadTeacher, EditSchool, true),
             (InductionLead, EditSchool, true),
             (InductionTutor, EditSchool, false),

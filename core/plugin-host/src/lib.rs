@@ -260,7 +260,11 @@ impl PluginHost {
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline(self.limits.deadline_ticks);
         if let Err(e) = store.set_fuel(self.limits.fuel) {
-            return Called { value: Err(CallError::Trap(format!("cannot set fuel: {e}"))), logs: vec![], elapsed: start.elapsed() };
+            return Called {
+                value: Err(CallError::Trap(format!("cannot set fuel: {e}"))),
+                logs: vec![],
+                elapsed: start.elapsed(),
+            };
         }
         let result = pre.instantiate(&mut store).and_then(|instance| f(&mut store, &instance));
         let value = result.map_err(classify);
