@@ -293,6 +293,34 @@ impl Resp {
             .collect()
     }
 
+    /// The fields a browser would send for the page's form `selector`: inputs (checked ones only
+    /// for radios and checkboxes), selected options and text areas, in document order.
+    pub fn form_fields(&self, selector: &str) -> Vec<(String, String)> {
+        let html = self.html();
+        let form = html.select(&scraper::Selector::parse(selector).unwrap()).next().expect("form");
+        let mut out = vec![];
+        for el in form.select(&scraper::Selector::parse("input, select, textarea").unwrap()) {
+            let v = el.value();
+            let Some(name) = v.attr("name") else { continue };
+            match v.name() {
+                "input" => {
+                    let kind = v.attr("type").unwrap_or("text");
+                    if matches!(kind, "radio" | "checkbox") && v.attr("checked").is_none() {
+                        continue;
+                    }
+                    out.push((name.to_owned(), v.attr("value").unwrap_or("").to_owned()));
+                }
+                "select" => {
+                    let sel = scraper::Selector::parse("option[selected]").unwrap();
+                    let value = el.select(&sel).next().and_then(|o| o.value().attr("value")).unwrap_or("");
+                    out.push((name.to_owned(), value.to_owned()));
+                }
+                _ => out.push((name.to_owned(), el.text().collect())),
+            }
+        }
+        out
+    }
+
     /// The body with per-response values (CSP nonce, CSRF token) blanked, for byte comparisons.
     pub fn body_without_nonces(&self) -> String {
         let re = regex::Regex::new(r#"(nonce="|content="|value=")[A-Za-z0-9_\-]{20,}"#).unwrap();

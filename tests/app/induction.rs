@@ -137,3 +137,53 @@ async fn the_ab_lists_reports_across_its_schools_with_filters() {
     // Northshire's reports are not Fenland's business.
     assert!(!c.get("/reports").await.body.contains("Ella Thompson"));
 }
+
+fn set(fields: &mut [(String, String)], name: &str, value: &str) {
+    fields.iter_mut().find(|(k, _)| k == name).unwrap_or_else(|| panic!("no field {name}")).1 = value.to_owned();
+}
+
+#[tokio::test]
+async fn the_ab_edits_its_term_dates_and_due_policy_with_checks() {
+    let app = spawn_app().await;
+    let c = app.fenland();
+    c.login_ok(FEN_AB_ADMIN).await;
+    let page = c.get("/settings/term-dates").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(rows(&page, "term-dates").len(), 21 + 3, "seven years of terms and three blank rows");
+    let fields = page.form_fields("form[action='/settings/term-dates']");
+    let tenant = app.tenant("fenland").await;
+    let stored = app.state.store().term_calendar(tenant, "ab").await.unwrap();
+
+    // Overlapping terms: refused with the reason, nothing saved.
+    let mut bad = fields.clone();
+    set(&mut bad, "term_1_start", "2024-12-10");
+    let r = c.post_raw("/settings/term-dates", &pairs(&bad), &[("origin", &c.origin.clone())]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.texts(".error-summary li").iter().any(|e| e.contains("overlaps")), "{:?}", r.texts(".error-summary li"));
+    // A malformed date and a bad policy: messages next to the fields.
+    let mut bad = fields.clone();
+    set(&mut bad, "term_2_end", "tomorrow");
+    set(&mut bad, "due_days", "ninety");
+    let r = c.post_raw("/settings/term-dates", &pairs(&bad), &[("origin", &c.origin.clone())]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.texts(".row-error .field-error"), ["Enter dates like 2026-09-02"]);
+    assert!(r.body.contains("Enter a number of school days from 0 to 60"));
+    assert_eq!(app.state.store().term_calendar(tenant, "ab").await.unwrap(), stored, "nothing saved");
+
+    // A valid change: reports due 5 school days before the end; open reports are recomputed.
+    let mut good = fields.clone();
+    set(&mut good, "due_days", "5");
+    let r = c.post_raw("/settings/term-dates", &pairs(&good), &[("origin", &c.origin.clone())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let j = app.fenland();
+    j.login_ok(FEN_ECT).await;
+    let reports = rows(&j.get("/dashboard").await, "reports");
+    assert!(reports[0].contains("End: 18/12/2026 11/12/2026"), "{}", reports[0]);
+    let t = app.fenland();
+    t.login_ok(FEN_TUTOR).await;
+    assert!(rows(&t.get("/dashboard").await, "reports-need").iter().any(|r| r.contains("Due 11/12/2026")));
+}
+
+fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}

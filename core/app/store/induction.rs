@@ -220,6 +220,12 @@ impl Store {
         .map_err(map_err)
     }
 
+    pub async fn list_induction_ids(&self, tenant: TenantId) -> Result<Vec<Uuid>> {
+        with_pool!(self, p => sqlx::query_scalar::<_, Uuid>("SELECT id FROM inductions WHERE tenant_id = $1 ORDER BY id")
+            .bind(tenant.0).fetch_all(p).await)
+            .map_err(map_err)
+    }
+
     pub async fn list_contracts(&self, tenant: TenantId, induction: Uuid) -> Result<Vec<ContractRow>> {
         with_pool!(self, p => sqlx::query_as::<_, ContractRow>(
             "SELECT school_id, start_date, end_date, days_per_week_halves, contract_type FROM contracts

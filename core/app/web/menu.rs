@@ -40,6 +40,7 @@ pub fn for_role(role: Role) -> Vec<MenuItem> {
             later("Resources"),
             later("Courses"),
             later("Helpdesk"),
+            link("Term dates", "/settings/term-dates"),
             link("Plugin", "/plugins"),
             link("My Account", "/account"),
         ],

@@ -15,6 +15,7 @@ pub mod platform;
 pub mod plugins;
 pub mod reports;
 pub mod schools;
+pub mod term_dates;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -187,6 +188,8 @@ fn routes(state: AppState) -> RouteTable {
         .get("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), schools::view_school_edit_get)
         .post("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), schools::view_school_edit_post)
         .get("/reports", Sites::Ab, Signed(ListAbReports), reports::view_ab_reports_get)
+        .get("/settings/term-dates", Sites::Ab, Signed(EditAbCalendar), term_dates::view_term_dates_get)
+        .post("/settings/term-dates", Sites::Ab, Signed(EditAbCalendar), term_dates::view_term_dates_post)
         .get("/plugins", Sites::Ab, Signed(ManageAbPlugins), plugins::view_plugins_get)
         .post("/plugins", Sites::Ab, Signed(ManageAbPlugins), plugins::view_plugins_post)
         .post("/plugins/{plugin_id}/activate", Sites::Ab, Signed(ManageAbPlugins), plugins::view_plugin_activate_post)

@@ -46,6 +46,8 @@ pub enum Permission {
     ViewSchool,
     /// See the reports of every ECT in the AB, with filters.
     ListAbReports,
+    /// Edit the AB's term dates and due-date policy.
+    EditAbCalendar,
     /// Edit a school's details (seed 001 step 2: "If you have any edits to make please save the page").
     EditSchool,
     /// Install, roll back and inspect the AB's own plugin.
@@ -127,7 +129,7 @@ impl Role {
             ListSchools => self == AbAdmin,
             ViewSchool => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor | SchoolAdmin),
             EditSchool => matches!(self, AbAdmin | HeadTeacher | InductionLead),
-            ListAbReports => self == AbAdmin,
+            ListAbReports | EditAbCalendar => self == AbAdmin,
             ManageAbPlugins => self == AbAdmin,
             ListAppropriateBodies | ReadDemoMailbox | ManageAnyAbPlugins => self == PlatformOperator,
         }
@@ -192,6 +194,8 @@ mod tests {
             (AbAdmin, ListAbReports, true),
             (HeadTeacher, ListAbReports, false),
             (Ect, ListAbReports, false),
+            (AbAdmin, EditAbCalendar, true),
+            (HeadTeacher, EditAbCalendar, false),
             (HeadTeacher, EditSchool, true),
             (InductionLead, EditSchool, true),
             (InductionTutor, EditSchool, false),
