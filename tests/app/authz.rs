@@ -50,6 +50,29 @@ async fn school_id(app: &TestApp, ab: &str, name: &str) -> String {
     store.list_schools(tenant).await.unwrap().into_iter().find(|s| s.name == name).unwrap().id.to_string()
 }
 
+async fn ect_id(app: &TestApp, ab: &str, username: &str) -> String {
+    let tenant = app.tenant(ab).await;
+    app.state.store().find_user_for_login(Some(tenant), username).await.unwrap().unwrap().id.to_string()
+}
+
+/// An ECT of Fenland whose contract is at Ouse Valley, not at the demo staff's school.
+async fn ect_at_other_school(app: &TestApp) -> String {
+    let tenant = app.tenant("fenland").await;
+    let store = app.state.store();
+    let user = app.create_user("fenland", "199001", induct_domain::Role::Ect, "Olly Other", "olly@example.test").await;
+    let ouse = store.list_schools(tenant).await.unwrap().into_iter().find(|s| s.name == "Ouse Valley Academy").unwrap();
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 9, 2).unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let id =
+        store.create_induction(&mut tx, tenant, user, "two_year", start, "0/1", "0/1", app.clock.now()).await.unwrap();
+    store
+        .add_contract(&mut tx, tenant, id, induct_domain::SchoolId(ouse.id), start, None, 10, "permanent")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    user.to_string()
+}
+
 #[tokio::test]
 async fn t1_every_route_is_in_the_matrix_and_anonymous_users_are_turned_away() {
     let app = spawn_app().await;
@@ -63,6 +86,7 @@ async fn t1_every_route_is_in_the_matrix_and_anonymous_users_are_turned_away() {
             let path = r
                 .path
                 .replace("{school_id}", "mine")
+                .replace("{ect_id}", "x")
                 .replace("{mail_id}", "x")
                 .replace("{plugin_id}", "x")
                 .replace("{slug}", "fenland");
@@ -90,6 +114,9 @@ async fn t2_authorisation_matrix_route_x_role_x_ownership() {
     let own = school_id(&app, "fenland", "Marsh Lane Primary School").await;
     let other_school = school_id(&app, "fenland", "Ouse Valley Academy").await;
     let other_ab = school_id(&app, "northshire", "Heathfield High School").await;
+    let ect_own = ect_id(&app, "fenland", FEN_ECT).await;
+    let ect_other_ab = ect_id(&app, "northshire", NOR_ECT).await;
+    let ect_other_school = ect_at_other_school(&app).await;
 
     let clients: Vec<Client> = vec![
         app.fenland(),
@@ -128,8 +155,15 @@ async fn t2_authorisation_matrix_route_x_role_x_ownership() {
             "malformed" => "not-a-uuid".into(),
             _ => uuid::Uuid::new_v4().to_string(),
         };
+        let ect = match row.ownership.as_str() {
+            "own" => ect_own.clone(),
+            "other_school" => ect_other_school.clone(),
+            "other_ab" => ect_other_ab.clone(),
+            _ => id.clone(),
+        };
         let path = row
             .path
+            .replace("{ect_id}", &ect)
             .replace("{school_id}", &id)
             .replace("{mail_id}", &id)
             .replace("{plugin_id}", &id)

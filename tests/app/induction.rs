@@ -187,3 +187,99 @@ async fn the_ab_edits_its_term_dates_and_due_policy_with_checks() {
 fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
     fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
+
+#[tokio::test]
+async fn staff_record_contracts_absences_and_leaving_with_checks() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("fenland").await;
+    let store = app.state.store();
+    let ect = store.find_user_for_login(Some(tenant), FEN_ECT).await.unwrap().unwrap();
+    let induction = store.induction_of_ect(tenant, ect.user_id()).await.unwrap().unwrap();
+    let path = format!("/ects/{}/induction", ect.id);
+    let t = app.fenland();
+    t.login_ok(FEN_TUTOR).await;
+    let dash = t.get("/dashboard").await;
+    assert!(dash.body.contains(&path), "the dashboard links to the ECT's record");
+    let page = t.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(rows(&page, "contracts"), ["Marsh Lane Primary School 02/09/2026 Continuing 5"]);
+
+    // Bad input: a clear message next to each field, nothing stored.
+    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+        (
+            vec![("action", "contract"), ("contract_start", "2027-01-04"), ("days_per_week", "6")],
+            "days_per_week",
+            "Days per week must be a number from 0.5 to 5",
+        ),
+        (
+            vec![("action", "contract"), ("contract_start", "2027-01-04"), ("days_per_week", "2.25")],
+            "days_per_week",
+            "in halves",
+        ),
+        (
+            vec![
+                ("action", "contract"),
+                ("contract_start", "2027-01-04"),
+                ("contract_end", "2026-12-01"),
+                ("days_per_week", "3"),
+            ],
+            "contract_end",
+            "end date must be on or after",
+        ),
+        (
+            vec![("action", "contract"), ("contract_start", "2026-08-01"), ("days_per_week", "3")],
+            "contract_start",
+            "on or after the induction started",
+        ),
+        (
+            vec![("action", "absence"), ("absence_date", "2026-11-16"), ("absence_days", "99")],
+            "absence_days",
+            "more absence than the ECT's",
+        ),
+        (
+            vec![("action", "absence"), ("absence_date", "16/11/2026"), ("absence_days", "2")],
+            "absence_date",
+            "Enter the date of the absence",
+        ),
+        (
+            vec![("action", "absence"), ("absence_date", "2026-11-16"), ("absence_days", "1.25")],
+            "absence_days",
+            "like 5 or 5.5",
+        ),
+        (
+            vec![("action", "leaving"), ("leaving_date", "2026-01-01")],
+            "leaving_date",
+            "on or after the induction started",
+        ),
+    ];
+    for (fields, field, message) in cases {
+        t.get(&path).await;
+        let r = t.post_form(&path, &fields).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{fields:?}");
+        let shown = r.texts(&format!("#{field}-error"));
+        assert!(shown.first().is_some_and(|m| m.contains(message)), "{field}: {shown:?}");
+    }
+    assert_eq!(store.list_contracts(tenant, induction.id).await.unwrap().len(), 1);
+    assert!(store.list_absences(tenant, induction.id).await.unwrap().is_empty());
+
+    // 30 days of absence in year 1 extend it (SG 3.6): the plan moves and is flagged.
+    t.get(&path).await;
+    let r = t.post_form(&path, &[("action", "absence"), ("absence_date", "2026-11-02"), ("absence_days", "30")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let j = app.fenland();
+    j.login_ok(FEN_ECT).await;
+    let reports = rows(&j.get("/dashboard").await, "reports");
+    assert!(reports.iter().any(|r| r.contains("Absence extension")), "{reports:?}");
+    // Going part time from January: the overview's plan stretches.
+    t.get(&path).await;
+    let r =
+        t.post_form(&path, &[("action", "contract"), ("contract_start", "2027-01-11"), ("days_per_week", "2.5")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Leaving at Easter: the current period becomes an interim assessment.
+    t.get(&path).await;
+    let r = t.post_form(&path, &[("action", "leaving"), ("leaving_date", "2027-03-26")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let reports = rows(&j.get("/dashboard").await, "reports");
+    assert_eq!(reports.last().unwrap().split(' ').nth(1), Some("A"), "{reports:?}");
+    assert!(reports.last().unwrap().contains("End: 26/03/2027"), "{reports:?}");
+}

@@ -50,6 +50,7 @@ pub struct ReportRow {
 pub struct OpenReportRow {
     pub report_id: Uuid,
     pub induction_id: Uuid,
+    pub ect_user_id: Uuid,
     pub ect_name: String,
     pub school_id: Uuid,
     pub number: i32,
@@ -226,6 +227,19 @@ impl Store {
             .map_err(map_err)
     }
 
+    pub async fn set_leaving_date(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        induction: Uuid,
+        leaving: Option<NaiveDate>,
+    ) -> Result<()> {
+        with_tx!(tx, c => sqlx::query("UPDATE inductions SET leaving_date = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0).bind(induction).bind(leaving).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
     pub async fn list_contracts(&self, tenant: TenantId, induction: Uuid) -> Result<Vec<ContractRow>> {
         with_pool!(self, p => sqlx::query_as::<_, ContractRow>(
             "SELECT school_id, start_date, end_date, days_per_week_halves, contract_type FROM contracts
@@ -311,7 +325,7 @@ impl Store {
         today: NaiveDate,
     ) -> Result<Vec<OpenReportRow>> {
         with_pool!(self, p => sqlx::query_as::<_, OpenReportRow>(
-            "SELECT r.id AS report_id, r.induction_id, u.display_name AS ect_name, c.school_id, r.number, r.kind,
+            "SELECT r.id AS report_id, r.induction_id, i.ect_user_id, u.display_name AS ect_name, c.school_id, r.number, r.kind,
                     r.period_start, r.period_end, r.due_date, r.absence_extension
              FROM reports r
              JOIN inductions i ON i.id = r.induction_id AND i.tenant_id = r.tenant_id

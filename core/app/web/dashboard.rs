@@ -158,6 +158,7 @@ async fn staff_reports(page: &Page, user: &crate::auth::session::CurrentUser) ->
         };
         let status = planned.time_status(&cal, bh, due.window, today);
         let row = context! {
+            ect_id => r.ect_user_id.to_string(),
             ect => r.ect_name,
             kind => if kind.letter() == 'P' { "Progress review" } else { "Assessment" },
             number => r.number,

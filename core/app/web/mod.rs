@@ -8,6 +8,7 @@ pub mod assets;
 pub mod dashboard;
 pub mod errors;
 pub mod headers;
+pub mod induction_record;
 pub mod login;
 pub mod menu;
 pub mod page;
@@ -187,6 +188,18 @@ fn routes(state: AppState) -> RouteTable {
         .get("/schools/{school_id}", Sites::Ab, Signed(ViewSchool), schools::view_school_get)
         .get("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), schools::view_school_edit_get)
         .post("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), schools::view_school_edit_post)
+        .get(
+            "/ects/{ect_id}/induction",
+            Sites::Ab,
+            Signed(EditInductionRecord),
+            induction_record::view_induction_record_get,
+        )
+        .post(
+            "/ects/{ect_id}/induction",
+            Sites::Ab,
+            Signed(EditInductionRecord),
+            induction_record::view_induction_record_post,
+        )
         .get("/reports", Sites::Ab, Signed(ListAbReports), reports::view_ab_reports_get)
         .get("/settings/term-dates", Sites::Ab, Signed(EditAbCalendar), term_dates::view_term_dates_get)
         .post("/settings/term-dates", Sites::Ab, Signed(EditAbCalendar), term_dates::view_term_dates_post)

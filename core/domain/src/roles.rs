@@ -48,6 +48,9 @@ pub enum Permission {
     ListAbReports,
     /// Edit the AB's term dates and due-date policy.
     EditAbCalendar,
+    /// Record an ECT's contracts, absences and leaving date (seed 003: "confirm contract details",
+    /// "Days of absence"; the leaver form).
+    EditInductionRecord,
     /// Edit a school's details (seed 001 step 2: "If you have any edits to make please save the page").
     EditSchool,
     /// Install, roll back and inspect the AB's own plugin.
@@ -130,6 +133,7 @@ impl Role {
             ViewSchool => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor | SchoolAdmin),
             EditSchool => matches!(self, AbAdmin | HeadTeacher | InductionLead),
             ListAbReports | EditAbCalendar => self == AbAdmin,
+            EditInductionRecord => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor),
             ManageAbPlugins => self == AbAdmin,
             ListAppropriateBodies | ReadDemoMailbox | ManageAnyAbPlugins => self == PlatformOperator,
         }
@@ -196,6 +200,9 @@ mod tests {
             (Ect, ListAbReports, false),
             (AbAdmin, EditAbCalendar, true),
             (HeadTeacher, EditAbCalendar, false),
+            (InductionTutor, EditInductionRecord, true),
+            (SchoolAdmin, EditInductionRecord, false),
+            (Ect, EditInductionRecord, false),
             (HeadTeacher, EditSchool, true),
             (InductionLead, EditSchool, true),
             (InductionTutor, EditSchool, false),
