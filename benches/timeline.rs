@@ -56,6 +56,7 @@ fn bench(c: &mut Criterion) {
                     kind: InductionType::TwoYear,
                     start: *start,
                     reduction: Fraction::ZERO,
+                    extension: Fraction::ZERO,
                     previous_fte: Fraction::ZERO,
                     contracts,
                     absences,

@@ -68,6 +68,9 @@ pub struct DemoInduction {
     /// Ad-hoc absence in the first year, in days.
     #[serde(default)]
     pub absence_days: f64,
+    /// `two_year` (the default) or `legacy_one_year`.
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 /// Reads the demo ABs, sorted by slug.
@@ -267,7 +270,7 @@ async fn seed_inductions(
                     &mut tx,
                     tenant,
                     user.user_id(),
-                    InductionType::TwoYear.as_str(),
+                    ind.kind.as_deref().and_then(InductionType::parse).unwrap_or(InductionType::TwoYear).as_str(),
                     ind.start,
                     &Fraction::ZERO.to_exact(),
                     &Fraction::ZERO.to_exact(),

@@ -65,6 +65,7 @@ pub struct Engine {
     pub absences: Vec<Absence>,
     pub kind: InductionType,
     pub reduction: Fraction,
+    pub extension: Fraction,
     pub previous_fte: Fraction,
     pub school: Option<SchoolId>,
     pub due: DueSettings,
@@ -93,11 +94,20 @@ impl Engine {
             })
             .collect();
         let corrupt = |what: &str| AppError::Internal(format!("stored induction has an invalid {what}"));
+        let sum = |values: Vec<String>, what: &str| -> Result<Fraction, AppError> {
+            values.iter().try_fold(Fraction::ZERO, |acc, v| {
+                Fraction::parse_exact(v).map(|f| acc.add(f)).ok_or_else(|| corrupt(what))
+            })
+        };
+        let previous_schools = sum(store.previous_school_fte(tenant, induction.id).await?, "previous school FTE")?;
+        let extension = sum(store.extension_fte(tenant, induction.id).await?, "extension")?;
         Ok(Engine {
             kind: InductionType::parse(&induction.induction_type).ok_or_else(|| corrupt("type"))?,
             reduction: Fraction::parse_exact(&induction.reduction_terms).ok_or_else(|| corrupt("reduction"))?,
             previous_fte: Fraction::parse_exact(&induction.previous_fte_terms)
-                .ok_or_else(|| corrupt("previous FTE"))?,
+                .ok_or_else(|| corrupt("previous FTE"))?
+                .add(previous_schools),
+            extension,
             calendar: calendar(state, tenant, school).await?,
             due: due_settings(state, tenant).await?,
             school,
@@ -112,6 +122,7 @@ impl Engine {
             kind: self.kind,
             start: self.induction.start_date,
             reduction: self.reduction,
+            extension: self.extension,
             previous_fte: self.previous_fte,
             contracts: &self.contracts,
             absences: &self.absences,
@@ -130,7 +141,7 @@ impl Engine {
     }
 
     pub fn length(&self) -> Fraction {
-        induction_length(self.kind, self.reduction)
+        induction_length(self.kind, self.reduction).add(self.extension)
     }
 }
 

@@ -283,3 +283,75 @@ async fn staff_record_contracts_absences_and_leaving_with_checks() {
     assert_eq!(reports.last().unwrap().split(' ').nth(1), Some("A"), "{reports:?}");
     assert!(reports.last().unwrap().contains("End: 26/03/2027"), "{reports:?}");
 }
+
+#[tokio::test]
+async fn upcoming_assessments_and_reports_are_split_by_induction_type_seed_003() {
+    let app = spawn_app().await;
+    let n = app.northshire();
+    n.login_ok(NOR_TUTOR).await;
+    let r = n.get("/reports/upcoming").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let one = rows(&r, "upcoming-one-year");
+    assert_eq!(one.len(), 1, "{one:?}");
+    assert!(one[0].starts_with("Ruth Evans Termly assessment"), "{one:?}");
+    let two = rows(&r, "upcoming-two-year");
+    assert!(two.iter().any(|r| r.starts_with("Aisha Khan Progress review")), "{two:?}");
+    assert!(!r.body.contains("Jordan Lee"));
+}
+
+#[tokio::test]
+async fn a_school_with_its_own_term_dates_and_an_ab_extension_move_the_plan() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("fenland").await;
+    let store = app.state.store();
+    // An ECT at Ouse Valley Academy, which sets its own dates.
+    let user = app.create_user("fenland", "199002", induct_domain::Role::Ect, "Ada Own", "ada@example.test").await;
+    let ouse = store.list_schools(tenant).await.unwrap().into_iter().find(|s| s.name == "Ouse Valley Academy").unwrap();
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 9, 2).unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let id =
+        store.create_induction(&mut tx, tenant, user, "two_year", start, "0/1", "0/1", app.clock.now()).await.unwrap();
+    store
+        .add_contract(&mut tx, tenant, id, induct_domain::SchoolId(ouse.id), start, None, 10, "permanent")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let a = app.fenland();
+    a.login_ok(FEN_AB_ADMIN).await;
+    let path = format!("/schools/{}/term-dates", ouse.id);
+    let page = a.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.texts(".caption").contains(&"Ouse Valley Academy".to_owned()));
+    let mut fields = page.form_fields(&format!("form[action='{path}']"));
+    assert!(!fields.iter().any(|(k, _)| k == "due_mode"), "a school's page has dates only");
+    // Autumn 2026 is the 7th term row (2024/25, 2025/26, then autumn 2026/27).
+    set(&mut fields, "term_6_end", "2026-12-11");
+    let r = a.post_raw(&path, &pairs(&fields), &[("origin", &a.origin.clone())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let c = app.fenland();
+    c.login_ok("199002").await;
+    let reports = rows(&c.get("/dashboard").await, "reports");
+    assert!(reports[0].contains("End: 11/12/2026"), "{}", reports[0]);
+    // The AB's own dates are unchanged for Marsh Lane's ECTs.
+    let j = app.fenland();
+    j.login_ok(FEN_ECT).await;
+    assert!(rows(&j.get("/dashboard").await, "reports")[0].contains("End: 18/12/2026"));
+
+    // The AB extends the induction by a term (SG 3.8): one more report, more remaining.
+    let mut tx = store.begin().await.unwrap();
+    store.add_extension(&mut tx, tenant, id, "1/1", "insufficient evidence", app.clock.now()).await.unwrap();
+    induct::induction::recompute(&app.state, &mut tx, tenant, id).await.unwrap();
+    tx.commit().await.unwrap();
+    let r = c.get("/dashboard").await;
+    assert_eq!(rows(&r, "reports").len(), 7);
+    assert_eq!(r.texts(".fte-remaining"), ["6.2 terms"]);
+    // Previous schools' FTE counts towards what is completed.
+    let mut tx = store.begin().await.unwrap();
+    store
+        .add_previous_school(&mut tx, tenant, id, "Old School", "Somewhere", "Another AB", start, "1/1", 0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(c.get("/dashboard").await.texts(".fte-completed"), ["1.8 terms"]);
+}

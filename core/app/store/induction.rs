@@ -52,6 +52,7 @@ pub struct OpenReportRow {
     pub induction_id: Uuid,
     pub ect_user_id: Uuid,
     pub ect_name: String,
+    pub induction_type: String,
     pub school_id: Uuid,
     pub number: i32,
     pub kind: String,
@@ -240,6 +241,59 @@ impl Store {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_previous_school(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        induction: Uuid,
+        name: &str,
+        address: &str,
+        appropriate_body: &str,
+        start: NaiveDate,
+        fte_terms: &str,
+        absence_half_days: i32,
+    ) -> Result<()> {
+        with_tx!(tx, c => sqlx::query(
+            "INSERT INTO previous_schools (id, tenant_id, induction_id, name, address, appropriate_body, start_date, fte_terms, absence_half_days)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(Uuid::now_v7()).bind(tenant.0).bind(induction).bind(name).bind(address).bind(appropriate_body)
+            .bind(start).bind(fte_terms).bind(absence_half_days)
+            .execute(c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// FTE terms recorded at previous schools, as stored exact fractions.
+    pub async fn previous_school_fte(&self, tenant: TenantId, induction: Uuid) -> Result<Vec<String>> {
+        with_pool!(self, p => sqlx::query_scalar::<_, String>("SELECT fte_terms FROM previous_schools WHERE tenant_id = $1 AND induction_id = $2")
+            .bind(tenant.0).bind(induction).fetch_all(p).await)
+            .map_err(map_err)
+    }
+
+    pub async fn add_extension(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        induction: Uuid,
+        fte_terms: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        with_tx!(tx, c => sqlx::query(
+            "INSERT INTO induction_extensions (id, tenant_id, induction_id, fte_terms, reason, decided_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(Uuid::now_v7()).bind(tenant.0).bind(induction).bind(fte_terms).bind(reason).bind(at)
+            .execute(c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn extension_fte(&self, tenant: TenantId, induction: Uuid) -> Result<Vec<String>> {
+        with_pool!(self, p => sqlx::query_scalar::<_, String>("SELECT fte_terms FROM induction_extensions WHERE tenant_id = $1 AND induction_id = $2")
+            .bind(tenant.0).bind(induction).fetch_all(p).await)
+            .map_err(map_err)
+    }
+
     pub async fn list_contracts(&self, tenant: TenantId, induction: Uuid) -> Result<Vec<ContractRow>> {
         with_pool!(self, p => sqlx::query_as::<_, ContractRow>(
             "SELECT school_id, start_date, end_date, days_per_week_halves, contract_type FROM contracts
@@ -325,7 +379,7 @@ impl Store {
         today: NaiveDate,
     ) -> Result<Vec<OpenReportRow>> {
         with_pool!(self, p => sqlx::query_as::<_, OpenReportRow>(
-            "SELECT r.id AS report_id, r.induction_id, i.ect_user_id, u.display_name AS ect_name, c.school_id, r.number, r.kind,
+            "SELECT r.id AS report_id, r.induction_id, i.ect_user_id, u.display_name AS ect_name, i.induction_type, c.school_id, r.number, r.kind,
                     r.period_start, r.period_end, r.due_date, r.absence_extension
              FROM reports r
              JOIN inductions i ON i.id = r.induction_id AND i.tenant_id = r.tenant_id

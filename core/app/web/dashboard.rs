@@ -119,6 +119,7 @@ async fn ect_overview(
                         start => r.period.start.format("%d/%m/%Y").to_string(),
                         end => r.period.end.format("%d/%m/%Y").to_string(),
                         due => r.due.map(|d| d.format("%d/%m/%Y").to_string()),
+                        submittable_from => (r.number > completed).then(|| r.submittable_from().map(|d| d.format("%d/%m/%Y").to_string())).flatten(),
                         status => status,
                         absence_extension => r.absence_extension,
                     }
@@ -173,4 +174,43 @@ async fn staff_reports(page: &Page, user: &crate::auth::session::CurrentUser) ->
         }
     }
     Ok(context! { need, upcoming })
+}
+
+/// Seed 003: "Upcoming Assessments: see assessment status and due dates for one year ECTs" and
+/// "Upcoming Reports: ... for two year ECTs".
+pub async fn view_upcoming_get(page: Page) -> AppResult<Response> {
+    let user = page.user()?.clone();
+    let tenant = user.tenant.ok_or(crate::error::AppError::NotFound)?;
+    let today = crate::clock_today(&page.state);
+    let bh = induct_domain::calendar::BankHolidays::england_and_wales();
+    let due = crate::induction::due_settings(&page.state, tenant).await?;
+    let mut one_year = vec![];
+    let mut two_year = vec![];
+    for r in page.state.store().open_reports_for_staff(tenant, user.id, today).await? {
+        let Some(kind) = induct_domain::timeline::ReportKind::parse(&r.kind) else { continue };
+        let cal = crate::induction::calendar(&page.state, tenant, Some(SchoolId(r.school_id))).await?;
+        let planned = induct_domain::timeline::PlannedReport {
+            number: r.number as u32,
+            kind,
+            period: induct_domain::calendar::DateRange::new(r.period_start, r.period_end),
+            due: r.due_date,
+            absence_extension: r.absence_extension,
+        };
+        let row = context! {
+            ect_id => r.ect_user_id.to_string(),
+            ect => r.ect_name,
+            title => kind.title(),
+            start => r.period_start.format("%d/%m/%Y").to_string(),
+            end => r.period_end.format("%d/%m/%Y").to_string(),
+            due => r.due_date.map(|d| d.format("%d/%m/%Y").to_string()),
+            status => planned.time_status(&cal, bh, due.window, today).title(),
+            absence_extension => r.absence_extension,
+        };
+        if r.induction_type == induct_domain::induction::InductionType::LegacyOneYear.as_str() {
+            one_year.push(row);
+        } else {
+            two_year.push(row);
+        }
+    }
+    Ok(page.render("upcoming.html", context! { one_year, two_year })?.into_response())
 }

@@ -48,7 +48,7 @@ pub fn for_role(role: Role) -> Vec<MenuItem> {
             link("Dashboard", "/dashboard"),
             link("School", "/schools/mine"),
             later("Your ECTs"),
-            later("Assessments"),
+            link("Assessments", "/reports/upcoming"),
             later("Tutors"),
             later("Resources"),
             link("My Account", "/account"),
@@ -57,7 +57,7 @@ pub fn for_role(role: Role) -> Vec<MenuItem> {
         Role::InductionTutor => vec![
             link("Dashboard", "/dashboard"),
             later("Your ECTs"),
-            later("Assessments"),
+            link("Assessments", "/reports/upcoming"),
             later("Tutors"),
             later("Resources"),
             link("My Account", "/account"),

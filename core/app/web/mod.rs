@@ -189,6 +189,18 @@ fn routes(state: AppState) -> RouteTable {
         .get("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), schools::view_school_edit_get)
         .post("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), schools::view_school_edit_post)
         .get(
+            "/schools/{school_id}/term-dates",
+            Sites::Ab,
+            Signed(EditAbCalendar),
+            term_dates::view_school_term_dates_get,
+        )
+        .post(
+            "/schools/{school_id}/term-dates",
+            Sites::Ab,
+            Signed(EditAbCalendar),
+            term_dates::view_school_term_dates_post,
+        )
+        .get(
             "/ects/{ect_id}/induction",
             Sites::Ab,
             Signed(EditInductionRecord),
@@ -200,6 +212,7 @@ fn routes(state: AppState) -> RouteTable {
             Signed(EditInductionRecord),
             induction_record::view_induction_record_post,
         )
+        .get("/reports/upcoming", Sites::Ab, Signed(ViewUpcomingReports), dashboard::view_upcoming_get)
         .get("/reports", Sites::Ab, Signed(ListAbReports), reports::view_ab_reports_get)
         .get("/settings/term-dates", Sites::Ab, Signed(EditAbCalendar), term_dates::view_term_dates_get)
         .post("/settings/term-dates", Sites::Ab, Signed(EditAbCalendar), term_dates::view_term_dates_post)

@@ -66,8 +66,31 @@ struct Settings {
     window: String,
 }
 
+/// Whose dates: the AB's (with the due-date policy) or one school's own.
+struct Target {
+    scope: String,
+    action: String,
+    school: Option<crate::store::schools::SchoolRow>,
+}
+
+async fn ab_target() -> Target {
+    Target { scope: AB_SCOPE.into(), action: "/settings/term-dates".into(), school: None }
+}
+
+async fn school_target(page: &Page, school_id: &str) -> AppResult<Target> {
+    let user = page.user()?.clone();
+    let id: induct_domain::SchoolId = school_id.parse().map_err(|_| AppError::NotFound)?;
+    let school = user.scope(page.state.store()).school(id).await?.ok_or(AppError::NotFound)?;
+    Ok(Target {
+        scope: school.id.to_string(),
+        action: format!("/schools/{}/term-dates", school.id),
+        school: Some(school),
+    })
+}
+
 async fn render(
     page: &Page,
+    target: &Target,
     rows: &[Row],
     s: &Settings,
     errors: Vec<minijinja::Value>,
@@ -76,6 +99,8 @@ async fn render(
     let body = page.render(
         "term_dates.html",
         context! {
+            action => target.action.clone(),
+            school => target.school.as_ref().map(|s| s.name.clone()),
             rows => minijinja::value::Serde(rows),
             mode => s.mode.clone(), days => s.days.clone(), fixed => s.fixed.clone(), window => s.window.clone(),
             errors,
@@ -85,10 +110,30 @@ async fn render(
 }
 
 pub async fn view_term_dates_get(page: Page) -> AppResult<Response> {
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
-    let cal = calendar(&page.state, tenant, None).await?;
+    show(&page, ab_target().await).await
+}
+
+pub async fn view_school_term_dates_get(
+    page: Page,
+    axum::extract::Path(school_id): axum::extract::Path<String>,
+) -> AppResult<Response> {
+    let target = school_target(&page, &school_id).await?;
+    show(&page, target).await
+}
+
+pub async fn view_school_term_dates_post(
+    page: Page,
+    axum::extract::Path(school_id): axum::extract::Path<String>,
+    form: Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let target = school_target(&page, &school_id).await?;
+    save(page, target, form).await
+}
+
+/// The AB's due-date policy as the form shows it.
+async fn current_settings(page: &Page, tenant: induct_domain::TenantId) -> AppResult<Settings> {
     let due = due_settings(&page.state, tenant).await?;
-    let settings = match &due.policy {
+    Ok(match &due.policy {
         DuePolicy::SchoolDaysBeforeEnd(n) => {
             Settings { mode: "days".into(), days: n.to_string(), fixed: String::new(), window: due.window.to_string() }
         }
@@ -98,8 +143,15 @@ pub async fn view_term_dates_get(page: Page) -> AppResult<Response> {
             fixed: d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
             window: due.window.to_string(),
         },
-    };
-    render(&page, &rows_from_terms(cal.terms()), &settings, vec![], StatusCode::OK).await
+    })
+}
+
+async fn show(page: &Page, target: Target) -> AppResult<Response> {
+    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    // A school without dates of its own starts from its AB's.
+    let cal = calendar(&page.state, tenant, target.school.as_ref().map(|s| induct_domain::SchoolId(s.id))).await?;
+    let settings = current_settings(page, tenant).await?;
+    render(page, &target, &rows_from_terms(cal.terms()), &settings, vec![], StatusCode::OK).await
 }
 
 fn date(s: &str) -> Option<Result<NaiveDate, ()>> {
@@ -107,7 +159,11 @@ fn date(s: &str) -> Option<Result<NaiveDate, ()>> {
     (!s.is_empty()).then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ()))
 }
 
-pub async fn view_term_dates_post(page: Page, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
+pub async fn view_term_dates_post(page: Page, form: Form<Vec<(String, String)>>) -> AppResult<Response> {
+    save(page, ab_target().await, form).await
+}
+
+async fn save(page: Page, target: Target, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
     let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
     let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
     let mut rows = vec![];
@@ -169,8 +225,16 @@ pub async fn view_term_dates_post(page: Page, Form(fields): Form<Vec<(String, St
         }
         rows.push(row);
     }
-    let settings =
-        Settings { mode: get("due_mode"), days: get("due_days"), fixed: get("fixed_dates"), window: get("due_window") };
+    // A school's page has dates only: the due-date policy stays the AB's.
+    let settings = match &target.school {
+        Some(_) => current_settings(&page, tenant).await?,
+        None => Settings {
+            mode: get("due_mode"),
+            days: get("due_days"),
+            fixed: get("fixed_dates"),
+            window: get("due_window"),
+        },
+    };
     let days = settings.days.parse::<i32>().ok().filter(|n| (0..=60).contains(n));
     let window = settings.window.parse::<i32>().ok().filter(|n| (0..=60).contains(n));
     let fixed: Vec<Option<NaiveDate>> =
@@ -188,6 +252,9 @@ pub async fn view_term_dates_post(page: Page, Form(fields): Form<Vec<(String, St
     if window.is_none() {
         errors.push(context! { field => "due_window", message => "Enter a number of school days from 0 to 60" });
     }
+    if terms.is_empty() && errors.is_empty() && rows.is_empty() {
+        errors.push(context! { field => "terms", message => "Enter at least one term" });
+    }
     let calendar = if errors.is_empty() {
         match Calendar::new(terms) {
             Ok(c) => Some(c),
@@ -203,7 +270,7 @@ pub async fn view_term_dates_post(page: Page, Form(fields): Form<Vec<(String, St
     };
     let Some(calendar) = calendar else {
         rows.extend((0..BLANK_ROWS).map(|_| Row { values: vec![String::new(); FIELDS.len()], error: None }));
-        return render(&page, &rows, &settings, errors, StatusCode::BAD_REQUEST).await;
+        return render(&page, &target, &rows, &settings, errors, StatusCode::BAD_REQUEST).await;
     };
 
     // Everything is valid: save, and recompute every ECT's open reports, in one transaction.
@@ -213,14 +280,16 @@ pub async fn view_term_dates_post(page: Page, Form(fields): Form<Vec<(String, St
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let terms_json = serde_json::to_string(calendar.terms()).map_err(|e| AppError::Internal(e.to_string()))?;
     let mut tx = store.begin().await?;
-    store.save_term_calendar(&mut tx, tenant, AB_SCOPE, &terms_json, now).await?;
-    let days_before = if settings.mode == "days" { days } else { None };
-    store.save_ab_settings(&mut tx, tenant, days_before, &fixed_json, window.unwrap_or(13), now).await?;
+    store.save_term_calendar(&mut tx, tenant, &target.scope, &terms_json, now).await?;
+    if target.school.is_none() {
+        let days_before = if settings.mode == "days" { days } else { None };
+        store.save_ab_settings(&mut tx, tenant, days_before, &fixed_json, window.unwrap_or(13), now).await?;
+    }
     tx.commit().await?;
     for id in store.list_induction_ids(tenant).await? {
         let mut tx = store.begin().await?;
         crate::induction::recompute(&page.state, &mut tx, tenant, id).await?;
         tx.commit().await?;
     }
-    Ok(Redirect::to("/settings/term-dates").into_response())
+    Ok(Redirect::to(&target.action).into_response())
 }

@@ -48,6 +48,8 @@ pub enum Permission {
     ListAbReports,
     /// Edit the AB's term dates and due-date policy.
     EditAbCalendar,
+    /// See the school's upcoming assessments (one-year ECTs) and reports (two-year ECTs), seed 003.
+    ViewUpcomingReports,
     /// Record an ECT's contracts, absences and leaving date (seed 003: "confirm contract details",
     /// "Days of absence"; the leaver form).
     EditInductionRecord,
@@ -134,6 +136,7 @@ impl Role {
             EditSchool => matches!(self, AbAdmin | HeadTeacher | InductionLead),
             ListAbReports | EditAbCalendar => self == AbAdmin,
             EditInductionRecord => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor),
+            ViewUpcomingReports => matches!(self, HeadTeacher | InductionLead | InductionTutor),
             ManageAbPlugins => self == AbAdmin,
             ListAppropriateBodies | ReadDemoMailbox | ManageAnyAbPlugins => self == PlatformOperator,
         }
@@ -202,6 +205,9 @@ mod tests {
             (HeadTeacher, EditAbCalendar, false),
             (InductionTutor, EditInductionRecord, true),
             (SchoolAdmin, EditInductionRecord, false),
+            (InductionTutor, ViewUpcomingReports, true),
+            (SchoolAdmin, ViewUpcomingReports, false),
+            (AbAdmin, ViewUpcomingReports, false),
             (Ect, EditInductionRecord, false),
             (HeadTeacher, EditSchool, true),
             (InductionLead, EditSchool, true),

@@ -119,6 +119,8 @@ pub struct InductionFacts<'a> {
     /// The start the AB agreed (SG 2.12).
     pub start: NaiveDate,
     pub reduction: Fraction,
+    /// Extensions the AB decided (SG 3.8-3.10), in FTE terms: they add to the length.
+    pub extension: Fraction,
     /// FTE terms already served elsewhere (seed 000 "Previous Schools: FTE completed").
     pub previous_fte: Fraction,
     pub contracts: &'a [Contract],
@@ -213,7 +215,8 @@ pub fn plan(
     facts: &InductionFacts<'_>,
     due: &DuePolicy,
 ) -> Result<Vec<PlannedReport>, PlanProblem> {
-    let length = induction_length(facts.kind, facts.reduction);
+    // DOMAIN.md 2.5: the end point is the length less reductions plus the AB's extensions.
+    let length = induction_length(facts.kind, facts.reduction).add(facts.extension);
     let legacy = facts.kind == InductionType::LegacyOneYear;
     let terms: Vec<_> = cal.terms().iter().filter(|t| t.end >= facts.start).collect();
     if terms.is_empty() {
@@ -319,6 +322,12 @@ impl TimeStatus {
 pub const DEFAULT_DUE_WINDOW_SCHOOL_DAYS: u32 = 13;
 
 impl PlannedReport {
+    /// Seed 003 "Can't Submit Assessment Yet ... until dd/mm/yyyy due to the number of absences":
+    /// an assessment moved by an absence extension can be submitted once its period is served.
+    pub fn submittable_from(&self) -> Option<NaiveDate> {
+        self.absence_extension.then_some(self.period.end)
+    }
+
     /// The day the report becomes due (and days served become editable).
     pub fn becomes_due(&self, cal: &Calendar, bh: &BankHolidays, window: u32) -> Option<NaiveDate> {
         let due = self.due?;
@@ -416,6 +425,7 @@ mod tests {
             kind: InductionType::TwoYear,
             start: d(start),
             reduction: Fraction::ZERO,
+            extension: Fraction::ZERO,
             previous_fte: Fraction::ZERO,
             contracts,
             absences,
@@ -532,6 +542,12 @@ mod tests {
         let mut f = facts("2024-09-03", &c, &[]);
         f.previous_fte = Fraction::whole(3);
         assert_eq!(shape(&plan(&cal, bh, &f, &DuePolicy::default()).unwrap()), "PPA");
+        // An AB extension of one term after the final assessment adds a term (SG 3.8; DOMAIN.md 2.5).
+        let mut f = facts("2024-09-03", &c, &[]);
+        f.extension = Fraction::whole(1);
+        let p = plan(&cal, bh, &f, &DuePolicy::default()).unwrap();
+        assert_eq!(shape(&p), "PPAPPPA");
+        assert_eq!(p.last().unwrap().period.end, d("2026-12-19"));
     }
 
     #[test]
