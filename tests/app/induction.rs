@@ -202,7 +202,7 @@ async fn staff_record_contracts_absences_and_leaving_with_checks() {
     assert!(dash.body.contains(&path), "the dashboard links to the ECT's record");
     let page = t.get(&path).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(rows(&page, "contracts"), ["Marsh Lane Primary School 02/09/2026 Continuing 5"]);
+    assert_eq!(rows(&page, "contracts"), ["Marsh Lane Primary School 02/09/2026 Continuing 5 Permanent"]);
 
     // Bad input: a clear message next to each field, nothing stored.
     let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
@@ -272,8 +272,13 @@ async fn staff_record_contracts_absences_and_leaving_with_checks() {
     assert!(reports.iter().any(|r| r.contains("Absence extension")), "{reports:?}");
     // Going part time from January: the overview's plan stretches.
     t.get(&path).await;
-    let r =
-        t.post_form(&path, &[("action", "contract"), ("contract_start", "2027-01-11"), ("days_per_week", "2.5")]).await;
+    let fields = [
+        ("action", "contract"),
+        ("contract_start", "2027-01-11"),
+        ("days_per_week", "2.5"),
+        ("contract_type", "fixed_term"),
+    ];
+    let r = t.post_form(&path, &fields).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     // Leaving at Easter: the current period becomes an interim assessment.
     t.get(&path).await;

@@ -87,6 +87,9 @@ async fn render(
     Ok((status, body).into_response())
 }
 
+/// Contract types (seed 003; SG 2.33 counts permanent and long-term supply posts).
+const CONTRACT_TYPES: [&str; 3] = ["permanent", "fixed_term", "long_term_supply"];
+
 /// What was typed, shown back when something is wrong.
 #[derive(Deserialize, serde::Serialize, Default, Clone)]
 pub struct Typed {
@@ -98,6 +101,8 @@ pub struct Typed {
     contract_end: String,
     #[serde(default)]
     days_per_week: String,
+    #[serde(default)]
+    contract_type: String,
     #[serde(default)]
     absence_date: String,
     #[serde(default)]
@@ -154,9 +159,19 @@ pub async fn view_induction_record_post(
             if let Err(e) = &dpw {
                 err("days_per_week", e.to_string());
             }
+            // Seed 003 "Contract Type: Permanent"; SG 2.33: permanent or long-term supply posts.
+            if !CONTRACT_TYPES.contains(&t.contract_type.as_str()) {
+                err("contract_type", "Choose the type of contract".into());
+            }
             if let (Some(s), Ok(e), Ok(d)) = (start, end, dpw) {
                 match Contract::new(s, e, d) {
-                    Ok(_) => tx_ops.push(Op::Contract { start: s, end: e, halves: d.halves() as i32 }),
+                    Ok(_) if CONTRACT_TYPES.contains(&t.contract_type.as_str()) => tx_ops.push(Op::Contract {
+                        start: s,
+                        end: e,
+                        halves: d.halves() as i32,
+                        kind: t.contract_type.clone(),
+                    }),
+                    Ok(_) => {}
                     Err(p) => err("contract_end", p.to_string()),
                 }
             }
@@ -227,8 +242,8 @@ pub async fn view_induction_record_post(
     let mut tx = store.begin().await?;
     for op in tx_ops {
         match op {
-            Op::Contract { start, end, halves } => {
-                store.add_contract(&mut tx, tenant, induction.id, school, start, end, halves, "permanent").await?
+            Op::Contract { start, end, halves, kind } => {
+                store.add_contract(&mut tx, tenant, induction.id, school, start, end, halves, &kind).await?
             }
             Op::Absence { on, halves, family_leave } => {
                 store.add_absence(&mut tx, tenant, induction.id, on, halves, family_leave).await?
@@ -245,7 +260,7 @@ pub async fn view_induction_record_post(
 }
 
 enum Op {
-    Contract { start: NaiveDate, end: Option<NaiveDate>, halves: i32 },
+    Contract { start: NaiveDate, end: Option<NaiveDate>, halves: i32, kind: String },
     Absence { on: NaiveDate, halves: i32, family_leave: bool },
     Leaving(Option<NaiveDate>),
 }
