@@ -145,6 +145,24 @@ impl Engine {
     }
 }
 
+/// A stored report as the engine's type, for its time status.
+pub fn planned_report(
+    number: i32,
+    kind: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+    due: Option<NaiveDate>,
+    absence_extension: bool,
+) -> Option<PlannedReport> {
+    Some(PlannedReport {
+        number: number.max(0) as u32,
+        kind: timeline::ReportKind::parse(kind)?,
+        period: induct_domain::calendar::DateRange::new(start, end),
+        due,
+        absence_extension,
+    })
+}
+
 /// Plans again and materialises the next report not yet completed.
 pub async fn recompute(state: &AppState, tx: &mut Tx, tenant: TenantId, induction: Uuid) -> Result<(), AppError> {
     let row = state.store().get_induction(tenant, induction).await?.ok_or(AppError::NotFound)?;

@@ -57,20 +57,8 @@ async fn ect_id(app: &TestApp, ab: &str, username: &str) -> String {
 
 /// An ECT of Fenland whose contract is at Ouse Valley, not at the demo staff's school.
 async fn ect_at_other_school(app: &TestApp) -> String {
-    let tenant = app.tenant("fenland").await;
-    let store = app.state.store();
-    let user = app.create_user("fenland", "199001", induct_domain::Role::Ect, "Olly Other", "olly@example.test").await;
-    let ouse = store.list_schools(tenant).await.unwrap().into_iter().find(|s| s.name == "Ouse Valley Academy").unwrap();
     let start = chrono::NaiveDate::from_ymd_opt(2026, 9, 2).unwrap();
-    let mut tx = store.begin().await.unwrap();
-    let id =
-        store.create_induction(&mut tx, tenant, user, "two_year", start, "0/1", "0/1", app.clock.now()).await.unwrap();
-    store
-        .add_contract(&mut tx, tenant, id, induct_domain::SchoolId(ouse.id), start, None, 10, "permanent")
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    user.to_string()
+    app.create_ect_at("fenland", "199001", "Olly Other", "Ouse Valley Academy", start).await.0.to_string()
 }
 
 #[tokio::test]

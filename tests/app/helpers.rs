@@ -245,6 +245,33 @@ impl TestApp {
         user
     }
 
+    /// An ECT of an AB with an induction from `start`, full time at the named school.
+    pub async fn create_ect_at(
+        &self,
+        ab: &str,
+        username: &str,
+        name: &str,
+        school: &str,
+        start: chrono::NaiveDate,
+    ) -> (induct_domain::UserId, uuid::Uuid) {
+        let tenant = self.tenant(ab).await;
+        let store = self.state.store();
+        let user =
+            self.create_user(ab, username, induct_domain::Role::Ect, name, &format!("{username}@example.test")).await;
+        let school = store.list_schools(tenant).await.unwrap().into_iter().find(|s| s.name == school).unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let id = store
+            .create_induction(&mut tx, tenant, user, "two_year", start, "0/1", "0/1", self.clock.now())
+            .await
+            .unwrap();
+        store
+            .add_contract(&mut tx, tenant, id, induct_domain::SchoolId(school.id), start, None, 10, "permanent")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        (user, id)
+    }
+
     pub async fn tenant(&self, ab: &str) -> induct_domain::TenantId {
         self.state.store().find_tenant_by_slug(ab).await.unwrap().unwrap().tenant_id()
     }

@@ -310,18 +310,9 @@ async fn a_school_with_its_own_term_dates_and_an_ab_extension_move_the_plan() {
     let tenant = app.tenant("fenland").await;
     let store = app.state.store();
     // An ECT at Ouse Valley Academy, which sets its own dates.
-    let user = app.create_user("fenland", "199002", induct_domain::Role::Ect, "Ada Own", "ada@example.test").await;
-    let ouse = store.list_schools(tenant).await.unwrap().into_iter().find(|s| s.name == "Ouse Valley Academy").unwrap();
     let start = chrono::NaiveDate::from_ymd_opt(2026, 9, 2).unwrap();
-    let mut tx = store.begin().await.unwrap();
-    let id =
-        store.create_induction(&mut tx, tenant, user, "two_year", start, "0/1", "0/1", app.clock.now()).await.unwrap();
-    store
-        .add_contract(&mut tx, tenant, id, induct_domain::SchoolId(ouse.id), start, None, 10, "permanent")
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-
+    let (_, id) = app.create_ect_at("fenland", "199002", "Ada Own", "Ouse Valley Academy", start).await;
+    let ouse = store.list_schools(tenant).await.unwrap().into_iter().find(|s| s.name == "Ouse Valley Academy").unwrap();
     let a = app.fenland();
     a.login_ok(FEN_AB_ADMIN).await;
     let path = format!("/schools/{}/term-dates", ouse.id);

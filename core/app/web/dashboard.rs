@@ -149,14 +149,17 @@ async fn staff_reports(page: &Page, user: &crate::auth::session::CurrentUser) ->
     let mut upcoming = vec![];
     for r in page.state.store().open_reports_for_staff(tenant, user.id, today).await? {
         let cal = crate::induction::calendar(&page.state, tenant, Some(SchoolId(r.school_id))).await?;
-        let Some(kind) = induct_domain::timeline::ReportKind::parse(&r.kind) else { continue };
-        let planned = induct_domain::timeline::PlannedReport {
-            number: r.number as u32,
-            kind,
-            period: induct_domain::calendar::DateRange::new(r.period_start, r.period_end),
-            due: r.due_date,
-            absence_extension: r.absence_extension,
+        let Some(planned) = crate::induction::planned_report(
+            r.number,
+            &r.kind,
+            r.period_start,
+            r.period_end,
+            r.due_date,
+            r.absence_extension,
+        ) else {
+            continue;
         };
+        let kind = planned.kind;
         let status = planned.time_status(&cal, bh, due.window, today);
         let row = context! {
             ect_id => r.ect_user_id.to_string(),
@@ -187,15 +190,18 @@ pub async fn view_upcoming_get(page: Page) -> AppResult<Response> {
     let mut one_year = vec![];
     let mut two_year = vec![];
     for r in page.state.store().open_reports_for_staff(tenant, user.id, today).await? {
-        let Some(kind) = induct_domain::timeline::ReportKind::parse(&r.kind) else { continue };
         let cal = crate::induction::calendar(&page.state, tenant, Some(SchoolId(r.school_id))).await?;
-        let planned = induct_domain::timeline::PlannedReport {
-            number: r.number as u32,
-            kind,
-            period: induct_domain::calendar::DateRange::new(r.period_start, r.period_end),
-            due: r.due_date,
-            absence_extension: r.absence_extension,
+        let Some(planned) = crate::induction::planned_report(
+            r.number,
+            &r.kind,
+            r.period_start,
+            r.period_end,
+            r.due_date,
+            r.absence_extension,
+        ) else {
+            continue;
         };
+        let kind = planned.kind;
         let row = context! {
             ect_id => r.ect_user_id.to_string(),
             ect => r.ect_name,

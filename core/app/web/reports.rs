@@ -5,8 +5,8 @@ use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use induct_domain::SchoolId;
-use induct_domain::calendar::{BankHolidays, DateRange};
-use induct_domain::timeline::{PlannedReport, ReportKind};
+use induct_domain::calendar::BankHolidays;
+use induct_domain::timeline::ReportKind;
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
@@ -71,18 +71,20 @@ pub async fn view_ab_reports_get(page: Page, Query(f): Query<Filters>) -> AppRes
         let status = if r.completed_at.is_some() {
             "Completed"
         } else {
-            let Some(kind) = ReportKind::parse(&r.kind) else { continue };
+            let Some(planned) = crate::induction::planned_report(
+                r.number,
+                &r.kind,
+                r.period_start,
+                r.period_end,
+                r.due_date,
+                r.absence_extension,
+            ) else {
+                continue;
+            };
             if !calendars.contains_key(&r.school_id) {
                 let cal = crate::induction::calendar(&page.state, tenant, Some(SchoolId(r.school_id))).await?;
                 calendars.insert(r.school_id, cal);
             }
-            let planned = PlannedReport {
-                number: r.number as u32,
-                kind,
-                period: DateRange::new(r.period_start, r.period_end),
-                due: r.due_date,
-                absence_extension: r.absence_extension,
-            };
             planned.time_status(&calendars[&r.school_id], bh, due.window, today).title()
         };
         if !status_filter.is_empty() && status.to_lowercase() != status_filter {
