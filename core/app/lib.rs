@@ -3,6 +3,7 @@
 //! themes and mail, around the pure rules in `induct-domain`.
 
 pub mod access;
+pub mod accounts;
 pub mod auth;
 pub mod clock;
 pub mod config;

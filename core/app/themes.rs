@@ -150,7 +150,7 @@ fn read_tree(root: &Path) -> Result<HashMap<String, Vec<u8>>, ThemeError> {
 }
 
 /// Templates every theme must be able to render (its own or the default's).
-pub const REQUIRED_TEMPLATES: [&str; 10] = [
+pub const REQUIRED_TEMPLATES: [&str; 12] = [
     "base.html",
     "login.html",
     "dashboard.html",
@@ -161,6 +161,8 @@ pub const REQUIRED_TEMPLATES: [&str; 10] = [
     "school_edit.html",
     "emails/account_locked.txt",
     "emails/account_locked.html",
+    "emails/set_password.txt",
+    "emails/set_password.html",
 ];
 
 /// Prefix naming the default theme's template from an AB's theme: `{% extends "@base/base.html" %}`.

@@ -75,6 +75,8 @@ async fn t1_every_route_is_in_the_matrix_and_anonymous_users_are_turned_away() {
                 .path
                 .replace("{school_id}", "mine")
                 .replace("{ect_id}", "x")
+                .replace("{user_id}", "x")
+                .replace("{token}", "x")
                 .replace("{mail_id}", "x")
                 .replace("{plugin_id}", "x")
                 .replace("{slug}", "fenland");
@@ -152,6 +154,8 @@ async fn t2_authorisation_matrix_route_x_role_x_ownership() {
         let path = row
             .path
             .replace("{ect_id}", &ect)
+            .replace("{user_id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{token}", "no-such-token")
             .replace("{school_id}", &id)
             .replace("{mail_id}", &id)
             .replace("{plugin_id}", &id)

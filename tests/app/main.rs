@@ -16,4 +16,5 @@ mod mail;
 mod plugins;
 mod security_headers;
 mod sessions;
+mod staff;
 mod themes;

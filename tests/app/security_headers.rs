@@ -87,6 +87,8 @@ async fn s6_tokens_are_bound_to_the_session() {
 fn concrete(path: &str) -> String {
     path.replace("{school_id}", "mine")
         .replace("{ect_id}", "00000000-0000-0000-0000-000000000000")
+        .replace("{user_id}", "00000000-0000-0000-0000-000000000000")
+        .replace("{token}", "no-such-token")
         .replace("{plugin_id}", "00000000-0000-0000-0000-000000000000")
         .replace("{slug}", "fenland")
         .replace("{mail_id}", "00000000-0000-0000-0000-000000000000")

@@ -13,15 +13,18 @@ pub struct Captured {
 }
 
 impl Captured {
+    /// A header's value, with folded continuation lines joined (RFC 5322 2.2.3).
     pub fn header(&self, name: &str) -> Option<String> {
         let prefix = format!("{}:", name.to_ascii_lowercase());
-        self.data
-            .split("\r\n\r\n")
-            .next()
-            .unwrap_or("")
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with(&prefix))
-            .map(|l| l[prefix.len()..].trim().to_owned())
+        let head = self.data.split("\r\n\r\n").next().unwrap_or("");
+        let mut lines = head.lines().skip_while(|l| !l.to_ascii_lowercase().starts_with(&prefix));
+        let first = lines.next()?;
+        let mut value = first[prefix.len()..].trim().to_owned();
+        for cont in lines.take_while(|l| l.starts_with(' ') || l.starts_with('\t')) {
+            value.push(' ');
+            value.push_str(cont.trim());
+        }
+        Some(value)
     }
 
     /// The message body with quoted-printable soft breaks and escapes undone (enough for tests).

@@ -64,6 +64,49 @@ pub fn account_locked(
     })
 }
 
+/// A link to set a password (new accounts, seed 001: "you will receive an email ... containing
+/// your username"; never a password by email). Built from the configured origin, never the
+/// request's Host header (SECURITY.md M6).
+pub fn set_password_link(
+    state: &AppState,
+    site: &Site,
+    user: &UserRow,
+    token: &str,
+    expires: DateTime<Utc>,
+    new_account: bool,
+) -> Result<NewMail, AppError> {
+    let theme = state.themes().get(site.theme());
+    let tenant = site.tenant();
+    let origin = state.config().origin_for(tenant.map(|t| t.slug.as_str()));
+    let ctx = minijinja::context! {
+        site_name => site.name(),
+        display_name => user.display_name.clone(),
+        username => user.username.clone(),
+        link => format!("{origin}/set-password/{token}"),
+        login_url => format!("{origin}/login"),
+        expires => uk_time(expires),
+        new_account => new_account,
+    };
+    let (from_address, from_name) = sender(state, site);
+    Ok(NewMail {
+        tenant: site.tenant_id(),
+        kind: "set_password".into(),
+        to_address: user.email.clone(),
+        to_name: user.display_name.clone(),
+        from_address,
+        from_name,
+        subject: if new_account {
+            format!("{}: your username and how to set your password", site.name())
+        } else {
+            format!("{}: set your password", site.name())
+        },
+        body_text: theme.render("emails/set_password.txt", ctx.clone())?,
+        body_html: Some(theme.render("emails/set_password.html", ctx)?),
+        // A link that has expired is not worth sending.
+        expires_at: Some(expires),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

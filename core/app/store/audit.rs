@@ -21,6 +21,10 @@ pub enum AuditEventKind {
     PluginInstalled,
     PluginActivated,
     SchoolUpdated,
+    UserCreated,
+    PasswordLinkSent,
+    PasswordSet,
+    UserDeactivated,
 }
 
 impl AuditEventKind {
@@ -37,6 +41,10 @@ impl AuditEventKind {
             AuditEventKind::PluginInstalled => "plugin_installed",
             AuditEventKind::PluginActivated => "plugin_activated",
             AuditEventKind::SchoolUpdated => "school_updated",
+            AuditEventKind::UserCreated => "user_created",
+            AuditEventKind::PasswordLinkSent => "user_password_link_sent",
+            AuditEventKind::PasswordSet => "authn_password_change",
+            AuditEventKind::UserDeactivated => "user_deactivated",
         }
     }
 }

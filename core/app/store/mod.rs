@@ -10,6 +10,7 @@
 //! Timestamps are bound from the app's clock, truncated to whole seconds, and never compared with
 //! the database's own clock.
 
+pub mod accounts;
 pub mod audit;
 pub mod dialect;
 pub mod induction;

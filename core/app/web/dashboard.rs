@@ -60,7 +60,7 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
                     if store.count_school_users_with_role(tenant, SchoolId(s.id), Role::HeadTeacher.as_str()).await?
                         == 0
                     {
-                        without_head.push(s.name.clone());
+                        without_head.push(context! { name => s.name.clone(), id => s.id.to_string() });
                     }
                 }
             }

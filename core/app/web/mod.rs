@@ -16,6 +16,7 @@ pub mod platform;
 pub mod plugins;
 pub mod reports;
 pub mod schools;
+pub mod staff;
 pub mod term_dates;
 
 use axum::Router;
@@ -188,6 +189,22 @@ fn routes(state: AppState) -> RouteTable {
         .get("/schools/{school_id}", Sites::Ab, Signed(ViewSchool), schools::view_school_get)
         .get("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), schools::view_school_edit_get)
         .post("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), schools::view_school_edit_post)
+        .get("/schools/{school_id}/staff", Sites::Ab, Signed(ManageSchoolStaff), staff::view_staff_get)
+        .post("/schools/{school_id}/staff", Sites::Ab, Signed(ManageSchoolStaff), staff::view_staff_post)
+        .post(
+            "/schools/{school_id}/staff/{user_id}/send-link",
+            Sites::Ab,
+            Signed(ManageStaffAccounts),
+            staff::view_staff_send_link_post,
+        )
+        .post(
+            "/schools/{school_id}/staff/{user_id}/deactivate",
+            Sites::Ab,
+            Signed(ManageStaffAccounts),
+            staff::view_staff_deactivate_post,
+        )
+        .get("/set-password/{token}", Sites::Ab, Public, staff::view_set_password_get)
+        .post("/set-password/{token}", Sites::Ab, Public, staff::view_set_password_post)
         .get(
             "/schools/{school_id}/term-dates",
             Sites::Ab,

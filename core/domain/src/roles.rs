@@ -48,6 +48,11 @@ pub enum Permission {
     ListAbReports,
     /// Edit the AB's term dates and due-date policy.
     EditAbCalendar,
+    /// See a school's staff and add people to it (seed 001 steps 3-4; DOMAIN.md 2.1: school
+    /// administrators register staff too).
+    ManageSchoolStaff,
+    /// See staff usernames, send them a set-password link, deactivate leavers (seed 000).
+    ManageStaffAccounts,
     /// See the school's upcoming assessments (one-year ECTs) and reports (two-year ECTs), seed 003.
     ViewUpcomingReports,
     /// Record an ECT's contracts, absences and leaving date (seed 003: "confirm contract details",
@@ -137,6 +142,8 @@ impl Role {
             ListAbReports | EditAbCalendar => self == AbAdmin,
             EditInductionRecord => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor),
             ViewUpcomingReports => matches!(self, HeadTeacher | InductionLead | InductionTutor),
+            ManageSchoolStaff => matches!(self, AbAdmin | HeadTeacher | InductionLead | SchoolAdmin),
+            ManageStaffAccounts => matches!(self, AbAdmin | HeadTeacher | InductionLead),
             ManageAbPlugins => self == AbAdmin,
             ListAppropriateBodies | ReadDemoMailbox | ManageAnyAbPlugins => self == PlatformOperator,
         }
@@ -206,6 +213,11 @@ mod tests {
             (InductionTutor, EditInductionRecord, true),
             (SchoolAdmin, EditInductionRecord, false),
             (InductionTutor, ViewUpcomingReports, true),
+            (SchoolAdmin, ManageSchoolStaff, true),
+            (InductionTutor, ManageSchoolStaff, false),
+            (SchoolAdmin, ManageStaffAccounts, false),
+            (InductionLead, ManageStaffAccounts, true),
+            (Ect, ManageSchoolStaff, false),
             (SchoolAdmin, ViewUpcomingReports, false),
             (AbAdmin, ViewUpcomingReports, false),
             (Ect, EditInductionRecord, false),

@@ -1,0 +1,229 @@
+//! People's accounts: adding staff to a school with a username and a set-password link (seed 001:
+//! "they will receive an email ... containing their username"; never a password by email), sending
+//! a new link, setting a password from a link, and deactivating staff who leave (seed 000).
+
+use chrono::{DateTime, Duration, Utc};
+use induct_domain::password::{PasswordProblem, check_new_password};
+use induct_domain::username::Username;
+use induct_domain::{Role, SchoolId, UserId};
+
+use crate::auth::{hash_token, new_token};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::audit::{AuditEventKind, NewAuditEvent};
+use crate::store::users::{NewUser, UserRow};
+use crate::tenancy::Site;
+
+/// How long a set-password link works. New staff may not read their email for days; a new link
+/// invalidates the previous one, and the link works once (SECURITY.md M6 asks at most 60 minutes
+/// for password *resets*, which come with the account-recovery issue).
+pub const SET_PASSWORD_LINK_VALID: Duration = Duration::days(7);
+
+pub struct Actor<'a> {
+    pub user: UserId,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+fn audit<'a>(
+    site: &Site,
+    kind: AuditEventKind,
+    actor: &'a Actor<'a>,
+    subject: &'a str,
+    detail: Option<&'a str>,
+) -> NewAuditEvent<'a> {
+    NewAuditEvent {
+        tenant: site.tenant_id(),
+        kind,
+        actor: Some(actor.user),
+        subject: Some(subject),
+        ip: actor.ip,
+        user_agent: actor.user_agent,
+        factor: None,
+        detail,
+    }
+}
+
+/// A new 6-digit username not yet taken (seed 001: "your username (a 6 digit number)").
+async fn fresh_username(state: &AppState) -> Result<String, AppError> {
+    for _ in 0..50 {
+        let n: u32 = 100_000 + rand::random_range(0..900_000);
+        let name = Username::from_number(n).expect("in range").to_string();
+        if !state.store().username_taken(&name).await? {
+            return Ok(name);
+        }
+    }
+    Err(AppError::Internal("no free username found".into()))
+}
+
+/// Adds a person to a school and emails them their username and a set-password link.
+pub async fn add_to_school(
+    state: &AppState,
+    site: &Site,
+    school: SchoolId,
+    role: Role,
+    name: &str,
+    email: &str,
+    actor: &Actor<'_>,
+) -> Result<UserRow, AppError> {
+    let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
+    let store = state.store();
+    let now = state.clock().now();
+    // Two people can be given the same fresh username at once; the unique constraint decides.
+    for _ in 0..3 {
+        let username = fresh_username(state).await?;
+        let mut tx = store.begin().await?;
+        let created = store
+            .create_user(
+                &mut tx,
+                &NewUser {
+                    tenant: Some(tenant),
+                    username: &username,
+                    role,
+                    display_name: name,
+                    email,
+                    password_hash: None,
+                },
+                now,
+            )
+            .await;
+        let id = match created {
+            Ok(id) => id,
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        store.add_school_membership(&mut tx, tenant, id, school, now).await?;
+        let user = UserRow {
+            id: id.0,
+            tenant_id: Some(tenant.0),
+            username: username.clone(),
+            role: role.as_str().into(),
+            display_name: name.into(),
+            email: email.into(),
+            password_hash: None,
+            password_changed_at: None,
+            active: true,
+            created_at: now,
+        };
+        queue_link(state, &mut tx, site, &user, true, now).await?;
+        let subject = id.to_string();
+        store
+            .record_audit(&mut tx, &audit(site, AuditEventKind::UserCreated, actor, &subject, Some(role.as_str())), now)
+            .await?;
+        tx.commit().await?;
+        state.wake_mailer();
+        return Ok(user);
+    }
+    Err(AppError::Internal("could not allocate a username".into()))
+}
+
+async fn queue_link(
+    state: &AppState,
+    tx: &mut crate::store::Tx,
+    site: &Site,
+    user: &UserRow,
+    new_account: bool,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let token = new_token();
+    let expires = now + SET_PASSWORD_LINK_VALID;
+    state.store().create_password_token(tx, user.user_id(), &hash_token(&token), "set_password", now, expires).await?;
+    let mail = crate::mail::messages::set_password_link(state, site, user, &token, expires, new_account)?;
+    state.store().enqueue_mail(tx, &mail, &state.config().server.base_domain, now).await?;
+    Ok(())
+}
+
+/// Emails a new set-password link (seed 000: heads and leads can "change the password" of a
+/// tutor or ECT; we never show or send a password, only a link).
+pub async fn send_link(state: &AppState, site: &Site, user: &UserRow, actor: &Actor<'_>) -> Result<(), AppError> {
+    let now = state.clock().now();
+    let mut tx = state.store().begin().await?;
+    queue_link(state, &mut tx, site, user, user.password_hash.is_none(), now).await?;
+    let subject = user.id.to_string();
+    state
+        .store()
+        .record_audit(&mut tx, &audit(site, AuditEventKind::PasswordLinkSent, actor, &subject, None), now)
+        .await?;
+    tx.commit().await?;
+    state.wake_mailer();
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetPasswordError {
+    #[error("This link has expired or has already been used. Ask for a new one.")]
+    InvalidLink,
+    #[error(transparent)]
+    Weak(#[from] PasswordProblem),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+/// The user a link is for, if it still works.
+pub async fn link_user(state: &AppState, site: &Site, token: &str) -> Result<UserRow, SetPasswordError> {
+    let now = state.clock().now();
+    let id = state
+        .store()
+        .valid_password_token(&hash_token(token), now)
+        .await
+        .map_err(AppError::from)?
+        .ok_or(SetPasswordError::InvalidLink)?;
+    let user = state.store().get_user(id).await.map_err(AppError::from)?.ok_or(SetPasswordError::InvalidLink)?;
+    // A link works only on its own AB's site.
+    if user.tenant_id != site.tenant_id().map(|t| t.0) || !user.active {
+        return Err(SetPasswordError::InvalidLink);
+    }
+    Ok(user)
+}
+
+/// Sets a password from a link: policy first (SECURITY.md A2, A3), then one transaction that
+/// uses the link (once only), stores the hash and ends the user's other sessions.
+pub async fn set_password(
+    state: &AppState,
+    site: &Site,
+    token: &str,
+    password: &str,
+    ip: &str,
+    ua: &str,
+) -> Result<UserRow, SetPasswordError> {
+    let user = link_user(state, site, token).await?;
+    check_new_password(password, &[site.name(), &user.username, &user.email, &user.display_name])?;
+    let hash = state.hasher().hash(password).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = state.clock().now();
+    let store = state.store();
+    let mut tx = store.begin().await.map_err(AppError::from)?;
+    if !store.use_password_token(&mut tx, &hash_token(token), now).await.map_err(AppError::from)? {
+        return Err(SetPasswordError::InvalidLink);
+    }
+    store.set_password_hash(&mut tx, user.user_id(), &hash, now).await.map_err(AppError::from)?;
+    store.delete_sessions_of_user(&mut tx, user.user_id()).await.map_err(AppError::from)?;
+    let subject = user.id.to_string();
+    let actor = Actor { user: user.user_id(), ip, user_agent: ua };
+    store
+        .record_audit(
+            &mut tx,
+            &audit(site, AuditEventKind::PasswordSet, &actor, &subject, Some("set_password_link")),
+            now,
+        )
+        .await
+        .map_err(AppError::from)?;
+    tx.commit().await.map_err(AppError::from)?;
+    Ok(user)
+}
+
+/// Deactivates someone who has left: they cannot log in, and their sessions end (SECURITY.md S4).
+pub async fn deactivate(state: &AppState, site: &Site, user: &UserRow, actor: &Actor<'_>) -> Result<(), AppError> {
+    let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
+    let now = state.clock().now();
+    let store = state.store();
+    let mut tx = store.begin().await?;
+    if !store.set_user_active(&mut tx, tenant, user.user_id(), false).await? {
+        return Err(AppError::NotFound);
+    }
+    store.delete_sessions_of_user(&mut tx, user.user_id()).await?;
+    let subject = user.id.to_string();
+    store.record_audit(&mut tx, &audit(site, AuditEventKind::UserDeactivated, actor, &subject, None), now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! A school's staff: the list (usernames for heads, leads and the AB), adding a head teacher,
+//! induction lead, induction tutor or school administrator (seed 001 steps 3-4), sending a
+//! set-password link, deactivating leavers (seed 000); and the public page where a link sets a
+//! password.
+
+use axum::Form;
+use axum::extract::Path;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use induct_domain::validate;
+use induct_domain::{Permission, Role, SchoolId, UserId};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::Deserialize;
+
+use super::page::Page;
+use crate::accounts::{self, Actor, SetPasswordError};
+use crate::auth::session::RequestMeta;
+use crate::error::{AppError, AppResult};
+use crate::store::schools::SchoolRow;
+
+/// The roles a school can add (ECTs are registered, not added: the registration journey).
+const ADDABLE: [Role; 4] = [Role::HeadTeacher, Role::InductionLead, Role::InductionTutor, Role::SchoolAdmin];
+
+async fn school(page: &Page, school_id: &str) -> AppResult<SchoolRow> {
+    let user = page.user()?.clone();
+    let id: SchoolId = school_id.parse().map_err(|_| AppError::NotFound)?;
+    user.scope(page.state.store()).school(id).await?.ok_or(AppError::NotFound)
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+pub struct AddForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+async fn render(
+    page: &Page,
+    school: &SchoolRow,
+    typed: &AddForm,
+    errors: Vec<minijinja::Value>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let user = page.user()?.clone();
+    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let staff = page.state.store().list_staff(tenant, SchoolId(school.id)).await?;
+    let staff: Vec<_> = staff
+        .into_iter()
+        .map(|s| {
+            let role: Option<Role> = s.role.parse().ok();
+            context! {
+                id => s.id.to_string(),
+                name => s.display_name,
+                role => role.map(|r| r.title()).unwrap_or("Unknown"),
+                username => s.username,
+                email => s.email,
+                active => s.active,
+                has_password => s.has_password,
+                is_me => s.id == user.id.0,
+            }
+        })
+        .collect();
+    let body = page.render(
+        "staff.html",
+        context! {
+            school => Serde(school),
+            staff,
+            accounts => user.role.allows(Permission::ManageStaffAccounts),
+            roles => ADDABLE.iter().map(|r| (r.as_str(), r.title())).collect::<Vec<_>>(),
+            typed => Serde(typed),
+            errors,
+            notice,
+        },
+    )?;
+    Ok((status, body).into_response())
+}
+
+pub async fn view_staff_get(page: Page, Path(school_id): Path<String>) -> AppResult<Response> {
+    let s = school(&page, &school_id).await?;
+    render(&page, &s, &AddForm::default(), vec![], None, StatusCode::OK).await
+}
+
+pub async fn view_staff_post(
+    page: Page,
+    meta: RequestMeta,
+    Path(school_id): Path<String>,
+    Form(form): Form<AddForm>,
+) -> AppResult<Response> {
+    let s = school(&page, &school_id).await?;
+    let mut errors = vec![];
+    let name = validate::text(&form.name, "the person's name", 100)
+        .map_err(|p| errors.push(context! { field => "name", message => p.to_string() }))
+        .ok();
+    let email = validate::email(&form.email)
+        .map_err(|p| errors.push(context! { field => "email", message => p.to_string() }))
+        .ok();
+    let role = ADDABLE.iter().copied().find(|r| r.as_str() == form.role);
+    if role.is_none() {
+        errors.push(context! { field => "role", message => "Choose the person's position" });
+    }
+    let (Some(name), Some(email), Some(role)) = (name, email, role) else {
+        return render(&page, &s, &form, errors, None, StatusCode::BAD_REQUEST).await;
+    };
+    let me = page.user()?.clone();
+    let actor = Actor { user: me.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let added = accounts::add_to_school(&page.state, &page.site, SchoolId(s.id), role, &name, &email, &actor).await?;
+    let notice = format!(
+        "{} has been added as {} with the username {}. We have emailed them a link to set their password.",
+        added.display_name,
+        role.title().to_lowercase(),
+        added.username
+    );
+    render(&page, &s, &AddForm::default(), vec![], Some(notice), StatusCode::OK).await
+}
+
+/// The person, if they are on this school's staff.
+async fn member(page: &Page, school: &SchoolRow, user_id: &str) -> AppResult<crate::store::users::UserRow> {
+    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let id: UserId = user_id.parse().map_err(|_| AppError::NotFound)?;
+    let staff = page.state.store().list_staff(tenant, SchoolId(school.id)).await?;
+    if !staff.iter().any(|s| s.id == id.0) {
+        return Err(AppError::NotFound);
+    }
+    page.state.store().get_user(id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn view_staff_send_link_post(
+    page: Page,
+    meta: RequestMeta,
+    Path((school_id, user_id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let s = school(&page, &school_id).await?;
+    let person = member(&page, &s, &user_id).await?;
+    let me = page.user()?.clone();
+    let actor = Actor { user: me.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    accounts::send_link(&page.state, &page.site, &person, &actor).await?;
+    let notice = format!(
+        "We have emailed {} a link to set their password. Any earlier link no longer works.",
+        person.display_name
+    );
+    render(&page, &s, &AddForm::default(), vec![], Some(notice), StatusCode::OK).await
+}
+
+pub async fn view_staff_deactivate_post(
+    page: Page,
+    meta: RequestMeta,
+    Path((school_id, user_id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let s = school(&page, &school_id).await?;
+    let person = member(&page, &s, &user_id).await?;
+    let me = page.user()?.clone();
+    if person.id == me.id.0 {
+        let errors = vec![context! { field => "staff", message => "You cannot deactivate your own account" }];
+        return render(&page, &s, &AddForm::default(), errors, None, StatusCode::BAD_REQUEST).await;
+    }
+    let actor = Actor { user: me.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    accounts::deactivate(&page.state, &page.site, &person, &actor).await?;
+    Ok(Redirect::to(&format!("/schools/{}/staff", s.id)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// The link's page never sends a referrer (SECURITY.md M6, S7): the token is in its address.
+fn no_referrer(mut r: Response) -> Response {
+    r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    r
+}
+
+pub async fn view_set_password_get(page: Page, Path(token): Path<String>) -> AppResult<Response> {
+    let ctx = match accounts::link_user(&page.state, &page.site, &token).await {
+        Ok(user) => context! { username => user.username, name => user.display_name, valid => true },
+        Err(SetPasswordError::App(e)) => return Err(e),
+        Err(_) => context! { valid => false },
+    };
+    let status = if ctx.get_attr("valid").map(|v| v.is_true()).unwrap_or(false) {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    Ok(no_referrer((status, page.render("set_password.html", ctx)?).into_response()))
+}
+
+pub async fn view_set_password_post(
+    page: Page,
+    meta: RequestMeta,
+    Path(token): Path<String>,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
+    let result =
+        accounts::set_password(&page.state, &page.site, &token, &form.password, &meta.ip, &meta.user_agent).await;
+    let response = match result {
+        Ok(user) => (StatusCode::OK, page.render("set_password_done.html", context! { username => user.username })?)
+            .into_response(),
+        Err(SetPasswordError::InvalidLink) => {
+            (StatusCode::NOT_FOUND, page.render("set_password.html", context! { valid => false })?).into_response()
+        }
+        Err(SetPasswordError::Weak(problem)) => {
+            let user = accounts::link_user(&page.state, &page.site, &token).await.ok();
+            let errors = vec![context! { field => "password", message => problem.to_string() }];
+            let ctx = context! {
+                valid => true,
+                username => user.as_ref().map(|u| u.username.clone()),
+                name => user.map(|u| u.display_name),
+                errors,
+            };
+            (StatusCode::BAD_REQUEST, page.render("set_password.html", ctx)?).into_response()
+        }
+        Err(SetPasswordError::App(e)) => return Err(e),
+    };
+    Ok(no_referrer(response))
+}
