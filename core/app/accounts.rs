@@ -57,6 +57,55 @@ async fn fresh_username(state: &AppState) -> Result<String, AppError> {
     Err(AppError::Internal("no free username found".into()))
 }
 
+/// Creates an account at a school inside the caller's transaction: a fresh username, no password.
+/// `None` when the username was taken meanwhile (the caller tries again in a new transaction).
+pub(crate) async fn create_account(
+    state: &AppState,
+    tx: &mut crate::store::Tx,
+    site: &Site,
+    school: SchoolId,
+    role: Role,
+    name: &str,
+    email: &str,
+) -> Result<Option<UserRow>, AppError> {
+    let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
+    let store = state.store();
+    let now = state.clock().now();
+    let username = fresh_username(state).await?;
+    let created = store
+        .create_user(
+            tx,
+            &NewUser {
+                tenant: Some(tenant),
+                username: &username,
+                role,
+                display_name: name,
+                email,
+                password_hash: None,
+            },
+            now,
+        )
+        .await;
+    let id = match created {
+        Ok(id) => id,
+        Err(StoreError::Conflict(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    store.add_school_membership(tx, tenant, id, school, now).await?;
+    Ok(Some(UserRow {
+        id: id.0,
+        tenant_id: Some(tenant.0),
+        username,
+        role: role.as_str().into(),
+        display_name: name.into(),
+        email: email.into(),
+        password_hash: None,
+        password_changed_at: None,
+        active: true,
+        created_at: now,
+    }))
+}
+
 /// Adds a person to a school and emails them their username and a set-password link.
 pub async fn add_to_school(
     state: &AppState,
@@ -67,47 +116,14 @@ pub async fn add_to_school(
     email: &str,
     actor: &Actor<'_>,
 ) -> Result<UserRow, AppError> {
-    let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
     let store = state.store();
     let now = state.clock().now();
     // Two people can be given the same fresh username at once; the unique constraint decides.
     for _ in 0..3 {
-        let username = fresh_username(state).await?;
         let mut tx = store.begin().await?;
-        let created = store
-            .create_user(
-                &mut tx,
-                &NewUser {
-                    tenant: Some(tenant),
-                    username: &username,
-                    role,
-                    display_name: name,
-                    email,
-                    password_hash: None,
-                },
-                now,
-            )
-            .await;
-        let id = match created {
-            Ok(id) => id,
-            Err(StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        store.add_school_membership(&mut tx, tenant, id, school, now).await?;
-        let user = UserRow {
-            id: id.0,
-            tenant_id: Some(tenant.0),
-            username: username.clone(),
-            role: role.as_str().into(),
-            display_name: name.into(),
-            email: email.into(),
-            password_hash: None,
-            password_changed_at: None,
-            active: true,
-            created_at: now,
-        };
+        let Some(user) = create_account(state, &mut tx, site, school, role, name, email).await? else { continue };
         queue_link(state, &mut tx, site, &user, true, now).await?;
-        let subject = id.to_string();
+        let subject = user.id.to_string();
         store
             .record_audit(&mut tx, &audit(site, AuditEventKind::UserCreated, actor, &subject, Some(role.as_str())), now)
             .await?;
@@ -118,7 +134,7 @@ pub async fn add_to_school(
     Err(AppError::Internal("could not allocate a username".into()))
 }
 
-async fn queue_link(
+pub(crate) async fn queue_link(
     state: &AppState,
     tx: &mut crate::store::Tx,
     site: &Site,

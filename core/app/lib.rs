@@ -13,6 +13,7 @@ pub mod forms;
 pub mod induction;
 pub mod mail;
 pub mod plugins;
+pub mod registration;
 pub mod state;
 pub mod store;
 pub mod tenancy;

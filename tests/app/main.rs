@@ -14,6 +14,7 @@ mod login;
 mod logs;
 mod mail;
 mod plugins;
+mod registration;
 mod security_headers;
 mod sessions;
 mod staff;

@@ -25,6 +25,9 @@ pub enum AuditEventKind {
     PasswordLinkSent,
     PasswordSet,
     UserDeactivated,
+    SchoolRegistered,
+    SchoolAuthorised,
+    SchoolRejected,
 }
 
 impl AuditEventKind {
@@ -45,6 +48,9 @@ impl AuditEventKind {
             AuditEventKind::PasswordLinkSent => "user_password_link_sent",
             AuditEventKind::PasswordSet => "authn_password_change",
             AuditEventKind::UserDeactivated => "user_deactivated",
+            AuditEventKind::SchoolRegistered => "school_registered",
+            AuditEventKind::SchoolAuthorised => "school_authorised",
+            AuditEventKind::SchoolRejected => "school_rejected",
         }
     }
 }

@@ -88,6 +88,25 @@ impl Store {
         Ok(n == 1)
     }
 
+    pub async fn set_school_status(&self, tx: &mut Tx, tenant: TenantId, id: SchoolId, status: &str) -> Result<bool> {
+        let n = with_tx!(tx, c => sqlx::query("UPDATE schools SET status = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0).bind(id.0).bind(status).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    /// Schools of the AB whose name, postcode or URN contains the words (case-insensitive).
+    pub async fn search_schools(&self, tenant: TenantId, query: &str) -> Result<Vec<SchoolRow>> {
+        let like = format!("%{}%", query.trim().to_lowercase().replace(['%', '_'], ""));
+        let sql = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM schools WHERE tenant_id = $1 AND (LOWER(name) LIKE $2 OR LOWER(REPLACE(postcode, ' ', '')) LIKE REPLACE($2, ' ', '') OR urn LIKE $2) ORDER BY name LIMIT 20"
+        );
+        with_pool!(self, p => sqlx::query_as::<_, SchoolRow>(sql).bind(tenant.0).bind(&like).fetch_all(p).await)
+            .map_err(map_err)
+    }
+
     /// The schools a user belongs to, inside the tenant.
     pub async fn list_schools_of_user(&self, tenant: TenantId, user: UserId) -> Result<Vec<SchoolRow>> {
         let sql = "SELECT s.id, s.tenant_id, s.name, s.urn, s.address, s.postcode, s.contact_email,

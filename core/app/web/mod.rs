@@ -14,6 +14,7 @@ pub mod menu;
 pub mod page;
 pub mod platform;
 pub mod plugins;
+pub mod register_school;
 pub mod reports;
 pub mod schools;
 pub mod staff;
@@ -202,6 +203,14 @@ fn routes(state: AppState) -> RouteTable {
             Sites::Ab,
             Signed(ManageStaffAccounts),
             staff::view_staff_deactivate_post,
+        )
+        .get("/register-school", Sites::Ab, Public, register_school::view_register_school_get)
+        .post("/register-school", Sites::Ab, Public, register_school::view_register_school_post)
+        .post(
+            "/schools/{school_id}/decision",
+            Sites::Ab,
+            Signed(AuthoriseSchools),
+            register_school::view_school_decision_post,
         )
         .get("/set-password/{token}", Sites::Ab, Public, staff::view_set_password_get)
         .post("/set-password/{token}", Sites::Ab, Public, staff::view_set_password_post)

@@ -48,6 +48,8 @@ pub enum Permission {
     ListAbReports,
     /// Edit the AB's term dates and due-date policy.
     EditAbCalendar,
+    /// Authorise or reject a school that registered (seed 001).
+    AuthoriseSchools,
     /// See a school's staff and add people to it (seed 001 steps 3-4; DOMAIN.md 2.1: school
     /// administrators register staff too).
     ManageSchoolStaff,
@@ -143,6 +145,7 @@ impl Role {
             EditInductionRecord => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor),
             ViewUpcomingReports => matches!(self, HeadTeacher | InductionLead | InductionTutor),
             ManageSchoolStaff => matches!(self, AbAdmin | HeadTeacher | InductionLead | SchoolAdmin),
+            AuthoriseSchools => self == AbAdmin,
             ManageStaffAccounts => matches!(self, AbAdmin | HeadTeacher | InductionLead),
             ManageAbPlugins => self == AbAdmin,
             ListAppropriateBodies | ReadDemoMailbox | ManageAnyAbPlugins => self == PlatformOperator,

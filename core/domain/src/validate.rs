@@ -16,6 +16,8 @@ pub enum FieldProblem {
     Email,
     #[error("Enter a UK telephone number, like 01354 000 100")]
     Phone,
+    #[error("Enter the school's 6-digit URN, like 123456")]
+    Urn,
 }
 
 /// Trimmed text of 1..=max Unicode scalars with no control characters (names, addresses).
@@ -38,6 +40,7 @@ fn capitalised(what: &'static str) -> &'static str {
     match what {
         "the school's name" => "The school's name",
         "the address" => "The address",
+        "the person's name" => "The name",
         _ => "The answer",
     }
 }
@@ -88,6 +91,19 @@ pub fn email(input: &str) -> Result<String, FieldProblem> {
     if valid { Ok(s.to_owned()) } else { Err(FieldProblem::Email) }
 }
 
+/// A school's unique reference number: six digits (GIAS URNs run from 100000).
+pub fn urn(input: &str) -> Result<String, FieldProblem> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(FieldProblem::Missing("the school's URN"));
+    }
+    if s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0') {
+        Ok(s.to_owned())
+    } else {
+        Err(FieldProblem::Urn)
+    }
+}
+
 /// A UK telephone number: digits, spaces and a leading +, 10 to 13 digits.
 pub fn phone(input: &str) -> Result<String, FieldProblem> {
     let s = input.trim();
@@ -127,6 +143,15 @@ mod tests {
             ["", "a", "a@b", "a@@b.com", "a b@c.com", "a@b.com\r\nBcc: x@y.z", &format!("{}@b.com", "x".repeat(65))]
         {
             assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urns() {
+        for (input, ok) in
+            [("900101", true), (" 123456 ", true), ("12345", false), ("012345", false), ("12345a", false), ("", false)]
+        {
+            assert_eq!(urn(input).is_ok(), ok, "{input:?}");
         }
     }
 

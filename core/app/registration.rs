@@ -1,0 +1,153 @@
+//! A school registers under its AB, and the AB authorises or rejects it (seed 001 step 1: "Either
+//! the Head Teacher or the Induction Lead will first need to register your school ... After you
+//! have registered the Appropriate Body will authorise you to have access to the system. At this
+//! point you will receive an email ... containing your username").
+
+use induct_domain::{Role, SchoolId};
+
+use crate::accounts::{create_account, queue_link};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::audit::{AuditEventKind, NewAuditEvent};
+use crate::store::schools::{NewSchool, SchoolDetails};
+use crate::tenancy::Site;
+
+pub const PENDING: &str = "pending";
+pub const AUTHORISED: &str = "authorised";
+pub const REJECTED: &str = "rejected";
+
+pub struct Registrant<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    /// Head teacher or induction lead (seed 001).
+    pub role: Role,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("A school with this URN is already registered with this appropriate body: {0}")]
+    DuplicateUrn(String),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+/// Records a school as pending with its registrant, whose account stays inactive until the AB
+/// authorises the school.
+pub async fn register_school(
+    state: &AppState,
+    site: &Site,
+    school: &SchoolDetails,
+    urn: &str,
+    who: &Registrant<'_>,
+    ip: &str,
+    user_agent: &str,
+) -> Result<SchoolId, RegisterError> {
+    let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
+    let store = state.store();
+    let now = state.clock().now();
+    for _ in 0..3 {
+        let mut tx = store.begin().await.map_err(AppError::from)?;
+        let created = store
+            .create_school(
+                &mut tx,
+                tenant,
+                &NewSchool {
+                    name: &school.name,
+                    urn,
+                    address: &school.address,
+                    postcode: &school.postcode,
+                    contact_email: &school.contact_email,
+                    contact_phone: &school.contact_phone,
+                    status: PENDING,
+                },
+                now,
+            )
+            .await;
+        let id = match created {
+            Ok(id) => id,
+            Err(StoreError::Conflict(_)) => {
+                let existing = store.search_schools(tenant, urn).await.map_err(AppError::from)?;
+                let name = existing.into_iter().find(|s| s.urn == urn).map(|s| s.name).unwrap_or_default();
+                return Err(RegisterError::DuplicateUrn(name));
+            }
+            Err(e) => return Err(AppError::from(e).into()),
+        };
+        let Some(user) = create_account(state, &mut tx, site, id, who.role, who.name, who.email).await? else {
+            continue;
+        };
+        store.set_user_active(&mut tx, tenant, user.user_id(), false).await.map_err(AppError::from)?;
+        let subject = id.to_string();
+        store
+            .record_audit(
+                &mut tx,
+                &NewAuditEvent {
+                    tenant: Some(tenant),
+                    kind: AuditEventKind::SchoolRegistered,
+                    actor: Some(user.user_id()),
+                    subject: Some(&subject),
+                    ip,
+                    user_agent,
+                    factor: None,
+                    detail: Some(urn),
+                },
+                now,
+            )
+            .await
+            .map_err(AppError::from)?;
+        tx.commit().await.map_err(AppError::from)?;
+        return Ok(id);
+    }
+    Err(AppError::Internal("could not allocate a username".into()).into())
+}
+
+/// The AB's decision. Authorising activates the registrant and emails their username and a
+/// set-password link; rejecting leaves them without access.
+pub async fn decide(
+    state: &AppState,
+    site: &Site,
+    school: SchoolId,
+    authorise: bool,
+    reason: Option<&str>,
+    actor: &crate::accounts::Actor<'_>,
+) -> Result<bool, AppError> {
+    let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
+    let store = state.store();
+    let now = state.clock().now();
+    let Some(row) = store.get_school(tenant, school).await? else { return Err(AppError::NotFound) };
+    if row.status != PENDING {
+        return Ok(false);
+    }
+    let mut tx = store.begin().await?;
+    store.set_school_status(&mut tx, tenant, school, if authorise { AUTHORISED } else { REJECTED }).await?;
+    if authorise {
+        for member in store.list_staff(tenant, school).await? {
+            if !member.active && !member.has_password {
+                let user_id = induct_domain::UserId(member.id);
+                store.set_user_active(&mut tx, tenant, user_id, true).await?;
+                let user = store.get_user(user_id).await?.ok_or(AppError::NotFound)?;
+                queue_link(state, &mut tx, site, &user, true, now).await?;
+            }
+        }
+    }
+    let subject = school.to_string();
+    store
+        .record_audit(
+            &mut tx,
+            &NewAuditEvent {
+                tenant: Some(tenant),
+                kind: if authorise { AuditEventKind::SchoolAuthorised } else { AuditEventKind::SchoolRejected },
+                actor: Some(actor.user),
+                subject: Some(&subject),
+                ip: actor.ip,
+                user_agent: actor.user_agent,
+                factor: None,
+                detail: reason,
+            },
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    state.wake_mailer();
+    Ok(true)
+}
