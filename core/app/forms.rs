@@ -107,6 +107,8 @@ pub fn check_answers(questions: &[Question], answers: &[(String, Vec<String>)]) 
         }
         let is_option = |v: &String| q.options.iter().any(|o| &o.value == v);
         let problem = match q.kind {
+            // One answer only, except for multiple choice: a repeated field is not a second answer.
+            k if k != QuestionKind::MultipleChoice && values.len() > 1 => Some("Give one answer"),
             QuestionKind::Text if values[0].chars().count() > 500 => Some("The answer must be 500 characters or fewer"),
             QuestionKind::LongText if values[0].chars().count() > 10_000 => {
                 Some("The answer must be 10,000 characters or fewer")
@@ -237,9 +239,11 @@ mod tests {
             (YesNo, true, vec![], Some("Select an answer")),
             (SingleChoice, true, vec!["a"], None),
             (SingleChoice, true, vec!["z"], Some("Select one of the answers shown")),
-            (SingleChoice, true, vec!["a", "b"], Some("Select one of the answers shown")),
+            (SingleChoice, true, vec!["a", "b"], Some("Give one answer")),
             (MultipleChoice, true, vec!["a", "b"], None),
             (MultipleChoice, true, vec!["a", "x"], Some("Select from the answers shown")),
+            (Text, true, vec!["one", "two"], Some("Give one answer")),
+            (Date, true, vec!["2026-09-01", "2026-09-02"], Some("Give one answer")),
             (Date, true, vec!["2026-09-01"], None),
             (Date, true, vec!["2026-02-30"], Some("Enter a real date, like 2026-09-01")),
             (Number, true, vec!["2.5"], None),

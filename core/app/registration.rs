@@ -119,7 +119,12 @@ pub async fn decide(
         return Ok(false);
     }
     let mut tx = store.begin().await?;
-    store.set_school_status(&mut tx, tenant, school, if authorise { AUTHORISED } else { REJECTED }).await?;
+    if !store
+        .change_school_status(&mut tx, tenant, school, PENDING, if authorise { AUTHORISED } else { REJECTED })
+        .await?
+    {
+        return Ok(false); // decided meanwhile by someone else
+    }
     if authorise {
         for member in store.list_staff(tenant, school).await? {
             if !member.active && !member.has_password {

@@ -351,3 +351,29 @@ async fn a_school_with_its_own_term_dates_and_an_ab_extension_move_the_plan() {
     tx.commit().await.unwrap();
     assert_eq!(c.get("/dashboard").await.texts(".fte-completed"), ["1.8 terms"]);
 }
+
+#[tokio::test]
+async fn a_school_the_ect_has_left_no_longer_reaches_their_record() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("fenland").await;
+    let store = app.state.store();
+    let user = app.create_user("fenland", "199003", induct_domain::Role::Ect, "Lee Left", "lee@example.test").await;
+    let marsh = store.list_schools(tenant).await.unwrap()[0].id;
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 9, 3).unwrap();
+    let end = chrono::NaiveDate::from_ymd_opt(2026, 7, 17).unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let id =
+        store.create_induction(&mut tx, tenant, user, "two_year", start, "0/1", "0/1", app.clock.now()).await.unwrap();
+    store
+        .add_contract(&mut tx, tenant, id, induct_domain::SchoolId(marsh), start, Some(end), 10, "permanent")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let path = format!("/ects/{user}/induction");
+    let t = app.fenland();
+    t.login_ok(FEN_TUTOR).await;
+    assert_eq!(t.get(&path).await.status, StatusCode::NOT_FOUND, "the contract ended in July");
+    let a = app.fenland();
+    a.login_ok(FEN_AB_ADMIN).await;
+    assert_eq!(a.get(&path).await.status, StatusCode::OK, "the AB keeps the record");
+}

@@ -161,6 +161,9 @@ async fn plugins_are_installed_checked_and_rolled_back_by_those_allowed() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let msg = r.texts("#plugin-error");
     assert!(msg[0].contains("imports wasi:"), "{msg:?}");
+    // A large upload (over axum's default 2 MiB) reaches the check and is refused for what it is.
+    let r = admin.post_file("/plugins", "plugin", vec![0u8; 3 << 20]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.status);
     let r = admin.post_file("/plugins", "plugin", b"definitely not wasm".to_vec()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.state.store().list_plugins(tenant).await.unwrap().len(), 1, "nothing stored");

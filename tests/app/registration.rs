@@ -60,6 +60,11 @@ async fn a_school_registers_and_the_ab_authorises_it_seed_001() {
     let r = ab.post_form(&format!("/schools/{}/decision", fen_road.id), &[("decision", "authorise")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(ab.get("/dashboard").await.texts(".task-count"), ["0"]);
+    // A second, late decision changes nothing.
+    ab.get("/schools").await;
+    ab.post_form(&format!("/schools/{}/decision", fen_road.id), &[("decision", "reject")]).await;
+    let again = app.state.store().get_school(tenant, induct_domain::SchoolId(fen_road.id)).await.unwrap().unwrap();
+    assert_eq!(again.status, "authorised");
 
     // The registrant gets their username and a link; sets a password; logs in to their school.
     app.deliver_mail().await;

@@ -79,7 +79,9 @@ async fn a_lead_adds_a_tutor_who_sets_a_password_from_the_emailed_link() {
     assert_eq!(nina.get(&link).await.status, StatusCode::NOT_FOUND);
     let r = app.fenland().login(&username, "heron orchard lantern fog").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    // A link works only on its own AB's site.
+    // The link's token never reaches the logs (D3): request logs show the route, not the token.
+    let token = link.rsplit('/').next().unwrap();
+    assert!(!crate::helpers::captured_logs().contains(token));
     let events = app.audit_events(Some("fenland")).await;
     for name in ["user_created", "authn_password_change"] {
         assert!(events.iter().any(|e| e.event == name), "{name}");
@@ -154,5 +156,13 @@ async fn leavers_are_deactivated_and_school_admins_see_no_usernames() {
     assert!(!page.texts("table.staff td").contains(&FEN_LEAD.to_owned()));
     let r = admin.post_form(&format!("{staff}/{}/send-link", me.id), &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // ... and cannot add anyone with more rights than their own (a head teacher, a lead).
+    let page = admin.get(&staff).await;
+    assert!(!page.body.contains(r#"value="head_teacher""#));
+    let r = admin
+        .post_form(&staff, &[("name", "Sam Again"), ("email", "sam2@example.test"), ("role", "head_teacher")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.texts("#role-error"), ["Error: Choose the person's position"]);
     assert!(app.audit_events(Some("fenland")).await.iter().any(|e| e.event == "user_deactivated"));
 }

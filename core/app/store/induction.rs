@@ -366,7 +366,7 @@ impl Store {
                  SELECT c.school_id FROM contracts c WHERE c.induction_id = i.id AND c.tenant_id = i.tenant_id
                  ORDER BY c.start_date DESC LIMIT 1)
              WHERE r.tenant_id = $1
-             ORDER BY r.due_date DESC, u.display_name")
+             ORDER BY r.due_date DESC NULLS LAST, u.display_name")
             .bind(tenant.0).fetch_all(p).await)
             .map_err(map_err)
     }
@@ -388,7 +388,7 @@ impl Store {
                   AND c.start_date <= $3 AND (c.end_date IS NULL OR c.end_date >= $3)
              JOIN school_memberships m ON m.school_id = c.school_id AND m.tenant_id = c.tenant_id AND m.user_id = $2
              WHERE r.tenant_id = $1 AND r.completed_at IS NULL
-             ORDER BY r.due_date, u.display_name")
+             ORDER BY r.due_date NULLS LAST, u.display_name")
             .bind(tenant.0).bind(staff.0).bind(today).fetch_all(p).await)
         .map_err(map_err)
     }

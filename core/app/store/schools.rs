@@ -88,10 +88,19 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub async fn set_school_status(&self, tx: &mut Tx, tenant: TenantId, id: SchoolId, status: &str) -> Result<bool> {
-        let n = with_tx!(tx, c => sqlx::query("UPDATE schools SET status = $3 WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.0).bind(id.0).bind(status).execute(c).await.map(|r| r.rows_affected()))
-        .map_err(map_err)?;
+    /// Moves a school from one status to another; false if it was not in `from` (someone else
+    /// decided first).
+    pub async fn change_school_status(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        id: SchoolId,
+        from: &str,
+        to: &str,
+    ) -> Result<bool> {
+        let n = with_tx!(tx, c => sqlx::query("UPDATE schools SET status = $4 WHERE tenant_id = $1 AND id = $2 AND status = $3")
+            .bind(tenant.0).bind(id.0).bind(from).bind(to).execute(c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
         Ok(n == 1)
     }
 

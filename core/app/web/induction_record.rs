@@ -1,7 +1,8 @@
 //! An ECT's induction record: contracts, absences and leaving date, kept by the school's staff
 //! and the AB. Each change is checked (days per week 0.5-5 in halves, dates in order, an absence
-//! no larger than the ECT's days in its period), saved in one transaction with the recomputed
-//! plan, or not at all.
+//! no larger than the ECT's days in its period) and saved in one transaction, or not at all; the
+//! plan is then recomputed from what is stored (a second transaction: the engine reads committed
+//! data, and recomputing again is always safe).
 
 use axum::Form;
 use axum::extract::Path;
@@ -20,11 +21,13 @@ use crate::induction::Engine;
 use crate::store::induction::InductionRow;
 
 /// The ECT's induction, if the user may see it: the AB's admin for any ECT of the AB, school
-/// staff for ECTs with a contract at one of their schools. Anything else is "not found".
+/// staff for ECTs employed now at one of their schools. Anything else is "not found". Also
+/// returns the school where changes are recorded: the user's own school where the ECT is employed
+/// now (for the AB: the ECT's latest contract's school).
 async fn visible_induction(
     page: &Page,
     ect_id: &str,
-) -> AppResult<(InductionRow, Vec<crate::store::induction::ContractRow>)> {
+) -> AppResult<(InductionRow, Vec<crate::store::induction::ContractRow>, SchoolId)> {
     let user = page.user()?.clone();
     let tenant = user.tenant.ok_or(AppError::NotFound)?;
     let ect: UserId = ect_id.parse().map_err(|_| AppError::NotFound)?;
@@ -32,12 +35,22 @@ async fn visible_induction(
     let induction = store.induction_of_ect(tenant, ect).await?.ok_or(AppError::NotFound)?;
     let contracts = store.list_contracts(tenant, induction.id).await?;
     let own_schools = user.scope(store).schools().await?;
-    let allowed = user.role == induct_domain::Role::AbAdmin
-        || contracts.iter().any(|c| own_schools.iter().any(|s| s.id == c.school_id));
-    if !allowed {
-        return Err(AppError::NotFound);
-    }
-    Ok((induction, contracts))
+    // School staff reach an ECT through a contract that is current today at one of their schools;
+    // a school the ECT has left keeps no access (its reports stay with the AB).
+    let today = crate::clock_today(&page.state);
+    let current =
+        |c: &&crate::store::induction::ContractRow| c.start_date <= today && c.end_date.is_none_or(|e| e >= today);
+    let school = if user.role == induct_domain::Role::AbAdmin {
+        contracts.iter().max_by_key(|c| c.start_date).map(|c| SchoolId(c.school_id))
+    } else {
+        contracts
+            .iter()
+            .filter(current)
+            .find(|c| own_schools.iter().any(|s| s.id == c.school_id))
+            .map(|c| SchoolId(c.school_id))
+    };
+    let school = school.ok_or(AppError::NotFound)?;
+    Ok((induction, contracts, school))
 }
 
 fn fmt(d: NaiveDate) -> String {
@@ -51,7 +64,7 @@ async fn render(
     typed: Typed,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let (induction, contracts) = visible_induction(page, ect_id).await?;
+    let (induction, contracts, _) = visible_induction(page, ect_id).await?;
     let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
     let store = page.state.store();
     let ect = store.get_user(UserId(induction.ect_user_id)).await?.ok_or(AppError::NotFound)?;
@@ -126,12 +139,11 @@ pub async fn view_induction_record_post(
     Path(ect_id): Path<String>,
     Form(t): Form<Typed>,
 ) -> AppResult<Response> {
-    let (induction, contracts) = visible_induction(&page, &ect_id).await?;
+    let (induction, _, school) = visible_induction(&page, &ect_id).await?;
     let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
     let store = page.state.store();
     let mut errors = vec![];
     let mut err = |field: &str, message: String| errors.push(context! { field, message });
-    let school = contracts.last().map(|c| SchoolId(c.school_id)).ok_or(AppError::NotFound)?;
     let mut tx_ops: Vec<Op> = vec![];
     match t.action.as_str() {
         "contract" => {

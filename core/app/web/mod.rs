@@ -268,6 +268,14 @@ fn routes(state: AppState) -> RouteTable {
         .get("/platform/mail/{mail_id}", Sites::Platform, Signed(ReadDemoMailbox), platform::view_mail_item_get)
 }
 
+/// The path as logs may show it: the token of a set-password link is a secret (D3).
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/set-password/") {
+        Some(_) => "/set-password/{token}".into(),
+        None => path.into(),
+    }
+}
+
 /// Builds the whole application router with its middleware.
 ///
 /// Outermost first: security headers (with the CSP nonce) -> site from Host -> error pages ->
@@ -289,6 +297,9 @@ pub fn router_with(state: AppState, extend: impl FnOnce(RouteTable) -> RouteTabl
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf::csrf_guard))
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::session::resolve_session))
         .layer(RequestBodyLimitLayer::new(cfg.body_limit.max(cfg.upload_limit)))
+        // axum's own extractors stop at 2 MiB by default; plugin uploads may be 32 MiB. Forms are
+        // still held to `body_limit` by the CSRF layer, which reads them first.
+        .layer(axum::extract::DefaultBodyLimit::max(cfg.body_limit.max(cfg.upload_limit)))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(cfg.request_timeout_secs),
@@ -298,7 +309,7 @@ pub fn router_with(state: AppState, extend: impl FnOnce(RouteTable) -> RouteTabl
         .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The path only: never the query string, which could carry tokens (D3).
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            tracing::info_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()))
         }))
         .with_state(state)
 }

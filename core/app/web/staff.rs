@@ -22,6 +22,16 @@ use crate::store::schools::SchoolRow;
 /// The roles a school can add (ECTs are registered, not added: the registration journey).
 const ADDABLE: [Role; 4] = [Role::HeadTeacher, Role::InductionLead, Role::InductionTutor, Role::SchoolAdmin];
 
+/// Who may be added by whom: heads, leads and the AB add anyone in [`ADDABLE`]; a school
+/// administrator adds tutors and administrators only, never a role with more rights than their own.
+fn addable_by(actor: Role) -> Vec<Role> {
+    if actor.allows(Permission::ManageStaffAccounts) {
+        ADDABLE.to_vec()
+    } else {
+        vec![Role::InductionTutor, Role::SchoolAdmin]
+    }
+}
+
 async fn school(page: &Page, school_id: &str) -> AppResult<SchoolRow> {
     let user = page.user()?.clone();
     let id: SchoolId = school_id.parse().map_err(|_| AppError::NotFound)?;
@@ -71,7 +81,7 @@ async fn render(
             school => Serde(school),
             staff,
             accounts => user.role.allows(Permission::ManageStaffAccounts),
-            roles => ADDABLE.iter().map(|r| (r.as_str(), r.title())).collect::<Vec<_>>(),
+            roles => addable_by(user.role).iter().map(|r| (r.as_str(), r.title())).collect::<Vec<_>>(),
             typed => Serde(typed),
             errors,
             notice,
@@ -99,7 +109,8 @@ pub async fn view_staff_post(
     let email = validate::email(&form.email)
         .map_err(|p| errors.push(context! { field => "email", message => p.to_string() }))
         .ok();
-    let role = ADDABLE.iter().copied().find(|r| r.as_str() == form.role);
+    let actor_role = page.user()?.role;
+    let role = addable_by(actor_role).into_iter().find(|r| r.as_str() == form.role);
     if role.is_none() {
         errors.push(context! { field => "role", message => "Choose the person's position" });
     }

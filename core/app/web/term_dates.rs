@@ -273,7 +273,8 @@ async fn save(page: Page, target: Target, Form(fields): Form<Vec<(String, String
         return render(&page, &target, &rows, &settings, errors, StatusCode::BAD_REQUEST).await;
     };
 
-    // Everything is valid: save, and recompute every ECT's open reports, in one transaction.
+    // Everything is valid: save in one transaction, then recompute every ECT's open reports from
+    // what is stored (each in its own transaction; recomputing again is always safe).
     let store = page.state.store();
     let now = page.state.clock().now();
     let fixed_json = serde_json::to_string(&fixed.into_iter().flatten().collect::<Vec<_>>())

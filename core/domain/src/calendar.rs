@@ -236,6 +236,9 @@ impl Calendar {
     /// The school day `n` school days before `date` (seed 003 due dates: a report ending
     /// 20/12/2024 is due 06/12/2024, ten school days earlier). `None` if the calendar runs out.
     pub fn school_days_before(&self, date: NaiveDate, n: u32, holidays: &BankHolidays) -> Option<NaiveDate> {
+        if n == 0 {
+            return Some(date);
+        }
         let first = self.terms.first()?.start;
         let mut d = date;
         let mut counted = 0;
@@ -336,6 +339,7 @@ mod tests {
         // Across half-term: 11/11 minus 10 school days skips 28/10-01/11.
         assert_eq!(cal.school_days_before(d("2024-11-11"), 10, bh), Some(d("2024-10-21")));
         assert_eq!(cal.next_school_day(d("2024-10-26"), bh), Some(d("2024-11-04")));
+        assert_eq!(cal.school_days_before(d("2024-12-20"), 0, bh), Some(d("2024-12-20")), "zero days: the day itself");
     }
 
     #[test]

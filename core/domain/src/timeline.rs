@@ -244,7 +244,11 @@ pub fn plan(
             continue;
         }
         let year_end = ends.get(consumed).copied().filter(|(e, _)| *e <= term.end);
-        let leaving = facts.leaving.filter(|l| *l <= term.end && *l >= period_start);
+        // Leaving in the holiday after a term (31 August, Easter) counts as leaving in that term:
+        // the interim assessment still ends on the last day of employment.
+        let next_term_start = terms.get(i + 1).map(|t| t.start);
+        let leaving =
+            facts.leaving.filter(|l| *l >= period_start && (*l <= term.end || next_term_start.is_none_or(|n| *l < n)));
         // SG 2.49: a short first part-term joins the next term's period.
         if reports.is_empty() && i + 1 < terms.len() && year_end.is_none() && leaving.is_none() {
             let served = cal.school_days(DateRange::new(period_start, term.end), bh);
@@ -284,6 +288,9 @@ pub fn plan(
         // The rest of a term after a mid-term assessment joins the next period (SG 2.49: no
         // review within a term of an assessment).
         match end.succ_opt().and_then(|d| cal.next_school_day(d, bh)) {
+            // Gone before the next period starts (e.g. on 31 August after the first-year
+            // assessment): nothing more to plan.
+            Some(d) if facts.leaving.is_some_and(|l| l < d) => break,
             Some(d) => period_start = d,
             None => break,
         }
@@ -518,6 +525,25 @@ mod tests {
         assert_eq!(shape(&p), "PA");
         assert_eq!(p[1].kind, ReportKind::InterimAssessment);
         assert_eq!(p[1].period, DateRange::new(d("2025-01-06"), d("2025-02-14")));
+    }
+
+    #[test]
+    fn leaving_in_the_holidays_still_ends_with_an_interim_assessment_sg_2_62() {
+        let cal = calendar();
+        let bh = BankHolidays::england_and_wales();
+        let c = full_time("2024-09-03");
+        // In the Easter holidays after the spring review: the spring period becomes the interim.
+        let mut f = facts("2024-09-03", &c, &[]);
+        f.leaving = Some(d("2025-04-08"));
+        let p = plan(&cal, bh, &f, &DuePolicy::default()).unwrap();
+        assert_eq!(shape(&p), "PA");
+        assert_eq!((p[1].kind, p[1].period.end), (ReportKind::InterimAssessment, d("2025-04-08")));
+        // On 31 August after the first-year assessment: that assessment is the last report.
+        let mut f = facts("2024-09-03", &c, &[]);
+        f.leaving = Some(d("2025-08-31"));
+        let p = plan(&cal, bh, &f, &DuePolicy::default()).unwrap();
+        assert_eq!(shape(&p), "PPA");
+        assert_eq!(p[2].kind, ReportKind::FirstYearAssessment);
     }
 
     #[test]
