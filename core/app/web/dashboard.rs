@@ -139,14 +139,23 @@ async fn ect_overview(
     }))
 }
 
-/// Seed 003 dashboard: "ECT Reports that Need Completing" (due or overdue) and what is coming.
-async fn staff_reports(page: &Page, user: &crate::auth::session::CurrentUser) -> AppResult<minijinja::Value> {
+/// The open reports of ECTs at the user's schools, each with where it stands today (on the
+/// calendar of the ECT's school).
+async fn open_reports_with_status(
+    page: &Page,
+    user: &crate::auth::session::CurrentUser,
+) -> AppResult<
+    Vec<(
+        crate::store::induction::OpenReportRow,
+        induct_domain::timeline::PlannedReport,
+        induct_domain::timeline::TimeStatus,
+    )>,
+> {
     let tenant = user.tenant.ok_or(crate::error::AppError::NotFound)?;
     let today = crate::clock_today(&page.state);
     let bh = induct_domain::calendar::BankHolidays::england_and_wales();
     let due = crate::induction::due_settings(&page.state, tenant).await?;
-    let mut need = vec![];
-    let mut upcoming = vec![];
+    let mut out = vec![];
     for r in page.state.store().open_reports_for_staff(tenant, user.id, today).await? {
         let cal = crate::induction::calendar(&page.state, tenant, Some(SchoolId(r.school_id))).await?;
         let Some(planned) = crate::induction::planned_report(
@@ -159,12 +168,21 @@ async fn staff_reports(page: &Page, user: &crate::auth::session::CurrentUser) ->
         ) else {
             continue;
         };
-        let kind = planned.kind;
         let status = planned.time_status(&cal, bh, due.window, today);
+        out.push((r, planned, status));
+    }
+    Ok(out)
+}
+
+/// Seed 003 dashboard: "ECT Reports that Need Completing" (due or overdue) and what is coming.
+async fn staff_reports(page: &Page, user: &crate::auth::session::CurrentUser) -> AppResult<minijinja::Value> {
+    let mut need = vec![];
+    let mut upcoming = vec![];
+    for (r, planned, status) in open_reports_with_status(page, user).await? {
         let row = context! {
             ect_id => r.ect_user_id.to_string(),
             ect => r.ect_name,
-            kind => if kind.letter() == 'P' { "Progress review" } else { "Assessment" },
+            kind => if planned.kind.letter() == 'P' { "Progress review" } else { "Assessment" },
             number => r.number,
             end => r.period_end.format("%d/%m/%Y").to_string(),
             due => r.due_date.map(|d| d.format("%d/%m/%Y").to_string()),
@@ -183,33 +201,17 @@ async fn staff_reports(page: &Page, user: &crate::auth::session::CurrentUser) ->
 /// "Upcoming Reports: ... for two year ECTs".
 pub async fn view_upcoming_get(page: Page) -> AppResult<Response> {
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(crate::error::AppError::NotFound)?;
-    let today = crate::clock_today(&page.state);
-    let bh = induct_domain::calendar::BankHolidays::england_and_wales();
-    let due = crate::induction::due_settings(&page.state, tenant).await?;
     let mut one_year = vec![];
     let mut two_year = vec![];
-    for r in page.state.store().open_reports_for_staff(tenant, user.id, today).await? {
-        let cal = crate::induction::calendar(&page.state, tenant, Some(SchoolId(r.school_id))).await?;
-        let Some(planned) = crate::induction::planned_report(
-            r.number,
-            &r.kind,
-            r.period_start,
-            r.period_end,
-            r.due_date,
-            r.absence_extension,
-        ) else {
-            continue;
-        };
-        let kind = planned.kind;
+    for (r, planned, status) in open_reports_with_status(&page, &user).await? {
         let row = context! {
             ect_id => r.ect_user_id.to_string(),
             ect => r.ect_name,
-            title => kind.title(),
+            title => planned.kind.title(),
             start => r.period_start.format("%d/%m/%Y").to_string(),
             end => r.period_end.format("%d/%m/%Y").to_string(),
             due => r.due_date.map(|d| d.format("%d/%m/%Y").to_string()),
-            status => planned.time_status(&cal, bh, due.window, today).title(),
+            status => status.title(),
             absence_extension => r.absence_extension,
         };
         if r.induction_type == induct_domain::induction::InductionType::LegacyOneYear.as_str() {
