@@ -5,10 +5,12 @@
 
 pub mod calendar;
 pub mod deadlines;
+pub mod export;
 pub mod ids;
 pub mod induction;
 pub mod lockout;
 pub mod password;
+pub mod registration;
 pub mod roles;
 pub mod session;
 pub mod throttle;

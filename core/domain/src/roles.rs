@@ -70,6 +70,33 @@ pub enum Permission {
     ManageAnyAbPlugins,
     /// Read the demo mailbox of messages the platform has sent.
     ReadDemoMailbox,
+    /// Register an ECT at the school or register a transfer in (seed 001 step 5; DOMAIN.md 2.1:
+    /// tutors add ECTs, school administrators register them).
+    RegisterEcts,
+    /// See a registration and its status (the school's staff throughout; the AB).
+    ViewEctRegistrations,
+    /// Sign an ECT's registration (seed 001: "it will go to your Head Teacher to sign").
+    SignEctRegistrations,
+    /// Check QTS and eligibility, then authorise or reject a registration (DOMAIN.md 2.8, 2.10).
+    AuthoriseEctRegistrations,
+    /// List ECTs and registrations, searching by name or TRN.
+    ListEcts,
+    /// See an ECT's record: details, schools, tutor and mentor.
+    ViewEctRecord,
+    /// Assign an ECT's induction tutor and mentor (DOMAIN.md 2.1: the induction lead assigns
+    /// ECTs to tutors; seed 002).
+    AssignTutorsAndMentors,
+    /// Record that an ECT is leaving (seed 003 leaver form; SG 5.3-5.4: the head teacher
+    /// notifies the AB).
+    RecordLeavers,
+    /// The AB's task list: registrations to check, schools to authorise, leavers, transfers.
+    ViewAbTasks,
+    /// Search the staff of every school in the AB.
+    ListAbStaff,
+    /// Download claims and outcomes for the national service (DOMAIN.md 2.11).
+    ExportForNationalService,
+    /// An ECT's own personal, training and previous-school details (seed 000).
+    EditOwnDetails,
 }
 
 impl Role {
@@ -149,6 +176,16 @@ impl Role {
             ManageStaffAccounts => matches!(self, AbAdmin | HeadTeacher | InductionLead),
             ManageAbPlugins => self == AbAdmin,
             ListAppropriateBodies | ReadDemoMailbox | ManageAnyAbPlugins => self == PlatformOperator,
+            RegisterEcts => matches!(self, HeadTeacher | InductionLead | InductionTutor | SchoolAdmin),
+            ViewEctRegistrations | ListEcts => {
+                matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor | SchoolAdmin)
+            }
+            SignEctRegistrations => self == HeadTeacher,
+            AuthoriseEctRegistrations | ViewAbTasks | ListAbStaff | ExportForNationalService => self == AbAdmin,
+            // School administrators "cannot edit after" registering (DOMAIN.md 2.1).
+            ViewEctRecord => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor),
+            AssignTutorsAndMentors | RecordLeavers => matches!(self, AbAdmin | HeadTeacher | InductionLead),
+            EditOwnDetails => self == Ect,
         }
     }
 }
@@ -234,6 +271,30 @@ mod tests {
             (PlatformOperator, ManageAbPlugins, false),
             (PlatformOperator, ManageAnyAbPlugins, true),
             (AbAdmin, ManageAnyAbPlugins, false),
+            (SchoolAdmin, RegisterEcts, true),
+            (InductionTutor, RegisterEcts, true),
+            (AbAdmin, RegisterEcts, false),
+            (Ect, RegisterEcts, false),
+            (HeadTeacher, SignEctRegistrations, true),
+            (InductionLead, SignEctRegistrations, false),
+            (AbAdmin, SignEctRegistrations, false),
+            (AbAdmin, AuthoriseEctRegistrations, true),
+            (HeadTeacher, AuthoriseEctRegistrations, false),
+            (SchoolAdmin, ViewEctRegistrations, true),
+            (Ect, ViewEctRegistrations, false),
+            (SchoolAdmin, ViewEctRecord, false),
+            (InductionTutor, ViewEctRecord, true),
+            (InductionTutor, AssignTutorsAndMentors, false),
+            (InductionLead, AssignTutorsAndMentors, true),
+            (HeadTeacher, RecordLeavers, true),
+            (SchoolAdmin, RecordLeavers, false),
+            (AbAdmin, ViewAbTasks, true),
+            (HeadTeacher, ViewAbTasks, false),
+            (AbAdmin, ExportForNationalService, true),
+            (InductionLead, ExportForNationalService, false),
+            (Ect, EditOwnDetails, true),
+            (AbAdmin, EditOwnDetails, false),
+            (PlatformOperator, ListEcts, false),
         ];
         for (role, permission, allowed) in table {
             assert_eq!(role.allows(permission), allowed, "{role} {permission:?}");

@@ -1,5 +1,6 @@
 //! Field rules for what people type (SECURITY.md I5: positive validation, clear messages).
 
+use chrono::{Datelike, NaiveDate};
 use thiserror::Error;
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -18,6 +19,16 @@ pub enum FieldProblem {
     Phone,
     #[error("Enter the school's 6-digit URN, like 123456")]
     Urn,
+    #[error("Enter the teacher reference number (TRN): 7 digits, like 1234567")]
+    Trn,
+    #[error("Enter {0} as a real date, like 2026-09-01")]
+    Date(&'static str),
+    #[error("Enter a date of birth that makes the ECT between 18 and 80 years old")]
+    BirthDate,
+    #[error("Enter the age range as two ages, like 5-11 or 11-18")]
+    AgeRange,
+    #[error("Choose {0}")]
+    Choice(&'static str),
 }
 
 /// Trimmed text of 1..=max Unicode scalars with no control characters (names, addresses).
@@ -41,6 +52,15 @@ fn capitalised(what: &'static str) -> &'static str {
         "the school's name" => "The school's name",
         "the address" => "The address",
         "the person's name" => "The name",
+        "the first names" => "The first names",
+        "the last name" => "The last name",
+        "the home address" => "The home address",
+        "the ITT provider" => "The ITT provider",
+        "the subjects" => "The subjects",
+        "the reason" => "The reason",
+        "the school's address" => "The school's address",
+        "the appropriate body" => "The appropriate body",
+        "the mentor's name" => "The mentor's name",
         _ => "The answer",
     }
 }
@@ -115,6 +135,57 @@ pub fn phone(input: &str) -> Result<String, FieldProblem> {
     if allowed && (10..=13).contains(&digits) { Ok(s.to_owned()) } else { Err(FieldProblem::Phone) }
 }
 
+/// A teacher reference number: exactly 7 digits (DOMAIN.md 2.10, RECT `Teacher::TRN_FORMAT`;
+/// SECURITY.md I5).
+pub fn trn(input: &str) -> Result<String, FieldProblem> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(FieldProblem::Missing("the teacher reference number (TRN)"));
+    }
+    if s.len() == 7 && s.bytes().all(|b| b.is_ascii_digit()) { Ok(s.to_owned()) } else { Err(FieldProblem::Trn) }
+}
+
+/// A real calendar date typed as YYYY-MM-DD (what `<input type="date">` sends) or DD/MM/YYYY.
+pub fn date(input: &str, what: &'static str) -> Result<NaiveDate, FieldProblem> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(FieldProblem::Missing(what));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
+        .ok()
+        .filter(|d| (1900..=2200).contains(&d.year()))
+        .ok_or(FieldProblem::Date(what))
+}
+
+/// An optional date: empty is `None`.
+pub fn optional_date(input: &str, what: &'static str) -> Result<Option<NaiveDate>, FieldProblem> {
+    if input.trim().is_empty() { Ok(None) } else { date(input, what).map(Some) }
+}
+
+/// A date of birth making the person 18 to 80 years old on entry (SECURITY.md I5, stricter than
+/// the national service's 18-100 in DOMAIN.md 2.10).
+pub fn date_of_birth(input: &str, today: NaiveDate) -> Result<NaiveDate, FieldProblem> {
+    let d = date(input, "the date of birth")?;
+    let age = today.years_since(d).ok_or(FieldProblem::BirthDate)?;
+    if (18..=80).contains(&age) { Ok(d) } else { Err(FieldProblem::BirthDate) }
+}
+
+/// An age range taught, like "5-11" or "11-18" (seed 000 "age ranges"): two ages from 2 to 19,
+/// the first lower.
+pub fn age_range(input: &str) -> Result<String, FieldProblem> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(FieldProblem::Missing("the age range"));
+    }
+    let parsed =
+        s.split_once(['-', '–']).and_then(|(a, b)| Some((a.trim().parse::<u8>().ok()?, b.trim().parse::<u8>().ok()?)));
+    match parsed {
+        Some((a, b)) if (2..=19).contains(&a) && (2..=19).contains(&b) && a < b => Ok(format!("{a}-{b}")),
+        _ => Err(FieldProblem::AgeRange),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +237,105 @@ mod tests {
         assert_eq!(text("", "the school's name", 100), Err(FieldProblem::Missing("the school's name")));
         assert!(text("a\nb", "the school's name", 100).is_err());
         assert!(text(&"x".repeat(101), "the school's name", 100).is_err());
+    }
+
+    #[test]
+    fn trns_i5() {
+        assert_eq!(trn(" 1234567 ").unwrap(), "1234567");
+        for bad in ["", "123456", "12345678", "123456a", "１２３４５６７", "=1+1234"] {
+            assert!(trn(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_and_ages_i5() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        assert_eq!(date("2026-02-28", "x").unwrap(), NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
+        assert_eq!(date("28/02/2026", "x").unwrap(), NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
+        for bad in ["2026-02-30", "2026-13-01", "yesterday", "0001-01-01", "31/31/2020"] {
+            assert!(date(bad, "x").is_err(), "{bad}");
+        }
+        assert_eq!(optional_date("", "x"), Ok(None));
+        // 18th birthday today: 18. One day short: 17.
+        assert!(date_of_birth("2008-11-24", today).is_ok());
+        assert_eq!(date_of_birth("2008-11-25", today), Err(FieldProblem::BirthDate));
+        assert!(date_of_birth("1946-11-24", today).is_ok());
+        assert_eq!(date_of_birth("1945-11-23", today), Err(FieldProblem::BirthDate));
+        assert_eq!(date_of_birth("2030-01-01", today), Err(FieldProblem::BirthDate));
+    }
+
+    #[test]
+    fn age_ranges() {
+        assert_eq!(age_range(" 5 - 11 ").unwrap(), "5-11");
+        assert_eq!(age_range("11–18").unwrap(), "11-18");
+        for bad in ["", "11", "11-5", "0-5", "5-25", "a-b", "5-11-16"] {
+            assert!(age_range(bad).is_err(), "{bad}");
+        }
+    }
+
+    mod generated {
+        //! SECURITY.md I5: generators for valid and invalid values of each field, 10,000 cases.
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn today() -> NaiveDate {
+            NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+            #[test]
+            fn any_seven_digits_is_a_trn(t in "[0-9]{7}") {
+                prop_assert_eq!(trn(&t).unwrap(), t);
+            }
+
+            #[test]
+            fn anything_else_is_not_a_trn(t in "\\PC{0,12}") {
+                let valid = t.trim().len() == 7 && t.trim().bytes().all(|b| b.is_ascii_digit());
+                prop_assert_eq!(trn(&t).is_ok(), valid);
+            }
+
+            #[test]
+            fn birth_dates_by_age(days in 0i64..40_000) {
+                let d = today() - chrono::Duration::days(days);
+                let age = today().years_since(d).unwrap();
+                let typed = d.format("%Y-%m-%d").to_string();
+                prop_assert_eq!(date_of_birth(&typed, today()).is_ok(), (18..=80).contains(&age));
+            }
+
+            #[test]
+            fn typed_dates_are_real_or_refused(y in 1900i32..2200, m in 0u32..14, d in 0u32..33) {
+                let typed = format!("{y:04}-{m:02}-{d:02}");
+                prop_assert_eq!(date(&typed, "x").is_ok(), NaiveDate::from_ymd_opt(y, m, d).is_some());
+            }
+
+            #[test]
+            fn names_without_control_characters(n in "[\\p{L} '-]{1,100}") {
+                prop_assume!(!n.trim().is_empty());
+                prop_assert!(text(&n, "the last name", 100).is_ok());
+            }
+
+            #[test]
+            fn names_with_control_characters_are_refused(a in "\\p{L}{1,20}", c in "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]", b in "\\p{L}{1,20}") {
+                let n = format!("{a}{c}{b}");
+                prop_assert!(text(&n, "the last name", 100).is_err());
+            }
+
+            #[test]
+            fn long_names_are_refused(n in "\\p{L}{101,140}") {
+                prop_assert!(text(&n, "the last name", 100).is_err());
+            }
+
+            #[test]
+            fn emails(local in "[a-z0-9.+_]{1,64}", domain in "[a-z0-9]{1,60}\\.[a-z]{2,10}") {
+                let e = format!("{local}@{domain}");
+                prop_assert!(email(&e).is_ok());
+                let no_at = e.replace('@', "");
+                prop_assert!(email(&no_at).is_err());
+                let two_at = format!("{e}@x.co");
+                prop_assert!(email(&two_at).is_err());
+            }
+        }
     }
 }
