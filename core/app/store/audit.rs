@@ -28,6 +28,15 @@ pub enum AuditEventKind {
     SchoolRegistered,
     SchoolAuthorised,
     SchoolRejected,
+    EctRegistered,
+    EctRegistrationSigned,
+    EctRegistrationAuthorised,
+    EctRegistrationRejected,
+    EctTutorMentorChanged,
+    EctLeaverRecorded,
+    LeaverAcknowledged,
+    EctDetailsChanged,
+    ExportDownloaded,
 }
 
 impl AuditEventKind {
@@ -51,6 +60,15 @@ impl AuditEventKind {
             AuditEventKind::SchoolRegistered => "school_registered",
             AuditEventKind::SchoolAuthorised => "school_authorised",
             AuditEventKind::SchoolRejected => "school_rejected",
+            AuditEventKind::EctRegistered => "ect_registered",
+            AuditEventKind::EctRegistrationSigned => "ect_registration_signed",
+            AuditEventKind::EctRegistrationAuthorised => "ect_registration_authorised",
+            AuditEventKind::EctRegistrationRejected => "ect_registration_rejected",
+            AuditEventKind::EctTutorMentorChanged => "ect_tutor_mentor_changed",
+            AuditEventKind::EctLeaverRecorded => "ect_leaver_recorded",
+            AuditEventKind::LeaverAcknowledged => "leaver_acknowledged",
+            AuditEventKind::EctDetailsChanged => "ect_details_changed",
+            AuditEventKind::ExportDownloaded => "export_downloaded",
         }
     }
 }

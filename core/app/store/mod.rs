@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod dialect;
+pub mod ects;
 pub mod induction;
 pub mod locks;
 pub mod outbox;
