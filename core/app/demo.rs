@@ -203,6 +203,7 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
         }
     }
     seed_inductions(state, &abs, &tenant_ids, &school_ids).await?;
+    seed_registrations(state, &abs, &tenant_ids, &school_ids).await?;
     tracing::info!(abs = abs.len(), users = people.len(), "demo data created");
     Ok(true)
 }
@@ -314,6 +315,206 @@ async fn seed_inductions(
                     _ => break,
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// Profiles, tutors and mentors for the demo ECTs, and registrations in every status (seed 001
+/// step 5): one waiting for the head teacher, one waiting for the AB, one rejected, one
+/// authorised, a transfer, and a leaver on the AB's task list. They go through the same code as
+/// the pages, so the demo shows what the journeys leave behind.
+async fn seed_registrations(
+    state: &AppState,
+    abs: &[DemoAb],
+    tenants: &[induct_domain::TenantId],
+    schools: &[Vec<induct_domain::SchoolId>],
+) -> anyhow::Result<()> {
+    use crate::ects::{self, Decision, EctDetails, MentorChoice};
+    use induct_domain::registration::{RegistrationKind, RejectionReason, SUITABLE_POST, TrainingProgramme};
+    let store = state.store();
+    let now = state.clock().now();
+    let today = crate::clock_today(state);
+    for (i, ab) in abs.iter().enumerate() {
+        let tenant = tenants[i];
+        let site = crate::tenancy::Site::Ab(std::sync::Arc::new(
+            store.get_tenant(tenant).await?.ok_or_else(|| anyhow::anyhow!("demo tenant missing"))?,
+        ));
+        let user_of = async |username: &str| -> anyhow::Result<crate::store::users::UserRow> {
+            store
+                .find_user_for_login(Some(tenant), username)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("demo user {username} missing"))
+        };
+        // Every demo ECT gets a verified profile, their school's tutor and a mentor.
+        let mut tx = store.begin().await?;
+        let mut mentors = std::collections::HashMap::new();
+        for (n, p) in ab.people.iter().enumerate() {
+            let (Some(ind), Some(school)) = (&p.induction, p.school) else { continue };
+            let user = user_of(&p.username).await?;
+            let induction = store
+                .induction_of_ect(tenant, user.user_id())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("demo induction missing"))?;
+            store
+                .create_profile(
+                    &mut tx,
+                    tenant,
+                    &crate::store::ects::ProfileRow {
+                        user_id: user.id,
+                        trn: format!("2{}", p.username),
+                        date_of_birth: chrono::NaiveDate::from_ymd_opt(1996 + (n as i32 % 5), 1 + (n as u32 % 12), 10)
+                            .expect("valid date"),
+                        home_address: format!("{} Fen Road, Ely CB7 {}AA", 10 + n, n % 9 + 1),
+                        itt_provider: "University of Cambridge".into(),
+                        qts_date: ind.start.checked_sub_days(chrono::Days::new(60)),
+                        subjects: "Primary".into(),
+                        age_range: "5-11".into(),
+                        training_programme: TrainingProgramme::ProviderLed.as_str().into(),
+                        verified_at: Some(now),
+                    },
+                )
+                .await?;
+            let school_id = schools[i][school];
+            let mentor = match mentors.get(&school) {
+                Some(m) => *m,
+                None => {
+                    let m = store
+                        .create_mentor(
+                            &mut tx,
+                            tenant,
+                            school_id,
+                            if school == 0 { "Chris Doyle" } else { "Dana Fry" },
+                            &format!("mentor{school}@{}.example", ab.slug),
+                            "Autumn 2025",
+                            now,
+                        )
+                        .await?;
+                    mentors.insert(school, m);
+                    m
+                }
+            };
+            let tutor = ab.people.iter().find(|q| q.role == Role::InductionTutor && q.school == Some(school));
+            let tutor = match tutor {
+                Some(t) => Some(user_of(&t.username).await?.user_id()),
+                None => None,
+            };
+            store.save_assignment(&mut tx, tenant, induction.id, school_id, tutor, Some(mentor), now).await?;
+        }
+        tx.commit().await?;
+
+        let person = |role: Role, school: usize| {
+            ab.people.iter().find(|p| p.role == role && p.school == Some(school)).map(|p| p.username.clone())
+        };
+        let (Some(head), Some(lead), Some(admin)) =
+            (person(Role::HeadTeacher, 0), person(Role::InductionLead, 0), person(Role::SchoolAdmin, 0))
+        else {
+            continue;
+        };
+        let ab_admin = ab.people.iter().find(|p| p.role == Role::AbAdmin).map(|p| p.username.clone());
+        let actor_of =
+            async |username: &str| -> anyhow::Result<induct_domain::UserId> { Ok(user_of(username).await?.user_id()) };
+        let details =
+            |n: u32, first: &str, last: &str, qts: Option<chrono::NaiveDate>, start: chrono::NaiveDate| EctDetails {
+                first_names: first.into(),
+                last_name: last.into(),
+                trn: format!("3{}{n:02}", &ab.people[0].username[..4]),
+                date_of_birth: chrono::NaiveDate::from_ymd_opt(1999, n % 12 + 1, 3).expect("valid date"),
+                email: format!("{}.{}@{}-school.example", first.to_lowercase(), last.to_lowercase(), ab.slug),
+                home_address: format!("{n} Station Road, Ely CB7 4AA"),
+                itt_provider: "Anglia Ruskin University".into(),
+                qts_date: qts,
+                subjects: "Mathematics".into(),
+                age_range: "11-16".into(),
+                training_programme: TrainingProgramme::SchoolLed,
+                induction_type: "two_year".into(),
+                contract_type: "permanent".into(),
+                days_per_week_halves: 10,
+                contract_start: start,
+                induction_start: start,
+                previous_schools: vec![],
+                tutor: None,
+                tutor_name: None,
+                mentor: Some(MentorChoice::New {
+                    name: format!("Mentor of {first}"),
+                    email: format!("mentor.{}@{}-school.example", first.to_lowercase(), ab.slug),
+                    start_term: "Spring 2027".into(),
+                }),
+                suitable_post: SUITABLE_POST.iter().map(|(k, _)| k.to_string()).collect(),
+                leaves_other_schools: false,
+            };
+        let school0 = schools[i][0];
+        let next_term = today + chrono::Days::new(42);
+        let qts = Some(today - chrono::Days::new(120));
+        let demo_actor = |user| crate::accounts::Actor { user, ip: "local", user_agent: "induct demo" };
+        let a = |e: ects::RegisterEctError| anyhow::anyhow!("demo registration: {e}");
+        let d = |e: ects::DecisionError| anyhow::anyhow!("demo decision: {e}");
+        let register = async |who: &str, det: &EctDetails| -> anyhow::Result<uuid::Uuid> {
+            let by = actor_of(who).await?;
+            ects::register(state, &site, school0, RegistrationKind::New, None, det, &demo_actor(by)).await.map_err(a)
+        };
+        let sign = async |id: uuid::Uuid| -> anyhow::Result<()> {
+            let row = store.get_registration(tenant, id).await?.ok_or_else(|| anyhow::anyhow!("missing"))?;
+            ects::sign(state, &site, &row, &demo_actor(actor_of(&head).await?)).await.map_err(d)
+        };
+        // Waiting for the head teacher.
+        let tutor = person(Role::InductionTutor, 0).unwrap_or(lead.clone());
+        register(&tutor, &details(1, "Olivia", "Brown", qts, next_term)).await?;
+        // Waiting for the AB's checks (no QTS date yet: the AB sees the warning).
+        let id = register(&lead, &details(2, "Ethan", "Hall", None, next_term)).await?;
+        sign(id).await?;
+        if let Some(ab_admin) = &ab_admin {
+            let by = actor_of(ab_admin).await?;
+            // Rejected.
+            let id = register(&lead, &details(3, "Isla", "Turner", None, next_term)).await?;
+            sign(id).await?;
+            let row = store.get_registration(tenant, id).await?.ok_or_else(|| anyhow::anyhow!("missing"))?;
+            let note = "QTS has not been awarded yet. Register again once the teacher record shows QTS.";
+            let reject = Decision::Reject { reason: RejectionReason::NoQts, note: Some(note) };
+            ects::decide(state, &site, &row, reject, &demo_actor(by)).await.map_err(d)?;
+            // Authorised: a new ECT account waiting to set its password.
+            let id = register(&admin, &details(4, "Amelia", "Scott", qts, next_term)).await?;
+            sign(id).await?;
+            let row = store.get_registration(tenant, id).await?.ok_or_else(|| anyhow::anyhow!("missing"))?;
+            ects::decide(state, &site, &row, Decision::Authorise, &demo_actor(by)).await.map_err(d)?;
+        }
+        // A transfer to the second school, signed by its head, waiting for the AB; and a leaver.
+        let ects_at_0: Vec<&DemoPerson> =
+            ab.people.iter().filter(|p| p.role == Role::Ect && p.school == Some(0) && p.induction.is_some()).collect();
+        if let (Some(head1), Some(mover), Some(&school1)) =
+            (person(Role::HeadTeacher, 1), ects_at_0.get(1), schools[i].get(1))
+        {
+            let user = user_of(&mover.username).await?;
+            let profile = store.get_profile(tenant, user.user_id()).await?.ok_or_else(|| anyhow::anyhow!("profile"))?;
+            let mut det = details(5, "", "", profile.qts_date, next_term);
+            let (first, last) = user.display_name.rsplit_once(' ').unwrap_or(("", &user.display_name));
+            det.first_names = first.into();
+            det.last_name = last.into();
+            det.trn = profile.trn.clone();
+            det.date_of_birth = profile.date_of_birth;
+            det.email = user.email.clone();
+            det.leaves_other_schools = true;
+            let by = demo_actor(actor_of(&head1).await?);
+            let id = ects::register(state, &site, school1, RegistrationKind::Transfer, Some(user.user_id()), &det, &by)
+                .await
+                .map_err(a)?;
+            let row = store.get_registration(tenant, id).await?.ok_or_else(|| anyhow::anyhow!("missing"))?;
+            ects::sign(state, &site, &row, &by).await.map_err(d)?;
+        }
+        if let Some(leaver) = ects_at_0.last() {
+            let user = user_of(&leaver.username).await?;
+            let induction =
+                store.induction_of_ect(tenant, user.user_id()).await?.ok_or_else(|| anyhow::anyhow!("induction"))?;
+            let l = ects::Leaver {
+                leaving_date: today + chrono::Days::new(120),
+                reason: "Relocating with family",
+                moving: "yes",
+                new_school: "Riverside Primary School",
+                new_school_address: "Mill Lane, Norwich NR1 1AA",
+                new_ab: "",
+            };
+            let by = demo_actor(actor_of(&head).await?);
+            ects::record_leaver(state, &site, induction.id, user.user_id(), school0, &l, &by).await?;
         }
     }
     Ok(())

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod ects;
 pub mod error;
 pub mod forms;
 pub mod induction;

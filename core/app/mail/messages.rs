@@ -107,6 +107,53 @@ pub fn set_password_link(
     })
 }
 
+/// The AB's decision on an ECT's registration, to the person who registered them (seed 001: the
+/// AB "complete their checks ... before they authorise the registration"; a rejection says why).
+#[allow(clippy::too_many_arguments)]
+pub fn registration_decided(
+    state: &AppState,
+    site: &Site,
+    to: &UserRow,
+    ect_name: &str,
+    school_name: &str,
+    authorised: bool,
+    reason: Option<&str>,
+    note: Option<&str>,
+    link_path: &str,
+) -> Result<NewMail, AppError> {
+    let theme = state.themes().get(site.theme());
+    let tenant = site.tenant();
+    let origin = state.config().origin_for(tenant.map(|t| t.slug.as_str()));
+    let ctx = minijinja::context! {
+        site_name => site.name(),
+        display_name => to.display_name.clone(),
+        ect_name,
+        school_name,
+        authorised,
+        reason,
+        note,
+        link => format!("{origin}{link_path}"),
+        contact_email => tenant.map(|t| t.contact_email.clone()),
+    };
+    let (from_address, from_name) = sender(state, site);
+    Ok(NewMail {
+        tenant: site.tenant_id(),
+        kind: if authorised { "registration_authorised" } else { "registration_rejected" }.into(),
+        to_address: to.email.clone(),
+        to_name: to.display_name.clone(),
+        from_address,
+        from_name,
+        subject: format!(
+            "{}: registration of {ect_name} {}",
+            site.name(),
+            if authorised { "authorised" } else { "rejected" }
+        ),
+        body_text: theme.render("emails/registration_decided.txt", ctx.clone())?,
+        body_html: Some(theme.render("emails/registration_decided.html", ctx)?),
+        expires_at: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,7 +47,16 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
             let mail = store.outbox_counts().await?;
             context! { ab_count => abs, mail => Serde(mail) }
         }
-        Role::AbAdmin => context! { schools => Serde(&schools) },
+        Role::AbAdmin => {
+            let tenant = user.tenant.ok_or(crate::error::AppError::NotFound)?;
+            let regs = store.list_registrations(tenant).await?;
+            let awaiting = |kind: &str| regs.iter().filter(|r| r.status == "awaiting_ab" && r.kind == kind).count();
+            let leavers = store.list_leavers(tenant).await?.iter().filter(|l| l.acknowledged_at.is_none()).count();
+            context! {
+                schools => Serde(&schools),
+                tasks => context! { registrations => awaiting("new"), transfers => awaiting("transfer"), leavers },
+            }
+        }
         Role::Ect => {
             let tenant = user.tenant.ok_or(crate::error::AppError::NotFound)?;
             context! { schools => Serde(&schools), induction => ect_overview(&page, tenant, user.id).await? }
@@ -66,7 +75,23 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
             }
             // School administrators register people but never see reports (DOMAIN.md 2.1).
             let reports = if user.role == Role::SchoolAdmin { None } else { Some(staff_reports(&page, &user).await?) };
-            context! { schools => Serde(&schools), schools_without_head => without_head, reports => reports }
+            // Seed 001: registrations go to the head teacher to sign.
+            let mut to_sign = vec![];
+            if let Some(tenant) = user.tenant {
+                let own: Vec<_> = schools.iter().map(|s| s.id).collect();
+                for r in store.list_registrations(tenant).await? {
+                    if own.contains(&r.school_id) && r.status == "awaiting_head_signature" {
+                        to_sign.push(context! { id => r.id.to_string(), name => r.ect_name });
+                    }
+                }
+            }
+            context! {
+                schools => Serde(&schools),
+                schools_without_head => without_head,
+                reports => reports,
+                to_sign,
+                can_sign => user.role.allows(induct_domain::Permission::SignEctRegistrations),
+            }
         }
     };
     Ok(page.render("dashboard.html", ctx)?.into_response())

@@ -24,7 +24,7 @@ use crate::store::induction::InductionRow;
 /// staff for ECTs employed now at one of their schools. Anything else is "not found". Also
 /// returns the school where changes are recorded: the user's own school where the ECT is employed
 /// now (for the AB: the ECT's latest contract's school).
-async fn visible_induction(
+pub(crate) async fn visible_induction(
     page: &Page,
     ect_id: &str,
 ) -> AppResult<(InductionRow, Vec<crate::store::induction::ContractRow>, SchoolId)> {
@@ -101,7 +101,7 @@ async fn render(
 }
 
 /// Contract types (seed 003; SG 2.33 counts permanent and long-term supply posts).
-const CONTRACT_TYPES: [&str; 3] = ["permanent", "fixed_term", "long_term_supply"];
+pub const CONTRACT_TYPES: [&str; 3] = ["permanent", "fixed_term", "long_term_supply"];
 
 /// What was typed, shown back when something is wrong.
 #[derive(Deserialize, serde::Serialize, Default, Clone)]

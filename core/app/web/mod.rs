@@ -4,13 +4,16 @@
 //! ([`Access`]) and on which site ([`Sites`]); the declaration is enforced by a guard on the route
 //! and kept in an inventory that the tests walk (SECURITY.md T1: deny by default).
 
+pub mod ab;
 pub mod assets;
 pub mod dashboard;
+pub mod ects;
 pub mod errors;
 pub mod headers;
 pub mod induction_record;
 pub mod login;
 pub mod menu;
+pub mod my_details;
 pub mod page;
 pub mod platform;
 pub mod plugins;
@@ -263,6 +266,52 @@ fn routes(state: AppState) -> RouteTable {
             Sites::Platform,
             Signed(ManageAnyAbPlugins),
             plugins::view_ab_plugin_activate_post,
+        )
+        .get("/schools/{school_id}/ects/register", Sites::Ab, Signed(RegisterEcts), ects::view_register_ect_get)
+        .post("/schools/{school_id}/ects/register", Sites::Ab, Signed(RegisterEcts), ects::view_register_ect_post)
+        .get("/schools/{school_id}/ects/transfer", Sites::Ab, Signed(RegisterEcts), ects::view_transfer_ect_get)
+        .post("/schools/{school_id}/ects/transfer", Sites::Ab, Signed(RegisterEcts), ects::view_transfer_ect_post)
+        .get("/registrations/{registration_id}", Sites::Ab, Signed(ViewEctRegistrations), ects::view_registration_get)
+        .post(
+            "/registrations/{registration_id}/sign",
+            Sites::Ab,
+            Signed(SignEctRegistrations),
+            ects::view_registration_sign_post,
+        )
+        .post(
+            "/registrations/{registration_id}/decision",
+            Sites::Ab,
+            Signed(AuthoriseEctRegistrations),
+            ects::view_registration_decision_post,
+        )
+        .get("/ects", Sites::Ab, Signed(ListEcts), ects::view_ects_get)
+        .get("/ects/{ect_id}", Sites::Ab, Signed(ViewEctRecord), ects::view_ect_get)
+        .post("/ects/{ect_id}/send-link", Sites::Ab, Signed(ManageStaffAccounts), ects::view_ect_send_link_post)
+        .get("/ects/{ect_id}/tutor-and-mentor", Sites::Ab, Signed(AssignTutorsAndMentors), ects::view_ect_people_get)
+        .post("/ects/{ect_id}/tutor-and-mentor", Sites::Ab, Signed(AssignTutorsAndMentors), ects::view_ect_people_post)
+        .get("/ects/{ect_id}/leaving", Sites::Ab, Signed(RecordLeavers), ects::view_ect_leaving_get)
+        .post("/ects/{ect_id}/leaving", Sites::Ab, Signed(RecordLeavers), ects::view_ect_leaving_post)
+        .get("/tasks", Sites::Ab, Signed(ViewAbTasks), ab::view_tasks_get)
+        .post("/leavers/{leaver_id}/acknowledge", Sites::Ab, Signed(ViewAbTasks), ab::view_leaver_acknowledge_post)
+        .get("/staff", Sites::Ab, Signed(ListAbStaff), ab::view_ab_staff_get)
+        .get("/exports", Sites::Ab, Signed(ExportForNationalService), ab::view_exports_get)
+        .get("/exports/claims.csv", Sites::Ab, Signed(ExportForNationalService), ab::view_claims_csv_get)
+        .get("/exports/outcomes.csv", Sites::Ab, Signed(ExportForNationalService), ab::view_outcomes_csv_get)
+        .get("/exports/ects.csv", Sites::Ab, Signed(ExportForNationalService), ab::view_ects_csv_get)
+        .get("/my-details", Sites::Ab, Signed(EditOwnDetails), my_details::view_my_details_get)
+        .post("/my-details", Sites::Ab, Signed(EditOwnDetails), my_details::view_my_details_post)
+        .get("/my-details/print", Sites::Ab, Signed(EditOwnDetails), my_details::view_my_details_print_get)
+        .post(
+            "/my-details/previous-schools",
+            Sites::Ab,
+            Signed(EditOwnDetails),
+            my_details::view_previous_school_add_post,
+        )
+        .post(
+            "/my-details/previous-schools/{previous_school_id}/remove",
+            Sites::Ab,
+            Signed(EditOwnDetails),
+            my_details::view_previous_school_remove_post,
         )
         .get("/platform/mail", Sites::Platform, Signed(ReadDemoMailbox), platform::view_mail_get)
         .get("/platform/mail/{mail_id}", Sites::Platform, Signed(ReadDemoMailbox), platform::view_mail_item_get)
