@@ -61,6 +61,18 @@ async fn ect_at_other_school(app: &TestApp) -> String {
     app.create_ect_at("fenland", "199001", "Olly Other", "Ouse Valley Academy", start).await.0.to_string()
 }
 
+/// Demo registrations: one awaiting the head at Marsh Lane, the transfer to Ouse Valley, and one
+/// of Northshire's.
+async fn registrations(app: &TestApp) -> (String, String, String) {
+    let store = app.state.store();
+    let fen = store.list_registrations(app.tenant("fenland").await).await.unwrap();
+    let marsh = school_id(app, "fenland", "Marsh Lane Primary School").await;
+    let own = fen.iter().find(|r| r.school_id.to_string() == marsh && r.status == "awaiting_head_signature").unwrap();
+    let other = fen.iter().find(|r| r.kind == "transfer").unwrap();
+    let nor = store.list_registrations(app.tenant("northshire").await).await.unwrap();
+    (own.id.to_string(), other.id.to_string(), nor[0].id.to_string())
+}
+
 #[tokio::test]
 async fn t1_every_route_is_in_the_matrix_and_anonymous_users_are_turned_away() {
     let app = spawn_app().await;
@@ -107,6 +119,7 @@ async fn t2_authorisation_matrix_route_x_role_x_ownership() {
     let ect_own = ect_id(&app, "fenland", FEN_ECT).await;
     let ect_other_ab = ect_id(&app, "northshire", NOR_ECT).await;
     let ect_other_school = ect_at_other_school(&app).await;
+    let (reg_own, reg_other_school, reg_other_ab) = registrations(&app).await;
 
     let clients: Vec<Client> = vec![
         app.fenland(),
@@ -151,8 +164,17 @@ async fn t2_authorisation_matrix_route_x_role_x_ownership() {
             "other_ab" => ect_other_ab.clone(),
             _ => id.clone(),
         };
+        let registration = match row.ownership.as_str() {
+            "own" => reg_own.clone(),
+            "other_school" => reg_other_school.clone(),
+            "other_ab" => reg_other_ab.clone(),
+            _ => id.clone(),
+        };
         let path = row
             .path
+            .replace("{registration_id}", &registration)
+            .replace("{leaver_id}", &id)
+            .replace("{previous_school_id}", &id)
             .replace("{ect_id}", &ect)
             .replace("{user_id}", &uuid::Uuid::new_v4().to_string())
             .replace("{token}", "no-such-token")

@@ -167,3 +167,113 @@ async fn browser_logs_in_on_a_branded_login_page_and_sees_the_dashboard() {
     d.goto(&format!("{origin}/dashboard")).await;
     assert!(d.url().await.ends_with("/login"));
 }
+
+impl Driver {
+    /// Sets a field's value as a user's typing would end up (date inputs take ISO dates this way
+    /// whatever the browser's locale).
+    async fn set_value(&self, css: &str, value: &str) {
+        let script = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+                      e.dispatchEvent(new Event('input', {bubbles: true})); return e.value;";
+        let v =
+            self.cmd(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": [css, value] })).await;
+        assert_eq!(v.as_str(), Some(value), "{css}");
+    }
+
+    async fn wait_for_url(&self, what: impl Fn(&str) -> bool, label: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let url = self.url().await;
+            if what(&url) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{label}: {url}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn log_in(&self, origin: &str, username: &str) {
+        self.goto(&format!("{origin}/login")).await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", PASSWORD).await;
+        self.click("#login-button").await;
+        self.wait_for_url(|u| u.ends_with("/dashboard"), "login").await;
+    }
+
+    async fn log_out(&self) {
+        self.click(".header-account button").await;
+        self.wait_for_url(|u| u.ends_with("/signed-out"), "logout").await;
+    }
+}
+
+#[tokio::test]
+async fn browser_register_an_ect_head_signs_ab_authorises() {
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let origin = format!("http://fenland.localhost:{}", app.addr.port());
+    let tenant = app.tenant("fenland").await;
+    let marsh = app.state.store().list_schools(tenant).await.unwrap().into_iter().find(|s| s.urn == "900101").unwrap();
+
+    // The induction tutor fills in the registration.
+    d.log_in(&origin, FEN_TUTOR).await;
+    d.goto(&format!("{origin}/schools/{}/ects/register", marsh.id)).await;
+    for (field, value) in [
+        ("#first_names", "Hana"),
+        ("#last_name", "Okoro"),
+        ("#trn", "4100001"),
+        ("#email", "hana.okoro@example.test"),
+        ("#home_address", "9 Wherry Lane, Ely"),
+        ("#itt_provider", "University of Cambridge"),
+        ("#subjects", "Primary"),
+        ("#age_range", "5-11"),
+        ("#mentor_name", "Pat Reed"),
+        ("#mentor_email", "pat.reed@marshlane.example"),
+        ("#mentor_start_term", "Spring 2027"),
+    ] {
+        d.type_into(field, value).await;
+    }
+    d.set_value("#date_of_birth", "1998-04-02").await;
+    d.set_value("#qts_date", "2026-07-15").await;
+    d.set_value("#contract_start", "2027-01-05").await;
+    d.set_value("#induction_start", "2027-01-05").await;
+    d.set_value("#mentor", "new").await;
+    d.click("#training_programme-school_led").await;
+    for (key, _) in induct_domain::registration::SUITABLE_POST {
+        d.click(&format!("#suitable_post-{key}")).await;
+    }
+    d.screenshot("register-ect.png").await;
+    d.click("#register-ect button[type=submit]").await;
+    d.wait_for_url(|u| u.contains("/registrations/"), "registration submitted").await;
+    let registration = d.url().await;
+    assert!(d.source().await.contains("Waiting for the head teacher to sign"));
+    d.log_out().await;
+
+    // The head teacher ticks and signs.
+    d.log_in(&origin, FEN_HEAD).await;
+    d.goto(&registration).await;
+    d.click("#confirm-yes").await;
+    d.click("#sign button[type=submit]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !d.source().await.contains("Waiting for the appropriate body") {
+        assert!(Instant::now() < deadline, "signing did not finish");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(d.source().await.contains("Signed by the head teacher, Priya Shah"));
+    d.log_out().await;
+
+    // The AB checks QTS and authorises.
+    d.log_in(&origin, FEN_AB_ADMIN).await;
+    d.goto(&registration).await;
+    d.click("#decision-authorise").await;
+    d.click("#qts_checked-yes").await;
+    d.click("#decide button[type=submit]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !d.source().await.contains("Authorised by Alex Morgan") {
+        assert!(Instant::now() < deadline, "authorising did not finish");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    d.screenshot("registration-authorised.png").await;
+    let profile = app.state.store().profile_by_trn(tenant, "4100001").await.unwrap().expect("the ECT exists");
+    assert!(profile.verified_at.is_some());
+}

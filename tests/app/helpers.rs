@@ -158,6 +158,13 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     let clock = Clock::fixed(start_time());
     let app = induct::build_with_routes(config.clone(), clock.clone(), opts.extend).await.expect("build app");
     let state = app.state.clone();
+    // The demo data's own registrations queue mail (the AB's decisions, the new ECT's link). Each
+    // test sees only the mail it causes.
+    match state.store().pool() {
+        induct::store::Pool::Sqlite(p) => sqlx::query("DELETE FROM outbox").execute(p).await.map(|_| ()),
+        induct::store::Pool::Postgres(p) => sqlx::query("DELETE FROM outbox").execute(p).await.map(|_| ()),
+    }
+    .unwrap();
     let server = tokio::spawn(async move {
         induct::serve(app, listener, std::future::pending()).await.unwrap();
     });

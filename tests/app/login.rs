@@ -15,7 +15,7 @@ async fn each_role_lands_on_its_own_dashboard_with_its_menu() {
         (Some("fenland"), FEN_HEAD, "Head teacher", "Assessments", "Marsh Lane Primary School"),
         (Some("fenland"), FEN_LEAD, "Induction lead", "Tutors", "Marsh Lane Primary School"),
         (Some("fenland"), FEN_TUTOR, "Induction tutor", "Your ECTs", "Marsh Lane Primary School"),
-        (Some("fenland"), FEN_SCHOOL_ADMIN, "School administrator", "Register ECT", "Marsh Lane Primary School"),
+        (Some("fenland"), FEN_SCHOOL_ADMIN, "School administrator", "ECTs", "Marsh Lane Primary School"),
         (Some("fenland"), FEN_ECT, "Early career teacher", "Previous Schools", "Marsh Lane Primary School"),
         (Some("northshire"), NOR_TUTOR_2, "Induction tutor", "Your ECTs", "St Aidan's CE Primary School"),
     ];

@@ -8,6 +8,7 @@ mod smtp;
 mod authz;
 mod browser;
 mod demo;
+mod ects;
 mod errors;
 mod induction;
 mod login;

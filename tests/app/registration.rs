@@ -51,7 +51,7 @@ async fn a_school_registers_and_the_ab_authorises_it_seed_001() {
     // The AB sees it on its task list and authorises it.
     let ab = app.fenland();
     ab.login_ok(FEN_AB_ADMIN).await;
-    assert_eq!(ab.get("/dashboard").await.texts(".task-count"), ["1"]);
+    assert_eq!(ab.get("/dashboard").await.texts("[data-task=schools]"), ["1"]);
     let schools = app.state.store().list_schools(tenant).await.unwrap();
     let fen_road = schools.iter().find(|s| s.name == "Fen Road School").unwrap();
     assert_eq!(fen_road.status, "pending");
@@ -59,7 +59,7 @@ async fn a_school_registers_and_the_ab_authorises_it_seed_001() {
     ab.get("/schools").await;
     let r = ab.post_form(&format!("/schools/{}/decision", fen_road.id), &[("decision", "authorise")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(ab.get("/dashboard").await.texts(".task-count"), ["0"]);
+    assert_eq!(ab.get("/dashboard").await.texts("[data-task=schools]"), ["0"]);
     // A second, late decision changes nothing.
     ab.get("/schools").await;
     ab.post_form(&format!("/schools/{}/decision", fen_road.id), &[("decision", "reject")]).await;
