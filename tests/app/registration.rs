@@ -112,3 +112,26 @@ async fn a_rejected_school_gets_no_access() {
     let r = n.post_form(&format!("/schools/{}/decision", bogus.id), &[("decision", "authorise")]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_public_form_has_a_budget_per_address() {
+    let app = spawn_app().await;
+    let c = app.fenland();
+    c.get("/register-school").await;
+    let tenant = app.tenant("fenland").await;
+    let before = app.state.store().list_schools(tenant).await.unwrap().len();
+    for _ in 0..10 {
+        assert_eq!(c.post_form("/register-school", &school_form("", "1", "x")).await.status, StatusCode::BAD_REQUEST);
+    }
+    let r = c.post_form("/register-school", &school_form("Eleventh School", "900177", "e@example.test")).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.texts("#name-error")[0].contains("Wait an hour"));
+    assert_eq!(app.state.store().list_schools(tenant).await.unwrap().len(), before, "nothing stored");
+    // Another AB's form has its own budget; after the hour the address may register again.
+    let n = app.northshire();
+    n.get("/register-school").await;
+    assert_eq!(n.post_form("/register-school", &school_form("", "1", "x")).await.status, StatusCode::BAD_REQUEST);
+    app.clock.advance(chrono::Duration::minutes(61));
+    let r = c.post_form("/register-school", &school_form("Eleventh School", "900177", "e@example.test")).await;
+    assert_eq!(r.status, StatusCode::OK);
+}

@@ -74,6 +74,10 @@ pub async fn view_register_school_post(
     meta: RequestMeta,
     Form(f): Form<RegisterForm>,
 ) -> AppResult<Response> {
+    if !registration::within_budget(&page.state, &page.site, &meta.ip).await? {
+        let message = "Too many registrations have come from your network. Wait an hour and try again, or contact us.";
+        return render(&page, &f, vec![context! { field => "name", message }], StatusCode::TOO_MANY_REQUESTS).await;
+    }
     let mut errors = vec![];
     let mut take = |field: &'static str, r: Result<String, FieldProblem>| {
         r.map_err(|p| errors.push(context! { field, message => p.to_string() })).unwrap_or_default()

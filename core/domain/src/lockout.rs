@@ -33,6 +33,12 @@ impl LockPolicy {
         Self { limit: 5, window: Some(Duration::minutes(30)), lock_for: Duration::minutes(30), hard_cap: None }
     }
 
+    /// The public school-registration form: 10 submissions an hour from one address, then an
+    /// hour's wait. A school registers once; this stops a script filling the AB's task list.
+    pub fn public_registration() -> Self {
+        Self { limit: 10, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }
+    }
+
     /// SECURITY.md A9: a per-address budget across usernames, 50 failures in 30 minutes.
     pub fn address() -> Self {
         Self { limit: 50, window: Some(Duration::minutes(30)), lock_for: Duration::minutes(30), hard_cap: None }

@@ -9,6 +9,8 @@ pub enum LockScope {
     Account,
     AddressAndUsername,
     Address,
+    /// Public school registrations from one address (an unauthenticated form that writes).
+    SchoolRegistration,
 }
 
 impl LockScope {
@@ -17,6 +19,7 @@ impl LockScope {
             LockScope::Account => "account",
             LockScope::AddressAndUsername => "address_username",
             LockScope::Address => "address",
+            LockScope::SchoolRegistration => "school_registration",
         }
     }
 
@@ -26,6 +29,7 @@ impl LockScope {
             LockScope::Account => LockPolicy::account(),
             LockScope::AddressAndUsername => LockPolicy::address_and_username(),
             LockScope::Address => LockPolicy::address(),
+            LockScope::SchoolRegistration => LockPolicy::public_registration(),
         }
     }
 }
