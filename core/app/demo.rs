@@ -476,7 +476,7 @@ async fn seed_registrations(
             let id = register(&admin, &details(4, "Amelia", "Scott", qts, next_term)).await?;
             sign(id).await?;
             let row = store.get_registration(tenant, id).await?.ok_or_else(|| anyhow::anyhow!("missing"))?;
-            ects::decide(state, &site, &row, Decision::Authorise, &demo_actor(by)).await.map_err(d)?;
+            ects::decide(state, &site, &row, Decision::Authorise { qts: None }, &demo_actor(by)).await.map_err(d)?;
         }
         // A transfer to the second school, signed by its head, waiting for the AB; and a leaver.
         let ects_at_0: Vec<&DemoPerson> =

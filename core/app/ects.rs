@@ -200,6 +200,12 @@ pub enum DecisionError {
     App(#[from] AppError),
 }
 
+impl From<StoreError> for DecisionError {
+    fn from(e: StoreError) -> Self {
+        DecisionError::App(e.into())
+    }
+}
+
 /// The head teacher signs (seed 001: "it will go to your Head Teacher to sign"): who, when and
 /// the hash of what was signed.
 pub async fn sign(
@@ -228,14 +234,23 @@ pub async fn sign(
 }
 
 pub enum Decision<'a> {
-    Authorise,
-    Reject { reason: RejectionReason, note: Option<&'a str> },
+    /// `qts`: the date QTS was awarded as the AB found it on the teacher record (new ECTs).
+    Authorise {
+        qts: Option<NaiveDate>,
+    },
+    Reject {
+        reason: RejectionReason,
+        note: Option<&'a str>,
+    },
 }
 
 /// The AB's decision (DOMAIN.md 2.8 PendingAB -> InProgress | Rejected). Authorising a new ECT
 /// creates their account (username and set-password link by email), their verified profile, the
 /// induction with its contract, previous schools, tutor and mentor; authorising a transfer adds
 /// the new school's contract and ends the one at the school left. Either way the registrant hears.
+///
+/// The status change comes first in the transaction: a second decision (a double click, two AB
+/// admins at once) finds nothing to change and creates nothing.
 pub async fn decide(
     state: &AppState,
     site: &Site,
@@ -246,23 +261,40 @@ pub async fn decide(
     let tenant = tenant_of(site)?;
     let status = RegistrationStatus::parse(&row.status).ok_or_else(|| AppError::Internal("status".into()))?;
     let action = match decision {
-        Decision::Authorise => RegistrationAction::Authorise,
+        Decision::Authorise { .. } => RegistrationAction::Authorise,
         Decision::Reject { .. } => RegistrationAction::Reject,
     };
     let new_status = status.next(action)?;
-    let details = details_of(row)?;
+    let mut details = details_of(row)?;
     let store = state.store();
     let now = state.clock().now();
     let kind = RegistrationKind::parse(&row.kind).ok_or_else(|| AppError::Internal("kind".into()))?;
+    if let (Decision::Authorise { qts: Some(q) }, RegistrationKind::New) = (&decision, kind) {
+        details.qts_date = Some(*q);
+    }
     let school = SchoolId(row.school_id);
     let school_row = store.get_school(tenant, school).await.map_err(AppError::from)?.ok_or(AppError::NotFound)?;
     let registrant = store.get_user(UserId(row.registered_by)).await.map_err(AppError::from)?;
+    let (reason, note) = match &decision {
+        Decision::Reject { reason, note } => (Some(reason.as_str()), *note),
+        Decision::Authorise { .. } => (None, None),
+    };
     // A new username can collide with one given out at the same moment: try again.
     for _ in 0..3 {
         let mut tx = store.begin().await.map_err(AppError::from)?;
+        if !store
+            .decide_registration(&mut tx, tenant, row.id, new_status.as_str(), actor.user, reason, note, now)
+            .await
+            .map_err(AppError::from)?
+        {
+            return Err(TransitionProblem::AlreadyDecided.into());
+        }
         let (ect_user, induction) = match (&decision, kind) {
             (Decision::Reject { .. }, _) => (None, None),
-            (Decision::Authorise, RegistrationKind::New) => {
+            (Decision::Authorise { .. }, RegistrationKind::New) => {
+                if store.profile_by_trn(tenant, &details.trn).await.map_err(AppError::from)?.is_some() {
+                    return Err(DecisionError::TrnTaken);
+                }
                 let Some(user) =
                     create_account(state, &mut tx, site, school, Role::Ect, &details.full_name(), &details.email)
                         .await?
@@ -274,30 +306,19 @@ pub async fn decide(
                 queue_link(state, &mut tx, site, &user, true, now).await?;
                 (Some(user.user_id()), Some(induction))
             }
-            (Decision::Authorise, RegistrationKind::Transfer) => {
+            (Decision::Authorise { .. }, RegistrationKind::Transfer) => {
                 let ect = UserId(row.ect_user_id.ok_or_else(|| AppError::Internal("transfer without ECT".into()))?);
                 let induction = transfer_in(state, &mut tx, tenant, ect, &details, school, now).await?;
                 (Some(ect), Some(induction))
             }
         };
-        let (reason, note) = match &decision {
-            Decision::Reject { reason, note } => (Some(reason.as_str()), *note),
-            Decision::Authorise => (None, None),
-        };
-        let decided = store
-            .decide_registration(&mut tx, tenant, row.id, new_status.as_str(), actor.user, reason, note, ect_user, now)
-            .await;
-        match decided {
-            Ok(true) => {}
-            Ok(false) => return Err(TransitionProblem::AlreadyDecided.into()),
-            // The TRN was taken by another ECT between the check and now.
-            Err(StoreError::Conflict(_)) => return Err(DecisionError::TrnTaken),
-            Err(e) => return Err(AppError::from(e).into()),
+        if let Some(user) = ect_user {
+            store.set_registration_ect(&mut tx, tenant, row.id, user).await.map_err(AppError::from)?;
         }
         if let Some(to) = &registrant {
             let title = match &decision {
                 Decision::Reject { reason, .. } => Some(reason.title()),
-                Decision::Authorise => None,
+                Decision::Authorise { .. } => None,
             };
             let mail = crate::mail::messages::registration_decided(
                 state,
@@ -305,7 +326,7 @@ pub async fn decide(
                 to,
                 &details.full_name(),
                 &school_row.name,
-                matches!(decision, Decision::Authorise),
+                matches!(decision, Decision::Authorise { .. }),
                 title,
                 note,
                 &format!("/registrations/{}", row.id),
@@ -317,7 +338,7 @@ pub async fn decide(
         }
         let subject = row.id.to_string();
         let event = match decision {
-            Decision::Authorise => AuditEventKind::EctRegistrationAuthorised,
+            Decision::Authorise { .. } => AuditEventKind::EctRegistrationAuthorised,
             Decision::Reject { .. } => AuditEventKind::EctRegistrationRejected,
         };
         store
@@ -326,6 +347,7 @@ pub async fn decide(
             .map_err(AppError::from)?;
         match tx.commit().await {
             Ok(()) => {}
+            // Another ECT took the TRN between the check and the commit (PostgreSQL).
             Err(StoreError::Conflict(_)) => return Err(DecisionError::TrnTaken),
             Err(e) => return Err(AppError::from(e).into()),
         }
@@ -348,7 +370,7 @@ async fn create_induction(
     d: &EctDetails,
     school: SchoolId,
     now: DateTime<Utc>,
-) -> Result<Uuid, AppError> {
+) -> Result<Uuid, DecisionError> {
     let store = state.store();
     let profile = ProfileRow {
         user_id: ect.0,
@@ -363,7 +385,11 @@ async fn create_induction(
         // The AB has checked the TRN and date of birth: the ECT can no longer change them (seed 000).
         verified_at: Some(now),
     };
-    store.create_profile(tx, tenant, &profile).await?;
+    match store.create_profile(tx, tenant, &profile).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => return Err(DecisionError::TrnTaken),
+        Err(e) => return Err(AppError::from(e).into()),
+    }
     let kind = InductionType::parse(&d.induction_type).ok_or_else(|| AppError::Internal("induction type".into()))?;
     let zero = Fraction::ZERO.to_exact();
     let id = store.create_induction(tx, tenant, *ect, kind.as_str(), d.induction_start, &zero, &zero, now).await?;

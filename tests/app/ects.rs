@@ -199,6 +199,12 @@ async fn register_an_ect_head_signs_ab_authorises_seed_001() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = ab.get(&format!("/registrations/{id}")).await;
     assert_eq!(r.texts(".registration-status"), ["Authorised"]);
+    // A second decision (a double click) changes and creates nothing.
+    let r = ab
+        .post_form(&format!("/registrations/{id}/decision"), &[("decision", "authorise"), ("qts_checked", "yes")])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.texts("#decision-error")[0].contains("already been decided"));
 
     // The ECT's account, induction, contract, previous school, mentor; both emails.
     let tenant = app.tenant("fenland").await;
@@ -256,10 +262,25 @@ async fn duplicate_trns_are_refused_pointing_to_the_existing_record() {
     let r = post(&lead, &format!("/schools/{marsh}/ects/register"), &form("2110006", &[])).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let message = &r.texts("#trn-error")[0];
-    assert!(
-        message.contains("Jordan Lee is already registered") && message.contains("register a transfer"),
-        "{message}"
-    );
+    assert!(message.contains("Jordan Lee is already registered"), "{message}");
+    // Another school's staff learn only that the TRN is taken, not whose it is.
+    let ouse = school_id(&app, OUSE_VALLEY).await;
+    let other = app.fenland();
+    other.login_ok(OUSE_HEAD).await;
+    other.get(&format!("/schools/{ouse}/ects/register")).await;
+    let r = post(&other, &format!("/schools/{ouse}/ects/register"), &form("2110006", &[])).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let message = &r.texts("#trn-error")[0];
+    assert!(message.contains("register a transfer") && !message.contains("Jordan"), "{message}");
+    // The same email as another ECT is refused too (DOMAIN.md 2.10).
+    let r = post(
+        &lead,
+        &format!("/schools/{marsh}/ects/register"),
+        &form("4000009", &[("email", "J.Lee@marshlane.example")]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.texts("#email-error")[0].contains("Another ECT"));
     let before = registration_count(&app).await;
     let id = register(&lead, &marsh, &form("4000002", &[])).await;
     let r =
@@ -290,6 +311,20 @@ async fn the_ab_rejects_with_a_reason_and_the_school_is_told() {
     ab.login_ok(FEN_AB_ADMIN).await;
     let r = ab.get(&format!("/registrations/{id}")).await;
     assert!(r.texts(".warnings li")[0].contains("No QTS date"));
+    // No QTS: it cannot be authorised (DOMAIN.md 2.10); a future QTS date neither.
+    let r = ab
+        .post_form(&format!("/registrations/{id}/decision"), &[("decision", "authorise"), ("qts_checked", "yes")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.texts("#qts_date-error")[0].contains("cannot start induction"));
+    let r = ab
+        .post_form(
+            &format!("/registrations/{id}/decision"),
+            &[("decision", "authorise"), ("qts_checked", "yes"), ("qts_date", "2026-12-20")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.texts("#qts_date-error")[0].contains("not been awarded yet"));
     let r =
         ab.post_form(&format!("/registrations/{id}/decision"), &[("decision", "reject"), ("reason", "other")]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
@@ -312,7 +347,10 @@ async fn the_ab_rejects_with_a_reason_and_the_school_is_told() {
     assert!(app.state.store().profile_by_trn(tenant, "4000003").await.unwrap().is_none(), "no ECT account");
     // Deciding again changes nothing.
     let r = ab
-        .post_form(&format!("/registrations/{id}/decision"), &[("decision", "authorise"), ("qts_checked", "yes")])
+        .post_form(
+            &format!("/registrations/{id}/decision"),
+            &[("decision", "authorise"), ("qts_checked", "yes"), ("qts_date", "2026-07-01")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     // A rejected TRN can be registered again.
@@ -479,14 +517,16 @@ async fn the_ect_keeps_their_own_details_seed_000() {
     set(&mut fields, "email", "jordan.lee@home.example");
     set(&mut fields, "subjects", "Primary with Music");
     let mut pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    // A TRN sent anyway is ignored once verified.
+    // A TRN or QTS date sent anyway is ignored once verified.
     pairs.push(("trn", "9999999"));
+    pairs.push(("qts_date", "2026-09-01"));
     let r = ect.post_form("/my-details", &pairs).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let jordan = store.find_user_for_login(Some(tenant), FEN_ECT).await.unwrap().unwrap();
     assert_eq!(jordan.email, "jordan.lee@home.example");
     let profile = store.get_profile(tenant, jordan.user_id()).await.unwrap().unwrap();
     assert_eq!((profile.trn.as_str(), profile.subjects.as_str()), ("2110006", "Primary with Music"));
+    assert_eq!(profile.qts_date.map(|d| d.to_string()).as_deref(), Some("2026-07-04"));
 
     // Previous schools: add (checked), then remove.
     let r = ect
@@ -521,6 +561,10 @@ async fn the_ect_keeps_their_own_details_seed_000() {
     let induction = store.induction_of_ect(tenant, jordan.user_id()).await.unwrap().unwrap();
     let previous = store.list_previous_schools(tenant, induction.id).await.unwrap();
     assert_eq!(previous.len(), 1);
+    // A failed add keeps the personal details on the page.
+    ect.get("/my-details").await;
+    let r = ect.post_form("/my-details/previous-schools", &[("ps_name", "")]).await;
+    assert_eq!(r.form_fields("#details").iter().find(|(k, _)| k == "email").unwrap().1, "jordan.lee@home.example");
     let print = ect.get("/my-details/print").await;
     assert!(print.body.contains("Old School") && print.body.contains("2110006"));
     ect.get("/my-details").await;

@@ -244,17 +244,44 @@ impl Store {
         by: UserId,
         reason: Option<&str>,
         note: Option<&str>,
-        ect_user: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let n = with_tx!(tx, c => sqlx::query(
             "UPDATE ect_registrations SET status = $3, decided_by = $4, decided_at = $5, rejection_reason = $6,
-                decision_note = $7, ect_user_id = COALESCE($8, ect_user_id)
+                decision_note = $7
              WHERE tenant_id = $1 AND id = $2 AND status = 'awaiting_ab'")
-            .bind(tenant.0).bind(id).bind(status).bind(by.0).bind(now).bind(reason).bind(note).bind(ect_user.map(|u| u.0))
+            .bind(tenant.0).bind(id).bind(status).bind(by.0).bind(now).bind(reason).bind(note)
             .execute(c).await.map(|r| r.rows_affected()))
         .map_err(map_err)?;
         Ok(n == 1)
+    }
+
+    /// The ECT an authorised registration created (or moved).
+    pub async fn set_registration_ect(&self, tx: &mut Tx, tenant: TenantId, id: Uuid, ect: UserId) -> Result<()> {
+        with_tx!(tx, c => sqlx::query("UPDATE ect_registrations SET ect_user_id = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0).bind(id).bind(ect.0).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// Whether another ECT account of the AB uses this email (DOMAIN.md 2.10: email unique across
+    /// ongoing ECTs).
+    pub async fn ect_email_in_use(&self, tenant: TenantId, email: &str, except: Option<UserId>) -> Result<bool> {
+        let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'ect' AND LOWER(email) = LOWER($2) AND id <> $3")
+            .bind(tenant.0).bind(email).bind(except.map(|u| u.0).unwrap_or(Uuid::nil())).fetch_one(p).await)
+        .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    /// An unacknowledged leaver notice for the ECT at a school.
+    pub async fn open_leaver_notice(&self, tenant: TenantId, induction: Uuid, school: SchoolId) -> Result<bool> {
+        let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM leaver_notices WHERE tenant_id = $1 AND induction_id = $2 AND school_id = $3
+               AND acknowledged_at IS NULL")
+            .bind(tenant.0).bind(induction).bind(school.0).fetch_one(p).await)
+        .map_err(map_err)?;
+        Ok(n > 0)
     }
 
     pub async fn create_profile(&self, tx: &mut Tx, tenant: TenantId, p: &ProfileRow) -> Result<()> {
@@ -315,7 +342,8 @@ impl Store {
         age_range: &str,
     ) -> Result<bool> {
         let n = with_tx!(tx, c => sqlx::query(
-            "UPDATE ect_profiles SET home_address = $3, itt_provider = $4, qts_date = $5, subjects = $6, age_range = $7
+            "UPDATE ect_profiles SET home_address = $3, itt_provider = $4,
+                qts_date = CASE WHEN verified_at IS NULL THEN $5 ELSE qts_date END, subjects = $6, age_range = $7
              WHERE tenant_id = $1 AND user_id = $2")
             .bind(tenant.0).bind(user.0).bind(home_address).bind(itt_provider).bind(qts).bind(subjects).bind(age_range)
             .execute(c).await.map(|r| r.rows_affected()))

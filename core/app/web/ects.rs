@@ -304,6 +304,26 @@ pub async fn view_register_ect_post(
         e.add("induction_start", "Induction cannot start before the contract does");
     }
     let previous = parse_previous_schools(&f, &mut e);
+    for (i, p) in previous.iter().enumerate() {
+        if p.start_date > today || start.is_some_and(|s| p.start_date >= s) {
+            e.add(
+                &format!("ps{i}_start"),
+                "A previous school's start date is before this induction starts, and not in the future",
+            );
+        }
+    }
+    // SECURITY.md I5: a name of 1-100 characters, first names and last name together.
+    if let (Some(a), Some(b)) = (&first_names, &last_name)
+        && a.chars().count() + b.chars().count() + 1 > 100
+    {
+        e.add("last_name", "The full name must be 100 characters or fewer");
+    }
+    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    if let Some(em) = &email
+        && page.state.store().ect_email_in_use(tenant, em, None).await?
+    {
+        e.add("email", "Another ECT registered with this appropriate body uses this email address");
+    }
     let t = tutors(&page, &school).await?;
     let m = mentors(&page, &school).await?;
     let (tutor, mentor) = parse_people(&f, &t, &m, &mut e);
@@ -345,24 +365,33 @@ pub async fn view_register_ect_post(
     {
         Ok(id) => Ok(Redirect::to(&format!("/registrations/{id}")).into_response()),
         Err(RegisterEctError::DuplicateEct { user, name }) => {
-            let mut e = Errors::default();
-            e.add(
-                "trn",
+            // Name and record only for an ECT the user can already see: a TRN alone must not
+            // reveal who holds it elsewhere in the AB (the transfer form asks for the date of
+            // birth too).
+            let visible = visible_induction(&page, &user.to_string()).await.is_ok();
+            let message = if visible {
+                format!("{name} is already registered with this TRN: see /ects/{user}.")
+            } else {
                 format!(
-                    "{name} is already registered with {} with this TRN (record /ects/{user}). If they are joining your school, register a transfer instead.",
+                    "An ECT with this TRN is already registered with {}. If they are joining your school, register a transfer instead.",
                     page.site.name()
-                ),
-            );
+                )
+            };
+            let mut e = Errors::default();
+            e.add("trn", message);
             render_register(&page, &school, &f, e, StatusCode::CONFLICT, false).await
         }
         Err(RegisterEctError::DuplicateRegistration { registration, name }) => {
-            let mut e = Errors::default();
-            e.add(
-                "trn",
+            let visible = visible_registration(&page, &registration.to_string()).await.is_ok();
+            let message = if visible {
                 format!(
-                    "A registration of {name} with this TRN is already in progress (/registrations/{registration})."
-                ),
-            );
+                    "A registration of {name} with this TRN is already in progress: see /registrations/{registration}."
+                )
+            } else {
+                format!("A registration with this TRN is already in progress with {}.", page.site.name())
+            };
+            let mut e = Errors::default();
+            e.add("trn", message);
             render_register(&page, &school, &f, e, StatusCode::CONFLICT, false).await
         }
         Err(RegisterEctError::App(err)) => Err(err),
@@ -535,6 +564,7 @@ async fn render_registration(
                 home_address => d.home_address.clone(),
                 itt_provider => d.itt_provider.clone(),
                 qts_date => d.qts_date.map(fmt_date),
+                qts_iso => d.qts_date.map(|q| q.format("%Y-%m-%d").to_string()),
                 subjects => d.subjects.clone(),
                 age_range => d.age_range.clone(),
                 programme => d.training_programme.title(),
@@ -627,12 +657,33 @@ pub async fn view_registration_decision_post(
     let f = Fields(pairs);
     let mut e = Errors::default();
     let note = f.get("note").trim().to_owned();
+    let mut qts = None;
     let decision = match f.get("decision") {
         "authorise" => {
             if f.get("qts_checked") != "yes" {
                 e.add("qts_checked", "Confirm you have checked the ECT's QTS and eligibility on the teacher record");
             }
-            Some(Decision::Authorise)
+            if row.kind == RegistrationKind::New.as_str() {
+                // DOMAIN.md 2.10: no QTS blocks the claim; SG 2.10-2.11 and SECURITY.md I5:
+                // induction does not start before QTS.
+                let d = ects::details_of(&row)?;
+                let today = crate::clock_today(&page.state);
+                let typed = e.take("qts_date", validate::optional_date(f.get("qts_date"), "the date QTS was awarded"));
+                match typed.map(|t| t.or(d.qts_date)) {
+                    Some(None) => e.add(
+                        "qts_date",
+                        "Enter the date QTS was awarded, from the teacher record: an ECT without QTS cannot start induction",
+                    ),
+                    Some(Some(q)) if q > today => e.add("qts_date", "QTS has not been awarded yet: the date is in the future"),
+                    Some(Some(q)) if q > d.induction_start => e.add(
+                        "qts_date",
+                        format!("Induction cannot start before QTS: the induction starts on {}", fmt_date(d.induction_start)),
+                    ),
+                    Some(Some(q)) => qts = Some(q),
+                    None => {}
+                }
+            }
+            Some(Decision::Authorise { qts })
         }
         "reject" => match RejectionReason::parse(f.get("reason")) {
             None => {
@@ -947,7 +998,7 @@ pub async fn view_ect_leaving_post(
     Path(ect_id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let (induction, _, school) = visible_induction(&page, &ect_id).await?;
+    let (induction, contracts, school) = visible_induction(&page, &ect_id).await?;
     let f = Fields(pairs);
     let mut e = Errors::default();
     let date = e.take("leaving_date", validate::date(f.get("leaving_date"), "the leaving date"));
@@ -958,6 +1009,17 @@ pub async fn view_ect_leaving_post(
             "leaving_date",
             format!("The leaving date must be on or after the induction started ({})", fmt_date(induction.start_date)),
         );
+    }
+    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let here = contracts.iter().filter(|c| c.school_id == school.0 && date.is_some_and(|d| c.start_date <= d)).count();
+    if let Some(d) = date
+        && here == 0
+        && d >= induction.start_date
+    {
+        e.add("leaving_date", "The leaving date must be on or after the ECT started at this school");
+    }
+    if page.state.store().open_leaver_notice(tenant, induction.id, school).await? {
+        e.add("leaving_date", "This school has already told the appropriate body the ECT is leaving");
     }
     let reason = e.take("reason", validate::text(f.get("reason"), "the reason", 500));
     let moving = f.get("moving");

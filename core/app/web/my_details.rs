@@ -133,7 +133,20 @@ pub async fn view_my_details_post(
     if profile.is_some() {
         let home = e.take("home_address", validate::text(f.get("home_address"), "the home address", 300));
         let itt = e.take("itt_provider", validate::text(f.get("itt_provider"), "the ITT provider", 200));
-        let qts = e.take("qts_date", validate::optional_date(f.get("qts_date"), "the date QTS was awarded"));
+        // The QTS date is locked with the TRN once the AB has verified them; before that it may
+        // not be later than the induction's start (SG 2.10-2.11).
+        let verified = profile.as_ref().is_some_and(|p| p.verified_at.is_some());
+        let qts = if verified {
+            Some(profile.as_ref().and_then(|p| p.qts_date))
+        } else {
+            e.take("qts_date", validate::optional_date(f.get("qts_date"), "the date QTS was awarded"))
+        };
+        if !verified
+            && let Some(Some(q)) = qts
+            && q > own_induction(&page).await?.start_date
+        {
+            e.add("qts_date", "The date QTS was awarded cannot be after your induction started");
+        }
         let subjects = e.take("subjects", validate::text(f.get("subjects"), "the subjects", 200));
         let ages = e.take("age_range", validate::age_range(f.get("age_range")));
         if let (Some(Some(q)), true) = (qts, true)
@@ -145,6 +158,11 @@ pub async fn view_my_details_post(
             (Some(h), Some(i), Some(q), Some(s), Some(a)) => Some((h, i, q, s, a)),
             _ => None,
         };
+    }
+    if let Some(em) = &email
+        && page.state.store().ect_email_in_use(tenant, em, Some(user.id)).await?
+    {
+        e.add("email", "Another ECT registered with this appropriate body uses this email address");
     }
     let (Some(name), Some(email)) = (name, email) else {
         return render(&page, e, Some(f.typed()), None, StatusCode::BAD_REQUEST).await;
