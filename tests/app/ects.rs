@@ -611,6 +611,9 @@ async fn lists_search_by_name_or_trn_within_reach() {
     assert_eq!(names, ["Jordan Lee"]);
     assert_eq!(ab.get("/ects?q=2110006").await.texts(".ects td:first-child"), ["Jordan Lee"]);
     assert!(ab.get("/ects?q=Ethan").await.texts(".registrations td").contains(&"Ethan Hall".to_owned()));
+    assert_eq!(ab.get("/schools?q=ouse").await.texts(".schools td:first-child"), [OUSE_VALLEY]);
+    assert_eq!(ab.get("/schools?q=900101").await.texts(".schools td:first-child"), [MARSH_LANE]);
+    assert_eq!(ab.get("/schools?q=pe131").await.texts(".schools td:first-child"), [MARSH_LANE]);
     let staff = ab.get("/staff?q=grace").await.texts(".ab-staff td");
     assert!(staff.contains(&"Grace Okafor".to_owned()) && staff.contains(&"Induction tutor".to_owned()));
     // Ouse Valley's head sees none of Marsh Lane's ECTs or registrations.

@@ -287,6 +287,11 @@ async fn staff_record_contracts_absences_and_leaving_with_checks() {
     let reports = rows(&j.get("/dashboard").await, "reports");
     assert_eq!(reports.last().unwrap().split(' ').nth(1), Some("A"), "{reports:?}");
     assert!(reports.last().unwrap().contains("End: 26/03/2027"), "{reports:?}");
+    // Each change to the record is audited, with what kind of change only.
+    let events = app.audit_events(Some("fenland")).await;
+    let changes: Vec<_> = events.iter().filter(|e| e.event == "ect_induction_record_changed").collect();
+    assert!(changes.iter().any(|e| e.detail.as_deref() == Some("contract")));
+    assert!(changes.iter().any(|e| e.detail.as_deref() == Some("leaving")));
 }
 
 #[tokio::test]

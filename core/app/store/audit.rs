@@ -37,6 +37,7 @@ pub enum AuditEventKind {
     LeaverAcknowledged,
     EctDetailsChanged,
     ExportDownloaded,
+    EctInductionRecordChanged,
 }
 
 impl AuditEventKind {
@@ -69,6 +70,7 @@ impl AuditEventKind {
             AuditEventKind::LeaverAcknowledged => "leaver_acknowledged",
             AuditEventKind::EctDetailsChanged => "ect_details_changed",
             AuditEventKind::ExportDownloaded => "export_downloaded",
+            AuditEventKind::EctInductionRecordChanged => "ect_induction_record_changed",
         }
     }
 }

@@ -136,6 +136,7 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
 
 pub async fn view_induction_record_post(
     page: Page,
+    meta: crate::auth::session::RequestMeta,
     Path(ect_id): Path<String>,
     Form(t): Form<Typed>,
 ) -> AppResult<Response> {
@@ -252,6 +253,25 @@ pub async fn view_induction_record_post(
         return render(&page, &ect_id, errors, t, StatusCode::BAD_REQUEST).await;
     }
     let mut tx = store.begin().await?;
+    // Every change to an ECT's record is audited: what kind of change, never its values.
+    let subject = induction.ect_user_id.to_string();
+    let user = page.user()?.clone();
+    store
+        .record_audit(
+            &mut tx,
+            &crate::store::audit::NewAuditEvent {
+                tenant: Some(tenant),
+                kind: crate::store::audit::AuditEventKind::EctInductionRecordChanged,
+                actor: Some(user.id),
+                subject: Some(&subject),
+                ip: &meta.ip,
+                user_agent: &meta.user_agent,
+                factor: None,
+                detail: Some(t.action.as_str()),
+            },
+            page.state.clock().now(),
+        )
+        .await?;
     for op in tx_ops {
         match op {
             Op::Contract { start, end, halves, kind } => {

@@ -19,10 +19,27 @@ use crate::store::schools::{SchoolDetails, SchoolRow};
 
 const FORM: &str = "school-details";
 
-pub async fn view_schools_get(page: Page) -> AppResult<Response> {
+/// The AB's schools, searchable by name, URN or postcode.
+pub async fn view_schools_get(
+    page: Page,
+    axum::extract::Query(s): axum::extract::Query<super::ects::Search>,
+) -> AppResult<Response> {
     let user = page.user()?.clone();
-    let schools = user.scope(page.state.store()).schools().await?;
-    Ok(page.render("schools.html", context! { schools => Serde(&schools) })?.into_response())
+    let q = s.q.trim().to_lowercase();
+    let compact = |x: &str| x.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    let schools: Vec<_> = user
+        .scope(page.state.store())
+        .schools()
+        .await?
+        .into_iter()
+        .filter(|s| {
+            q.is_empty()
+                || s.name.to_lowercase().contains(&q)
+                || s.urn == q
+                || compact(&s.postcode).starts_with(&compact(&q))
+        })
+        .collect();
+    Ok(page.render("schools.html", context! { schools => Serde(&schools), q => s.q })?.into_response())
 }
 
 /// The school the path names, if the user may see it (`mine`: the user's own first school).
