@@ -2,7 +2,7 @@
 # The whole test suite, on a fresh machine, in one command:
 #   bash tests/run.sh
 # 1. installs what the tests need from Debian's packages if missing (PostgreSQL, Chromium and
-#    ChromeDriver for the browser test);
+#    ChromeDriver for the browser tests, poppler-utils to read PDFs back as text);
 # 2. builds and runs every test on SQLite;
 # 3. starts a throwaway PostgreSQL on loopback and runs the same tests on it.
 set -euo pipefail
@@ -13,6 +13,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)

@@ -79,6 +79,8 @@ pub struct CurrentUser {
     pub email: String,
     pub session_hash: String,
     pub session_created_at: DateTime<Utc>,
+    /// The last login or password re-entry (signatures ask again after 5 minutes).
+    pub authenticated_at: DateTime<Utc>,
 }
 
 /// Set when the request carried a session that has just expired.
@@ -203,6 +205,7 @@ async fn lookup(state: &AppState, token: &str, site: Option<&Site>, ip: &str, ag
         email: row.email,
         session_hash: hash,
         session_created_at: row.created_at,
+        authenticated_at: row.authenticated_at,
     }))
 }
 

@@ -38,6 +38,16 @@ pub enum AuditEventKind {
     EctDetailsChanged,
     ExportDownloaded,
     EctInductionRecordChanged,
+    ReportReleased,
+    ReportSigned,
+    ReportSubmitted,
+    ReportAccepted,
+    ReportReturned,
+    ReportSignaturesCleared,
+    ReportFileUploaded,
+    AlertRaised,
+    AlertStatusChanged,
+    StepUpPassword,
 }
 
 impl AuditEventKind {
@@ -71,6 +81,16 @@ impl AuditEventKind {
             AuditEventKind::EctDetailsChanged => "ect_details_changed",
             AuditEventKind::ExportDownloaded => "export_downloaded",
             AuditEventKind::EctInductionRecordChanged => "ect_induction_record_changed",
+            AuditEventKind::ReportReleased => "report_released",
+            AuditEventKind::ReportSigned => "report_signed",
+            AuditEventKind::ReportSubmitted => "report_submitted",
+            AuditEventKind::ReportAccepted => "report_accepted",
+            AuditEventKind::ReportReturned => "report_returned",
+            AuditEventKind::ReportSignaturesCleared => "report_signatures_cleared",
+            AuditEventKind::ReportFileUploaded => "report_file_uploaded",
+            AuditEventKind::AlertRaised => "alert_raised",
+            AuditEventKind::AlertStatusChanged => "alert_status_changed",
+            AuditEventKind::StepUpPassword => "authn_step_up",
         }
     }
 }

@@ -92,6 +92,7 @@ pub struct AbSettingsRow {
     pub due_school_days_before_end: Option<i32>,
     pub fixed_due_dates: String,
     pub due_window_school_days: i32,
+    pub head_signs_progress_reviews: bool,
 }
 
 impl Store {
@@ -141,9 +142,10 @@ impl Store {
 
     pub async fn ab_settings(&self, tenant: TenantId) -> Result<Option<AbSettingsRow>> {
         with_pool!(self, p => sqlx::query_as::<_, AbSettingsRow>(
-            "SELECT due_school_days_before_end, fixed_due_dates, due_window_school_days FROM ab_settings WHERE tenant_id = $1")
+            "SELECT due_school_days_before_end, fixed_due_dates, due_window_school_days, head_signs_progress_reviews
+             FROM ab_settings WHERE tenant_id = $1")
             .bind(tenant.0).fetch_optional(p).await)
-            .map_err(map_err)
+        .map_err(map_err)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -18,6 +18,7 @@ pub mod induction;
 pub mod locks;
 pub mod outbox;
 pub mod plugins;
+pub mod report_forms;
 pub mod schools;
 pub mod sessions;
 pub mod tenants;

@@ -15,6 +15,8 @@ pub struct SessionRow {
     pub tenant_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
+    /// The last login or password re-entry in this session.
+    pub authenticated_at: DateTime<Utc>,
     pub username: String,
     pub role: String,
     pub display_name: String,
@@ -43,11 +45,19 @@ impl Store {
 
     pub async fn find_session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
         let sql = "SELECT s.id_hash, s.user_id, s.tenant_id, s.created_at, s.last_seen_at,
-                          u.username, u.role, u.display_name, u.email, u.active
+                          COALESCE(s.authenticated_at, s.created_at) AS authenticated_at, u.username, u.role, u.display_name, u.email, u.active
                    FROM sessions s JOIN users u ON u.id = s.user_id
                    WHERE s.id_hash = $1";
         with_pool!(self, p => sqlx::query_as::<_, SessionRow>(sql).bind(id_hash).fetch_optional(p).await)
             .map_err(map_err)
+    }
+
+    /// The user re-entered their password (step-up before a signature).
+    pub async fn mark_authenticated(&self, id_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        with_pool!(self, p => sqlx::query("UPDATE sessions SET authenticated_at = $1 WHERE id_hash = $2")
+            .bind(now).bind(id_hash).execute(p).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
     }
 
     pub async fn touch_session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<()> {

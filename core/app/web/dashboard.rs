@@ -120,9 +120,14 @@ async fn ect_overview(
     ect: induct_domain::UserId,
 ) -> AppResult<Option<minijinja::Value>> {
     let Some(row) = page.state.store().induction_of_ect(tenant, ect).await? else { return Ok(None) };
-    let completed =
-        page.state.store().list_reports(tenant, row.id).await?.iter().filter(|r| r.completed_at.is_some()).count()
-            as u32;
+    let stored = page.state.store().list_reports(tenant, row.id).await?;
+    let completed = stored.iter().filter(|r| r.completed_at.is_some()).count() as u32;
+    let mut forms = std::collections::HashMap::new();
+    for r in &stored {
+        if let Some(f) = page.state.store().get_form(tenant, row.id, r.number).await? {
+            forms.insert(r.number as u32, f.status);
+        }
+    }
     let engine = crate::induction::Engine::load(&page.state, tenant, row).await?;
     let today = crate::clock_today(&page.state);
     let bh = induct_domain::calendar::BankHolidays::england_and_wales();
@@ -145,8 +150,13 @@ async fn ect_overview(
                         end => r.period.end.format("%d/%m/%Y").to_string(),
                         due => r.due.map(|d| d.format("%d/%m/%Y").to_string()),
                         submittable_from => (r.number > completed).then(|| r.submittable_from().map(|d| d.format("%d/%m/%Y").to_string())).flatten(),
-                        status => status,
+                        status => match forms.get(&r.number).and_then(|s| induct_domain::report_flow::FormStatus::parse(s)) {
+                            Some(f) if r.number > completed => f.title(),
+                            _ => status,
+                        },
                         absence_extension => r.absence_extension,
+                        url => stored.iter().any(|s| s.number as u32 == r.number).then(|| format!("/ects/{}/reports/{}", ect, r.number)),
+                        can_comment => forms.get(&r.number).is_some_and(|s| s == "awaiting_ect"),
                     }
                 })
                 .collect::<Vec<_>>(),
@@ -203,8 +213,17 @@ async fn open_reports_with_status(
 async fn staff_reports(page: &Page, user: &crate::auth::session::CurrentUser) -> AppResult<minijinja::Value> {
     let mut need = vec![];
     let mut upcoming = vec![];
+    let tenant = user.tenant.ok_or(crate::error::AppError::NotFound)?;
     for (r, planned, status) in open_reports_with_status(page, user).await? {
+        let form = page.state.store().get_form(tenant, r.induction_id, r.number).await?;
+        let form_status = form
+            .as_ref()
+            .and_then(|f| induct_domain::report_flow::FormStatus::parse(&f.status))
+            .unwrap_or(induct_domain::report_flow::FormStatus::Draft);
         let row = context! {
+            url => format!("/ects/{}/reports/{}", r.ect_user_id, r.number),
+            can_fill => user.role.allows(induct_domain::Permission::FillReports) && form_status.after_tutor_edit().is_ok(),
+            form_status => form.map(|_| form_status.title()),
             ect_id => r.ect_user_id.to_string(),
             ect => r.ect_name,
             kind => if planned.kind.letter() == 'P' { "Progress review" } else { "Assessment" },

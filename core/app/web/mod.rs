@@ -18,6 +18,7 @@ pub mod page;
 pub mod platform;
 pub mod plugins;
 pub mod register_school;
+pub mod report_forms;
 pub mod reports;
 pub mod schools;
 pub mod staff;
@@ -313,6 +314,103 @@ fn routes(state: AppState) -> RouteTable {
             Signed(EditOwnDetails),
             my_details::view_previous_school_remove_post,
         )
+        .get("/ects/{ect_id}/reports/{number}", Sites::Ab, Signed(ReadReports), report_forms::view_report_get)
+        .get("/ects/{ect_id}/reports/{number}/fill", Sites::Ab, Signed(FillReports), report_forms::view_report_fill_get)
+        .post(
+            "/ects/{ect_id}/reports/{number}/fill",
+            Sites::Ab,
+            Signed(FillReports),
+            report_forms::view_report_fill_post,
+        )
+        .get("/ects/{ect_id}/reports/{number}/form", Sites::Ab, Signed(FillReports), report_forms::view_report_form_get)
+        .post(
+            "/ects/{ect_id}/reports/{number}/form",
+            Sites::Ab,
+            Signed(FillReports),
+            report_forms::view_report_form_post,
+        )
+        .post(
+            "/ects/{ect_id}/reports/{number}/autosave",
+            Sites::Ab,
+            Signed(DraftReports),
+            report_forms::view_report_autosave_post,
+        )
+        .post(
+            "/ects/{ect_id}/reports/{number}/support-plan",
+            Sites::Ab,
+            Signed(FillReports),
+            report_forms::view_report_support_plan_post,
+        )
+        .get(
+            "/ects/{ect_id}/reports/{number}/files/{file_id}",
+            Sites::Ab,
+            Signed(ReadReports),
+            report_forms::view_report_file_get,
+        )
+        .get(
+            "/ects/{ect_id}/reports/{number}/preview",
+            Sites::Ab,
+            Signed(ReadReports),
+            report_forms::view_report_preview_get,
+        )
+        .get(
+            "/ects/{ect_id}/reports/{number}/finish",
+            Sites::Ab,
+            Signed(FillReports),
+            report_forms::view_report_finish_get,
+        )
+        .post(
+            "/ects/{ect_id}/reports/{number}/finish",
+            Sites::Ab,
+            Signed(FillReports),
+            report_forms::view_report_finish_post,
+        )
+        .post(
+            "/ects/{ect_id}/reports/{number}/send-login/{who}",
+            Sites::Ab,
+            Signed(FillReports),
+            report_forms::view_report_send_login_post,
+        )
+        .get(
+            "/ects/{ect_id}/reports/{number}/comment",
+            Sites::Ab,
+            Signed(CommentOnReports),
+            report_forms::view_report_comment_get,
+        )
+        .post(
+            "/ects/{ect_id}/reports/{number}/comment",
+            Sites::Ab,
+            Signed(CommentOnReports),
+            report_forms::view_report_comment_post,
+        )
+        .post(
+            "/ects/{ect_id}/reports/{number}/sign",
+            Sites::Ab,
+            Signed(SignReports),
+            report_forms::view_report_sign_post,
+        )
+        .post(
+            "/ects/{ect_id}/reports/{number}/decision",
+            Sites::Ab,
+            Signed(ReviewReports),
+            report_forms::view_report_decision_post,
+        )
+        .get("/ects/{ect_id}/reports/{number}/pdf", Sites::Ab, Signed(ReadReports), report_forms::view_report_pdf_get)
+        .get(
+            "/schools/{school_id}/reports.pdf",
+            Sites::Ab,
+            Signed(PrintSchoolReports),
+            report_forms::view_school_reports_pdf_get,
+        )
+        .get("/signatures", Sites::Ab, Signed(SignReports), report_forms::view_signatures_get)
+        .post("/signatures", Sites::Ab, Signed(SignReports), report_forms::view_signatures_post)
+        .get("/reports/review", Sites::Ab, Signed(ReviewReports), report_forms::view_review_get)
+        .get("/my-details/pdf", Sites::Ab, Signed(EditOwnDetails), report_forms::view_my_details_pdf_get)
+        .get("/alerts", Sites::Ab, Signed(ViewAlerts), report_forms::view_alerts_get)
+        .get("/alerts/new", Sites::Ab, Signed(RaiseAlerts), report_forms::view_alert_new_get)
+        .post("/alerts/new", Sites::Ab, Signed(RaiseAlerts), report_forms::view_alert_new_post)
+        .get("/alerts/{alert_id}", Sites::Ab, Signed(ViewAlerts), report_forms::view_alert_get)
+        .post("/alerts/{alert_id}/status", Sites::Ab, Signed(ReviewReports), report_forms::view_alert_status_post)
         .get("/platform/mail", Sites::Platform, Signed(ReadDemoMailbox), platform::view_mail_get)
         .get("/platform/mail/{mail_id}", Sites::Platform, Signed(ReadDemoMailbox), platform::view_mail_item_get)
 }

@@ -11,6 +11,7 @@ pub mod induction;
 pub mod lockout;
 pub mod password;
 pub mod registration;
+pub mod report_flow;
 pub mod roles;
 pub mod session;
 pub mod throttle;

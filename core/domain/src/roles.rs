@@ -97,6 +97,25 @@ pub enum Permission {
     ExportForNationalService,
     /// An ECT's own personal, training and previous-school details (seed 000).
     EditOwnDetails,
+    /// Fill in a progress review or assessment (DOMAIN.md 2.1: tutors; leads "complete
+    /// assessments").
+    FillReports,
+    /// Confirm a report's details and write the ECT's comments (seed 003).
+    CommentOnReports,
+    /// Save a draft as it is typed (the tutor's form or the ECT's comments).
+    DraftReports,
+    /// Read reports (school administrators never see them, DOMAIN.md 2.1).
+    ReadReports,
+    /// Sign a report (ECT, tutor, head teacher; DOMAIN.md 2.7).
+    SignReports,
+    /// Accept or return submitted reports; see overdue and unsigned reports (DOMAIN.md 2.7).
+    ReviewReports,
+    /// Print every report of a school in one PDF.
+    PrintSchoolReports,
+    /// See the school's or the AB's alerts (seed 003 "ECT Alerts").
+    ViewAlerts,
+    /// Raise an alert with the AB (seed 003).
+    RaiseAlerts,
 }
 
 impl Role {
@@ -186,6 +205,14 @@ impl Role {
             ViewEctRecord => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor),
             AssignTutorsAndMentors | RecordLeavers => matches!(self, AbAdmin | HeadTeacher | InductionLead),
             EditOwnDetails => self == Ect,
+            FillReports => matches!(self, InductionTutor | InductionLead),
+            CommentOnReports => self == Ect,
+            DraftReports => matches!(self, InductionTutor | InductionLead | Ect),
+            ReadReports => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor | Ect),
+            SignReports => matches!(self, HeadTeacher | InductionLead | InductionTutor | Ect),
+            ReviewReports => self == AbAdmin,
+            PrintSchoolReports | ViewAlerts => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor),
+            RaiseAlerts => matches!(self, HeadTeacher | InductionLead | InductionTutor),
         }
     }
 }
@@ -295,6 +322,19 @@ mod tests {
             (Ect, EditOwnDetails, true),
             (AbAdmin, EditOwnDetails, false),
             (PlatformOperator, ListEcts, false),
+            (InductionTutor, FillReports, true),
+            (HeadTeacher, FillReports, false),
+            (Ect, FillReports, false),
+            (Ect, CommentOnReports, true),
+            (SchoolAdmin, ReadReports, false),
+            (Ect, ReadReports, true),
+            (AbAdmin, SignReports, false),
+            (HeadTeacher, SignReports, true),
+            (AbAdmin, ReviewReports, true),
+            (HeadTeacher, ReviewReports, false),
+            (SchoolAdmin, ViewAlerts, false),
+            (AbAdmin, RaiseAlerts, false),
+            (InductionTutor, RaiseAlerts, true),
         ];
         for (role, permission, allowed) in table {
             assert_eq!(role.allows(permission), allowed, "{role} {permission:?}");

@@ -1,0 +1,625 @@
+//! The report workflow (seed 003; DOMAIN.md 2.7): saving answers (drafts save as people type and
+//! are never lost), making the report available to the ECT, signatures in order with a hash of
+//! the exact content signed (SECURITY.md D1), submission to the AB and its decision.
+//!
+//! Every change is one transaction that first takes the form's row, so two people acting on the
+//! same report at once are applied one after the other against the status the first left.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use induct_domain::calendar::BankHolidays;
+use induct_domain::report_flow::{self, FlowAction, FlowProblem, FormStatus, Signer, SigningPolicy};
+use induct_domain::timeline::{PlannedReport, ReportKind};
+use induct_domain::{Role, SchoolId, TenantId, UserId};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::induction::Engine;
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::audit::{AuditEventKind, NewAuditEvent};
+use crate::store::induction::{InductionRow, ReportRow};
+use crate::store::report_forms::{FormRow, NewSignature};
+
+/// The most a single answer may hold (a long evidence paragraph is a few thousand characters).
+pub const MAX_ANSWER_CHARS: usize = 20_000;
+
+/// A support plan upload's limit and the kinds accepted.
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+/// How someone relates to a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportRole {
+    /// The ECT it is about.
+    Ect,
+    /// An induction tutor or lead at a school employing the ECT now (DOMAIN.md 2.1: leads
+    /// complete assessments too).
+    Tutor,
+    /// The head teacher of such a school.
+    Head,
+    /// The AB.
+    Ab,
+}
+
+/// Everything about one report that pages and actions need.
+pub struct ReportCtx {
+    pub tenant: TenantId,
+    pub induction: InductionRow,
+    pub report: ReportRow,
+    pub planned: PlannedReport,
+    pub form: Option<FormRow>,
+    pub answers: BTreeMap<String, String>,
+    pub role: ReportRole,
+    /// The school the user acts for (staff), or the ECT's latest school (ECT, AB).
+    pub school: Option<SchoolId>,
+    pub policy: SigningPolicy,
+    pub engine: Engine,
+}
+
+impl ReportCtx {
+    pub fn status(&self) -> FormStatus {
+        self.form.as_ref().and_then(|f| FormStatus::parse(&f.status)).unwrap_or(FormStatus::Draft)
+    }
+
+    pub fn kind(&self) -> ReportKind {
+        self.planned.kind
+    }
+
+    pub fn answer(&self, key: &str) -> Option<String> {
+        self.answers.get(key).cloned()
+    }
+
+    /// The day days served and absence can be entered (seed 003: "cannot be updated until this
+    /// report becomes due on ...").
+    pub fn becomes_due(&self) -> Option<NaiveDate> {
+        self.planned.becomes_due(&self.engine.calendar, BankHolidays::england_and_wales(), self.engine.due.window)
+    }
+
+    /// The first day the tutor may make the report available: once it is due, and not before
+    /// an absence extension's end (seed 003 "Can't Submit Assessment Yet").
+    pub fn release_from(&self) -> NaiveDate {
+        let due = self.becomes_due().unwrap_or(self.planned.period.start);
+        self.planned.submittable_from().map_or(due, |s| s.max(due))
+    }
+}
+
+/// Loads a report for a user, or "not found" if they may not see it (SECURITY.md T3).
+pub async fn load(
+    state: &AppState,
+    user: &crate::auth::session::CurrentUser,
+    ect: UserId,
+    number: i32,
+) -> Result<ReportCtx, AppError> {
+    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let store = state.store();
+    let induction = store.induction_of_ect(tenant, ect).await?.ok_or(AppError::NotFound)?;
+    let contracts = store.list_contracts(tenant, induction.id).await?;
+    let today = crate::clock_today(state);
+    let latest = contracts.iter().max_by_key(|c| c.start_date).map(|c| SchoolId(c.school_id));
+    let (role, school) = match user.role {
+        Role::Ect if user.id == ect => (ReportRole::Ect, latest),
+        Role::AbAdmin => (ReportRole::Ab, latest),
+        Role::InductionTutor | Role::InductionLead | Role::HeadTeacher => {
+            // Staff reach a report through a contract current today at one of their schools.
+            let own = user.scope(store).schools().await?;
+            let school = contracts
+                .iter()
+                .filter(|c| c.start_date <= today && c.end_date.is_none_or(|e| e >= today))
+                .find(|c| own.iter().any(|s| s.id == c.school_id))
+                .map(|c| SchoolId(c.school_id))
+                .ok_or(AppError::NotFound)?;
+            let role = if user.role == Role::HeadTeacher { ReportRole::Head } else { ReportRole::Tutor };
+            (role, Some(school))
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let report = store
+        .list_reports(tenant, induction.id)
+        .await?
+        .into_iter()
+        .find(|r| r.number == number)
+        .ok_or(AppError::NotFound)?;
+    let planned = crate::induction::planned_report(
+        report.number,
+        &report.kind,
+        report.period_start,
+        report.period_end,
+        report.due_date,
+        report.absence_extension,
+    )
+    .ok_or_else(|| AppError::Internal("stored report kind".into()))?;
+    let form = store.get_form(tenant, induction.id, number).await?;
+    let answers = store.form_answers(tenant, induction.id, number).await?.into_iter().collect();
+    let policy = SigningPolicy {
+        head_signs_progress_reviews: store.ab_settings(tenant).await?.is_some_and(|s| s.head_signs_progress_reviews),
+    };
+    let engine = Engine::load(state, tenant, induction.clone()).await?;
+    Ok(ReportCtx { tenant, induction, report, planned, form, answers, role, school, policy, engine })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    #[error(transparent)]
+    Flow(#[from] FlowProblem),
+    /// Fields still to complete, by name.
+    #[error("Some answers are missing")]
+    Missing(Vec<String>),
+    #[error("This report cannot be made available until {}", .0.format("%d/%m/%Y"))]
+    TooEarly(NaiveDate),
+    #[error("You cannot change this part of the report")]
+    NotYours,
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl From<StoreError> for FormError {
+    fn from(e: StoreError) -> Self {
+        FormError::App(e.into())
+    }
+}
+
+/// Which side of the form an edit is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Tutor,
+    Ect,
+}
+
+/// The fields each side may write: the tutor's contract page and form (and the AB plugin's
+/// questions on it), the ECT's confirmation and comments (and the plugin's questions on those).
+pub fn side_of(field: &str) -> Option<Side> {
+    let allowed = |f: &str| f.len() <= 80 && f.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if !allowed(field) {
+        return None;
+    }
+    if field.starts_with("contract.") || field.starts_with("tutor.") || field.starts_with("extra.tutor.") {
+        Some(Side::Tutor)
+    } else if field.starts_with("ect.") || field.starts_with("extra.ect.") {
+        Some(Side::Ect)
+    } else {
+        None
+    }
+}
+
+/// Answers as stored: newlines kept, other control characters removed, length capped.
+pub fn clean(value: &str) -> String {
+    let v: String = value.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect();
+    let v = v.replace("\r\n", "\n");
+    v.chars().take(MAX_ANSWER_CHARS).collect()
+}
+
+pub struct Actor<'a> {
+    pub user: UserId,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+async fn audit(
+    state: &AppState,
+    tx: &mut crate::store::Tx,
+    ctx: &ReportCtx,
+    kind: AuditEventKind,
+    actor: &Actor<'_>,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let subject = format!("{}/{}", ctx.induction.id, ctx.report.number);
+    state
+        .store()
+        .record_audit(
+            tx,
+            &NewAuditEvent {
+                tenant: Some(ctx.tenant),
+                kind,
+                actor: Some(actor.user),
+                subject: Some(&subject),
+                ip: actor.ip,
+                user_agent: actor.user_agent,
+                factor: None,
+                detail,
+            },
+            now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// What a save did.
+#[derive(Debug, Default, Serialize)]
+pub struct Saved {
+    pub changed: usize,
+    /// Signatures were cleared: the report needs signing again.
+    pub signatures_cleared: bool,
+    pub status: &'static str,
+    pub saved_at: String,
+}
+
+/// Saves answers from one side. Only the fields of that side are taken; an edit after a
+/// signature makes a new version and clears the signatures (DOMAIN.md 2.7).
+pub async fn save(
+    state: &AppState,
+    ctx: &ReportCtx,
+    side: Side,
+    fields: &[(String, String)],
+    actor: &Actor<'_>,
+) -> Result<Saved, FormError> {
+    let ok_role = match side {
+        Side::Tutor => ctx.role == ReportRole::Tutor,
+        Side::Ect => ctx.role == ReportRole::Ect,
+    };
+    if !ok_role {
+        return Err(FormError::NotYours);
+    }
+    let store = state.store();
+    let now = state.clock().now();
+    let mut tx = store.begin().await?;
+    let mut form =
+        store.lock_form(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
+    let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
+    let (after, clears) = match side {
+        Side::Tutor => status.after_tutor_edit()?,
+        Side::Ect => status.after_ect_edit()?,
+    };
+    let mut changed = 0;
+    for (field, value) in fields {
+        if side_of(field) != Some(side) {
+            continue;
+        }
+        if store
+            .save_answer(
+                &mut tx,
+                ctx.tenant,
+                ctx.induction.id,
+                ctx.report.number,
+                field,
+                &clean(value),
+                actor.user,
+                now,
+            )
+            .await?
+        {
+            changed += 1;
+        }
+    }
+    let mut cleared = false;
+    if changed > 0 {
+        if clears {
+            cleared = store.clear_signatures(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, now).await? > 0;
+            form.version += 1;
+            form.status = after.as_str().into();
+            audit(
+                state,
+                &mut tx,
+                ctx,
+                AuditEventKind::ReportSignaturesCleared,
+                actor,
+                Some(&form.version.to_string()),
+                now,
+            )
+            .await?;
+        }
+        form.updated_at = now;
+        store.save_form(&mut tx, ctx.tenant, &form).await?;
+    }
+    tx.commit().await?;
+    let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
+    Ok(Saved {
+        changed,
+        signatures_cleared: cleared,
+        status: status.as_str(),
+        saved_at: crate::mail::messages::uk_time(now),
+    })
+}
+
+/// The tutor's fields still to complete before release, including the support plan file when
+/// one is said to be in place, and the AB's required extra questions.
+pub async fn tutor_missing(state: &AppState, ctx: &ReportCtx) -> Result<Vec<String>, AppError> {
+    let mut missing: Vec<String> =
+        report_flow::tutor_missing(ctx.kind(), |k| ctx.answer(k)).into_iter().map(str::to_owned).collect();
+    if ctx.answer("tutor.support_plan").as_deref() == Some("yes")
+        && !state
+            .store()
+            .files_of(ctx.tenant, ctx.induction.id, ctx.report.number)
+            .await?
+            .iter()
+            .any(|f| f.purpose == "support_plan")
+    {
+        missing.push("tutor.support_plan_file".into());
+    }
+    let extra = crate::forms::extra_questions(state, ctx.tenant, form_context(ctx, "tutor")).await?;
+    for q in extra.questions.iter().filter(|q| q.required) {
+        let key = format!("extra.tutor.{}", q.id);
+        if ctx.answer(&key).is_none_or(|v| v.trim().is_empty()) {
+            missing.push(key);
+        }
+    }
+    missing.dedup();
+    Ok(missing)
+}
+
+pub async fn ect_missing(state: &AppState, ctx: &ReportCtx) -> Result<Vec<String>, AppError> {
+    let mut missing: Vec<String> = report_flow::ect_missing(|k| ctx.answer(k)).into_iter().map(str::to_owned).collect();
+    let extra = crate::forms::extra_questions(state, ctx.tenant, form_context(ctx, "ect")).await?;
+    for q in extra.questions.iter().filter(|q| q.required) {
+        let key = format!("extra.ect.{}", q.id);
+        if ctx.answer(&key).is_none_or(|v| v.trim().is_empty()) {
+            missing.push(key);
+        }
+    }
+    Ok(missing)
+}
+
+/// The plugin form a side fills in (plugins/wit: `progress-review-tutor`, `assessment-tutor`,
+/// `ect-comments`).
+pub fn form_context(ctx: &ReportCtx, side: &str) -> induct_plugin_host::FormContext {
+    let form = match (side, ctx.kind()) {
+        ("ect", _) => "ect-comments",
+        (_, ReportKind::ProgressReview) => "progress-review-tutor",
+        _ => "assessment-tutor",
+    };
+    induct_plugin_host::FormContext {
+        form: form.into(),
+        role: if side == "ect" { "ect".into() } else { "induction-tutor".into() },
+        induction_type: Some(ctx.induction.induction_type.replace('_', "-")),
+    }
+}
+
+/// Seed 003 "ECT Available": the tutor has completed their part.
+pub async fn release(state: &AppState, ctx: &ReportCtx, actor: &Actor<'_>) -> Result<(), FormError> {
+    if ctx.role != ReportRole::Tutor {
+        return Err(FormError::NotYours);
+    }
+    let today = crate::clock_today(state);
+    if today < ctx.release_from() {
+        return Err(FormError::TooEarly(ctx.release_from()));
+    }
+    let missing = tutor_missing(state, ctx).await?;
+    if !missing.is_empty() {
+        return Err(FormError::Missing(missing));
+    }
+    let store = state.store();
+    let now = state.clock().now();
+    let mut tx = store.begin().await?;
+    let mut form =
+        store.lock_form(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
+    let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
+    let next = status.next(FlowAction::Release, ctx.kind(), ctx.policy)?;
+    form.status = next.as_str().into();
+    form.released_at = Some(now);
+    form.updated_at = now;
+    store.save_form(&mut tx, ctx.tenant, &form).await?;
+    audit(state, &mut tx, ctx, AuditEventKind::ReportReleased, actor, None, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The exact content a signature covers: the report's identity, period, version and every
+/// answer, as canonical JSON (keys sorted). Its SHA-256 is what the signature records.
+pub fn content(ctx: &ReportCtx, version: i32, answers: &BTreeMap<String, String>) -> String {
+    let doc = serde_json::json!({
+        "ect": ctx.induction.ect_user_id,
+        "induction": ctx.induction.id,
+        "number": ctx.report.number,
+        "kind": ctx.kind().as_str(),
+        "period": [ctx.planned.period.start, ctx.planned.period.end],
+        "version": version,
+        "answers": answers,
+    });
+    doc.to_string()
+}
+
+pub fn hash(content: &str) -> String {
+    hex::encode(Sha256::digest(content.as_bytes()))
+}
+
+/// The signer a user is on this report.
+pub fn signer_for(role: ReportRole) -> Option<Signer> {
+    match role {
+        ReportRole::Ect => Some(Signer::Ect),
+        ReportRole::Tutor => Some(Signer::Tutor),
+        ReportRole::Head => Some(Signer::Head),
+        ReportRole::Ab => None,
+    }
+}
+
+/// A signature (tick and confirm; the caller has checked the password if due). The last
+/// signature submits the report to the AB.
+pub async fn sign(state: &AppState, ctx: &ReportCtx, actor: &Actor<'_>) -> Result<FormStatus, FormError> {
+    let signer = signer_for(ctx.role).ok_or(FormError::NotYours)?;
+    if signer == Signer::Ect {
+        let missing = ect_missing(state, ctx).await?;
+        if !missing.is_empty() {
+            return Err(FormError::Missing(missing));
+        }
+    }
+    let store = state.store();
+    let now = state.clock().now();
+    let mut tx = store.begin().await?;
+    let mut form =
+        store.lock_form(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
+    let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
+    let next = status.next(FlowAction::Sign(signer), ctx.kind(), ctx.policy)?;
+    let answers: BTreeMap<String, String> =
+        store.form_answers_in(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number).await?.into_iter().collect();
+    let signed = content(ctx, form.version, &answers);
+    let digest = hash(&signed);
+    store
+        .add_signature(
+            &mut tx,
+            ctx.tenant,
+            &NewSignature {
+                induction: ctx.induction.id,
+                number: ctx.report.number,
+                version: form.version,
+                signer: signer.as_str(),
+                user: actor.user,
+                ip: actor.ip,
+                content_hash: &digest,
+                content: &signed,
+            },
+            now,
+        )
+        .await?;
+    form.status = next.as_str().into();
+    form.updated_at = now;
+    if next == FormStatus::Submitted {
+        form.submitted_at = Some(now);
+    }
+    store.save_form(&mut tx, ctx.tenant, &form).await?;
+    audit(state, &mut tx, ctx, AuditEventKind::ReportSigned, actor, Some(signer.as_str()), now).await?;
+    if next == FormStatus::Submitted {
+        audit(state, &mut tx, ctx, AuditEventKind::ReportSubmitted, actor, None, now).await?;
+    }
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// The AB accepts (locked for ever; the report is complete and the engine plans the next) or
+/// returns it with comments (back to the tutor; every signature again).
+pub async fn decide(
+    state: &AppState,
+    ctx: &ReportCtx,
+    accept: bool,
+    comment: Option<&str>,
+    actor: &Actor<'_>,
+) -> Result<(), FormError> {
+    if ctx.role != ReportRole::Ab {
+        return Err(FormError::NotYours);
+    }
+    let store = state.store();
+    let now = state.clock().now();
+    let mut tx = store.begin().await?;
+    let mut form =
+        store.lock_form(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
+    let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
+    let action = if accept { FlowAction::Accept } else { FlowAction::Return };
+    let next = status.next(action, ctx.kind(), ctx.policy)?;
+    form.status = next.as_str().into();
+    form.updated_at = now;
+    form.decided_by = Some(actor.user.0);
+    form.ab_comment = comment.map(str::to_owned);
+    if accept {
+        form.accepted_at = Some(now);
+        store.complete_report(&mut tx, ctx.tenant, ctx.report.id, now).await?;
+    } else {
+        form.returned_at = Some(now);
+        form.released_at = None;
+        form.submitted_at = None;
+        form.version += 1;
+        store.clear_signatures(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, now).await?;
+    }
+    store.save_form(&mut tx, ctx.tenant, &form).await?;
+    let kind = if accept { AuditEventKind::ReportAccepted } else { AuditEventKind::ReportReturned };
+    audit(state, &mut tx, ctx, kind, actor, None, now).await?;
+    tx.commit().await?;
+    if accept {
+        // The next report of the plan appears (seed 003: "The next progress review is generated
+        // as the last one is completed").
+        let mut tx = store.begin().await?;
+        crate::induction::recompute(state, &mut tx, ctx.tenant, ctx.induction.id).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// A support plan upload: PDF, Word or OpenDocument text, checked by content, not name.
+pub fn sniff_document(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        // DOCX and ODT are zip files; the content types below are what we serve them as.
+        let head = &bytes[..bytes.len().min(4096)];
+        if head.windows(19).any(|w| w == b"[Content_Types].xml") || head.windows(5).any(|w| w == b"word/") {
+            Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        } else if head.windows(39).any(|w| w == b"application/vnd.oasis.opendocument.text") {
+            Some("application/vnd.oasis.opendocument.text")
+        } else {
+            None
+        }
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        Some("application/msword")
+    } else {
+        None
+    }
+}
+
+pub async fn upload_support_plan(
+    state: &AppState,
+    ctx: &ReportCtx,
+    filename: &str,
+    bytes: &[u8],
+    actor: &Actor<'_>,
+) -> Result<Uuid, FormError> {
+    if ctx.role != ReportRole::Tutor {
+        return Err(FormError::NotYours);
+    }
+    let content_type = sniff_document(bytes).ok_or(FormError::Missing(vec!["tutor.support_plan_file".into()]))?;
+    let store = state.store();
+    let now = state.clock().now();
+    let mut tx = store.begin().await?;
+    let form =
+        store.lock_form(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
+    FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft).after_tutor_edit()?;
+    let name: String = filename
+        .chars()
+        .filter(|c| c.is_alphanumeric() || " ._-()".contains(*c))
+        .take(120)
+        .collect::<String>()
+        .trim()
+        .to_owned();
+    let name = if name.is_empty() { "support-plan".to_owned() } else { name };
+    let id = store
+        .add_file(
+            &mut tx,
+            ctx.tenant,
+            ctx.induction.id,
+            ctx.report.number,
+            "support_plan",
+            &name,
+            content_type,
+            bytes,
+            actor.user,
+            now,
+        )
+        .await?;
+    audit(state, &mut tx, ctx, AuditEventKind::ReportFileUploaded, actor, None, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Seed 003 "ECT Alerts": a school raises a concern with the AB.
+pub async fn raise_alert(
+    state: &AppState,
+    tenant: TenantId,
+    school: SchoolId,
+    ect: UserId,
+    message: &str,
+    actor: &Actor<'_>,
+) -> Result<Uuid, AppError> {
+    let store = state.store();
+    let now = state.clock().now();
+    let mut tx = store.begin().await?;
+    let id = store.create_alert(&mut tx, tenant, school, ect, actor.user, message, now).await?;
+    let subject = id.to_string();
+    store
+        .record_audit(
+            &mut tx,
+            &NewAuditEvent {
+                tenant: Some(tenant),
+                kind: AuditEventKind::AlertRaised,
+                actor: Some(actor.user),
+                subject: Some(&subject),
+                ip: actor.ip,
+                user_agent: actor.user_agent,
+                factor: None,
+                detail: None,
+            },
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}

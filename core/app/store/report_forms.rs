@@ -1,0 +1,340 @@
+//! Report forms, their answers, signatures, files, and alerts. Every method takes the tenant first.
+
+use chrono::{DateTime, Utc};
+use induct_domain::{SchoolId, TenantId, UserId};
+use uuid::Uuid;
+
+use super::{Result, Store, Tx, map_err, with_pool, with_tx};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct FormRow {
+    pub induction_id: Uuid,
+    pub number: i32,
+    pub kind: String,
+    pub status: String,
+    pub version: i32,
+    pub released_at: Option<DateTime<Utc>>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<Uuid>,
+    pub returned_at: Option<DateTime<Utc>>,
+    pub ab_comment: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+macro_rules! form_columns {
+    () => {
+        "induction_id, number, kind, status, version, released_at, submitted_at, accepted_at, decided_by, returned_at, \
+         ab_comment, updated_at"
+    };
+}
+
+/// A form with its ECT, for lists.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct FormListRow {
+    pub induction_id: Uuid,
+    pub number: i32,
+    pub kind: String,
+    pub status: String,
+    pub ect_user_id: Uuid,
+    pub ect_name: String,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SignatureRow {
+    pub id: Uuid,
+    pub version: i32,
+    pub signer: String,
+    pub user_id: Uuid,
+    pub signer_name: String,
+    pub signed_at: DateTime<Utc>,
+    pub ip: String,
+    pub content_hash: String,
+    pub cleared_at: Option<DateTime<Utc>>,
+}
+
+pub struct NewSignature<'a> {
+    pub induction: Uuid,
+    pub number: i32,
+    pub version: i32,
+    pub signer: &'a str,
+    pub user: UserId,
+    pub ip: &'a str,
+    pub content_hash: &'a str,
+    pub content: &'a str,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct FileMeta {
+    pub id: Uuid,
+    pub purpose: String,
+    pub filename: String,
+    pub content_type: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct FileRow {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AlertRow {
+    pub id: Uuid,
+    pub school_id: Uuid,
+    pub ect_user_id: Uuid,
+    pub ect_name: String,
+    pub raised_by: Uuid,
+    pub raised_by_name: String,
+    pub message: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+macro_rules! alert_select {
+    () => {
+        "SELECT a.id, a.school_id, a.ect_user_id, e.display_name AS ect_name, a.raised_by, r.display_name AS raised_by_name,
+                a.message, a.status, a.created_at, a.updated_at
+         FROM alerts a JOIN users e ON e.id = a.ect_user_id JOIN users r ON r.id = a.raised_by"
+    };
+}
+
+impl Store {
+    pub async fn get_form(&self, tenant: TenantId, induction: Uuid, number: i32) -> Result<Option<FormRow>> {
+        let sql = concat!(
+            "SELECT ",
+            form_columns!(),
+            " FROM report_forms WHERE tenant_id = $1 AND induction_id = $2 AND number = $3"
+        );
+        with_pool!(self, p => sqlx::query_as::<_, FormRow>(sql).bind(tenant.0).bind(induction).bind(number).fetch_optional(p).await)
+            .map_err(map_err)
+    }
+
+    /// The form, created as a draft if it does not exist yet, held for update until the
+    /// transaction ends (the row lock on PostgreSQL; SQLite's write transaction does the same).
+    pub async fn lock_form(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        induction: Uuid,
+        number: i32,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<FormRow> {
+        let sql = concat!(
+            "INSERT INTO report_forms (tenant_id, induction_id, number, kind, status, version, updated_at)
+             VALUES ($1, $2, $3, $4, 'draft', 1, $5)
+             ON CONFLICT (tenant_id, induction_id, number) DO UPDATE SET updated_at = report_forms.updated_at
+             RETURNING ",
+            form_columns!()
+        );
+        with_tx!(tx, c => sqlx::query_as::<_, FormRow>(sql)
+            .bind(tenant.0).bind(induction).bind(number).bind(kind).bind(now).fetch_one(c).await)
+        .map_err(map_err)
+    }
+
+    /// Writes a form's workflow fields back.
+    pub async fn save_form(&self, tx: &mut Tx, tenant: TenantId, f: &FormRow) -> Result<()> {
+        with_tx!(tx, c => sqlx::query(
+            "UPDATE report_forms SET kind = $4, status = $5, version = $6, released_at = $7, submitted_at = $8, accepted_at = $9,
+                decided_by = $10, returned_at = $11, ab_comment = $12, updated_at = $13
+             WHERE tenant_id = $1 AND induction_id = $2 AND number = $3")
+            .bind(tenant.0).bind(f.induction_id).bind(f.number).bind(&f.kind).bind(&f.status).bind(f.version)
+            .bind(f.released_at).bind(f.submitted_at).bind(f.accepted_at).bind(f.decided_by).bind(f.returned_at)
+            .bind(&f.ab_comment).bind(f.updated_at)
+            .execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn list_forms(&self, tenant: TenantId) -> Result<Vec<FormListRow>> {
+        with_pool!(self, p => sqlx::query_as::<_, FormListRow>(
+            "SELECT f.induction_id, f.number, f.kind, f.status, i.ect_user_id, u.display_name AS ect_name, f.submitted_at, f.updated_at
+             FROM report_forms f JOIN inductions i ON i.id = f.induction_id AND i.tenant_id = f.tenant_id
+             JOIN users u ON u.id = i.ect_user_id
+             WHERE f.tenant_id = $1 ORDER BY f.updated_at DESC")
+            .bind(tenant.0).fetch_all(p).await)
+        .map_err(map_err)
+    }
+
+    pub async fn form_answers(&self, tenant: TenantId, induction: Uuid, number: i32) -> Result<Vec<(String, String)>> {
+        with_pool!(self, p => sqlx::query_as::<_, (String, String)>(
+            "SELECT field, value FROM report_answers WHERE tenant_id = $1 AND induction_id = $2 AND number = $3 ORDER BY field")
+            .bind(tenant.0).bind(induction).bind(number).fetch_all(p).await)
+        .map_err(map_err)
+    }
+
+    /// The answers as the transaction sees them (what a signature signs).
+    pub async fn form_answers_in(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        induction: Uuid,
+        number: i32,
+    ) -> Result<Vec<(String, String)>> {
+        with_tx!(tx, c => sqlx::query_as::<_, (String, String)>(
+            "SELECT field, value FROM report_answers WHERE tenant_id = $1 AND induction_id = $2 AND number = $3 ORDER BY field")
+            .bind(tenant.0).bind(induction).bind(number).fetch_all(c).await)
+        .map_err(map_err)
+    }
+
+    /// Saves one answer; true if the value changed.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn save_answer(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        induction: Uuid,
+        number: i32,
+        field: &str,
+        value: &str,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = with_tx!(tx, c => sqlx::query(
+            "INSERT INTO report_answers (tenant_id, induction_id, number, field, value, updated_by, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (tenant_id, induction_id, number, field) DO UPDATE SET value = excluded.value,
+                updated_by = excluded.updated_by, updated_at = excluded.updated_at
+             WHERE report_answers.value <> excluded.value")
+            .bind(tenant.0).bind(induction).bind(number).bind(field).bind(value).bind(by.0).bind(now)
+            .execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    pub async fn add_signature(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        s: &NewSignature<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        with_tx!(tx, c => sqlx::query(
+            "INSERT INTO report_signatures (id, tenant_id, induction_id, number, version, signer, user_id, signed_at, ip, content_hash, content)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+            .bind(Uuid::now_v7()).bind(tenant.0).bind(s.induction).bind(s.number).bind(s.version).bind(s.signer)
+            .bind(s.user.0).bind(now).bind(s.ip).bind(s.content_hash).bind(s.content)
+            .execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// Clears the live signatures of a form (an edit after signing, or the AB returning it).
+    pub async fn clear_signatures(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        induction: Uuid,
+        number: i32,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        with_tx!(tx, c => sqlx::query(
+            "UPDATE report_signatures SET cleared_at = $4
+             WHERE tenant_id = $1 AND induction_id = $2 AND number = $3 AND cleared_at IS NULL")
+            .bind(tenant.0).bind(induction).bind(number).bind(now).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)
+    }
+
+    /// Every signature of a form, cleared ones included, oldest first.
+    pub async fn signatures(&self, tenant: TenantId, induction: Uuid, number: i32) -> Result<Vec<SignatureRow>> {
+        with_pool!(self, p => sqlx::query_as::<_, SignatureRow>(
+            "SELECT s.id, s.version, s.signer, s.user_id, u.display_name AS signer_name, s.signed_at, s.ip, s.content_hash, s.cleared_at
+             FROM report_signatures s JOIN users u ON u.id = s.user_id
+             WHERE s.tenant_id = $1 AND s.induction_id = $2 AND s.number = $3 ORDER BY s.signed_at, s.id")
+            .bind(tenant.0).bind(induction).bind(number).fetch_all(p).await)
+        .map_err(map_err)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_file(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        induction: Uuid,
+        number: i32,
+        purpose: &str,
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        with_tx!(tx, c => sqlx::query(
+            "INSERT INTO report_files (id, tenant_id, induction_id, number, purpose, filename, content_type, bytes, uploaded_by, uploaded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(id).bind(tenant.0).bind(induction).bind(number).bind(purpose).bind(filename).bind(content_type)
+            .bind(bytes).bind(by.0).bind(now)
+            .execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(id)
+    }
+
+    pub async fn files_of(&self, tenant: TenantId, induction: Uuid, number: i32) -> Result<Vec<FileMeta>> {
+        with_pool!(self, p => sqlx::query_as::<_, FileMeta>(
+            "SELECT id, purpose, filename, content_type, uploaded_at FROM report_files
+             WHERE tenant_id = $1 AND induction_id = $2 AND number = $3 ORDER BY uploaded_at, id")
+            .bind(tenant.0).bind(induction).bind(number).fetch_all(p).await)
+        .map_err(map_err)
+    }
+
+    pub async fn get_file(&self, tenant: TenantId, induction: Uuid, number: i32, id: Uuid) -> Result<Option<FileRow>> {
+        with_pool!(self, p => sqlx::query_as::<_, FileRow>(
+            "SELECT filename, content_type, bytes FROM report_files
+             WHERE tenant_id = $1 AND induction_id = $2 AND number = $3 AND id = $4")
+            .bind(tenant.0).bind(induction).bind(number).bind(id).fetch_optional(p).await)
+        .map_err(map_err)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_alert(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        school: SchoolId,
+        ect: UserId,
+        by: UserId,
+        message: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        with_tx!(tx, c => sqlx::query(
+            "INSERT INTO alerts (id, tenant_id, school_id, ect_user_id, raised_by, message, status, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $7)")
+            .bind(id).bind(tenant.0).bind(school.0).bind(ect.0).bind(by.0).bind(message).bind(now)
+            .execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(id)
+    }
+
+    pub async fn list_alerts(&self, tenant: TenantId) -> Result<Vec<AlertRow>> {
+        let sql = concat!(alert_select!(), " WHERE a.tenant_id = $1 ORDER BY a.created_at DESC, a.id DESC");
+        with_pool!(self, p => sqlx::query_as::<_, AlertRow>(sql).bind(tenant.0).fetch_all(p).await).map_err(map_err)
+    }
+
+    pub async fn get_alert(&self, tenant: TenantId, id: Uuid) -> Result<Option<AlertRow>> {
+        let sql = concat!(alert_select!(), " WHERE a.tenant_id = $1 AND a.id = $2");
+        with_pool!(self, p => sqlx::query_as::<_, AlertRow>(sql).bind(tenant.0).bind(id).fetch_optional(p).await)
+            .map_err(map_err)
+    }
+
+    pub async fn set_alert_status(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        id: Uuid,
+        status: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = with_tx!(tx, c => sqlx::query("UPDATE alerts SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0).bind(id).bind(status).bind(now).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(n == 1)
+    }
+}
