@@ -277,3 +277,151 @@ async fn browser_register_an_ect_head_signs_ab_authorises() {
     let profile = app.state.store().profile_by_trn(tenant, "4100001").await.unwrap().expect("the ECT exists");
     assert!(profile.verified_at.is_some());
 }
+
+impl Driver {
+    async fn wait_for_text(&self, text: &str, label: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !self.source().await.contains(text) {
+            assert!(Instant::now() < deadline, "{label}: {text:?} never appeared");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn script(&self, script: &str, args: Value) -> Value {
+        self.cmd(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": args })).await
+    }
+}
+
+#[tokio::test]
+async fn browser_final_assessment_from_tutor_to_ab_acceptance() {
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let origin = format!("http://fenland.localhost:{}", app.addr.port());
+    let (ect, number) = crate::report_forms::ect_at_final_assessment(&app, "199401").await;
+    let base = format!("{origin}/ects/{ect}/reports/{number}");
+
+    // The tutor: contract page, the form (autosaved as typed), then "ECT available".
+    d.log_in(&origin, FEN_TUTOR).await;
+    d.goto(&format!("{base}/fill")).await;
+    d.click("#had_absences-no").await;
+    d.click("#remaining-yes").await;
+    d.click("#fill button[type=submit]").await;
+    d.wait_for_url(|u| u.ends_with("/form"), "form").await;
+    d.click("#recommendation-satisfactory").await;
+    for (k, _) in induct_domain::report_flow::STANDARDS {
+        d.set_value(&format!("[name='{k}']"), &format!("Browser evidence for {k}")).await;
+    }
+    d.set_value("[name='tutor.development']", "Questioning: mentor observes twice a half-term").await;
+    d.set_value("[name='tutor.support_plan']", "no").await;
+    d.script(
+        "document.querySelector(\"[name='tutor.support_plan']\").dispatchEvent(new Event('change', {bubbles: true}))",
+        json!([]),
+    )
+    .await;
+    d.wait_for_text("Saved at", "autosave").await;
+    d.click("button[name=next][value=finish]").await;
+    d.wait_for_url(|u| u.ends_with("/finish"), "finish").await;
+    d.click("#finished-release").await;
+    d.click("#finish button[type=submit]").await;
+    d.wait_for_text("What happens now?", "released").await;
+    d.screenshot("report-released.png").await;
+    d.log_out().await;
+
+    // The ECT confirms, answers Fenland's questions, comments and signs.
+    d.log_in(&origin, "199401").await;
+    d.goto(&format!("{base}/comment")).await;
+    d.click("#ect-confirmed").await;
+    for id in [
+        "discussed-report",
+        "ecf-cpd",
+        "mentor-support",
+        "timetable-reduction",
+        "observed-others",
+        "formally-observed",
+        "met-tutor-termly",
+        "met-tutor-assessment",
+    ] {
+        d.click(&format!("[name='extra.ect.{id}'][value=yes]")).await;
+    }
+    for (k, _) in induct_domain::report_flow::ECT_COMMENTS {
+        d.type_into(&format!("[name='{k}']"), "Written in the browser").await;
+    }
+    d.click("button[name=next][value=continue]").await;
+    d.wait_for_url(|u| u.ends_with("#sign"), "to signing").await;
+    d.click("#confirm-yes").await;
+    d.click("#sign button[type=submit]").await;
+    d.wait_for_text("Signed.", "ECT signed").await;
+    d.log_out().await;
+
+    // The tutor signs.
+    d.log_in(&origin, FEN_TUTOR).await;
+    d.goto(&base).await;
+    d.click("#confirm-yes").await;
+    d.click("#sign button[type=submit]").await;
+    d.wait_for_text("Signed.", "tutor signed").await;
+    d.log_out().await;
+
+    // The head signs every ticked report at once.
+    d.log_in(&origin, FEN_HEAD).await;
+    d.goto(&format!("{origin}/signatures")).await;
+    d.click("#report-1").await;
+    d.click("#bulk-sign button[type=submit]").await;
+    d.wait_for_text("1 report signed", "head signed").await;
+    d.log_out().await;
+
+    // The AB accepts.
+    d.log_in(&origin, FEN_AB_ADMIN).await;
+    d.goto(&base).await;
+    d.click("#decision-accept").await;
+    d.click("#decide button[type=submit]").await;
+    d.wait_for_url(|u| u.ends_with("/reports/review"), "review page").await;
+    d.goto(&base).await;
+    d.wait_for_text("Accepted", "accepted").await;
+    d.screenshot("report-accepted.png").await;
+}
+
+#[tokio::test]
+async fn browser_typing_survives_a_session_timeout() {
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let origin = format!("http://fenland.localhost:{}", app.addr.port());
+    let tenant = app.tenant("fenland").await;
+    let store = app.state.store();
+    let jordan = store.find_user_for_login(Some(tenant), FEN_ECT).await.unwrap().unwrap();
+    let form = format!("{origin}/ects/{}/reports/1/form", jordan.id);
+
+    d.log_in(&origin, FEN_TUTOR).await;
+    d.goto(&form).await;
+    d.type_into("[name='tutor.ts1']", "Typed before the timeout").await;
+    d.wait_for_text("Saved at", "first autosave").await;
+    // Twenty-one idle minutes: the server has ended the session.
+    app.clock.advance(chrono::Duration::minutes(21));
+    d.type_into("[name='tutor.ts2']", "Typed after the timeout").await;
+    d.wait_for_text("your session has ended", "refused autosave").await;
+    d.screenshot("autosave-session-ended.png").await;
+
+    // Log in again and come back: the text is there, and it reaches the server.
+    d.goto(&format!("{origin}/login")).await;
+    d.type_into("#username", FEN_TUTOR).await;
+    d.type_into("#password", PASSWORD).await;
+    d.click("#login-button").await;
+    d.wait_for_url(|u| u.ends_with("/dashboard"), "login again").await;
+    d.goto(&form).await;
+    d.wait_for_text("Restored what you typed", "restored").await;
+    assert_eq!(d.attribute("[name='tutor.ts1']", "value").await, "Typed before the timeout");
+    assert_eq!(d.attribute("[name='tutor.ts2']", "value").await, "Typed after the timeout");
+    let induction = store.induction_of_ect(tenant, jordan.user_id()).await.unwrap().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let answers = store.form_answers(tenant, induction.id, 1).await.unwrap();
+        if answers.iter().any(|(k, v)| k == "tutor.ts2" && v == "Typed after the timeout") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the restored text was never saved: {answers:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -422,6 +422,20 @@ impl Client {
         self.finish(r).await
     }
 
+    /// A download's bytes (PDFs, files), with its status and headers.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.origin))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let headers = r.headers().clone();
+        (status, headers, r.bytes().await.unwrap().to_vec())
+    }
+
     /// Posts a form as this site's own page would: with its CSRF token and the site's Origin.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
         let token = self.csrf_token().unwrap_or_default();
@@ -483,4 +497,14 @@ impl Client {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "login of {username} failed: {}", r.body);
         assert_eq!(r.location(), Some("/dashboard"));
     }
+}
+
+/// A PDF's text as poppler's pdftotext reads it (the test command installs poppler-utils).
+pub fn pdf_text(bytes: &[u8]) -> String {
+    let path = std::env::temp_dir().join(format!("induct-{}.pdf", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&path, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().expect("pdftotext");
+    let _ = std::fs::remove_file(&path);
+    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
 }

@@ -16,6 +16,7 @@ mod logs;
 mod mail;
 mod plugins;
 mod registration;
+mod report_forms;
 mod security_headers;
 mod sessions;
 mod staff;
