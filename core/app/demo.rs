@@ -204,6 +204,9 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
     }
     seed_inductions(state, &abs, &tenant_ids, &school_ids).await?;
     seed_registrations(state, &abs, &tenant_ids, &school_ids).await?;
+    for (ab, tenant) in abs.iter().zip(&tenant_ids) {
+        seed_reports(state, ab, *tenant).await?;
+    }
     tracing::info!(abs = abs.len(), users = people.len(), "demo data created");
     Ok(true)
 }
@@ -515,6 +518,115 @@ async fn seed_registrations(
             };
             let by = demo_actor(actor_of(&head).await?);
             ects::record_leaver(state, &site, induction.id, user.user_id(), school0, &l, &by).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Report forms at different points (seed 003), where the demo ECTs' reports are due today: one
+/// being written, one waiting for the ECT, one waiting for the tutor's signature; and an alert.
+/// On the real clock a report may not be due yet; then it is left as it is.
+async fn seed_reports(state: &AppState, ab: &DemoAb, tenant: induct_domain::TenantId) -> anyhow::Result<()> {
+    use crate::report_forms::{self as rf, Actor, Side};
+    let store = state.store();
+    let now = state.clock().now();
+    let user_of = async |role: Role| -> anyhow::Result<Option<crate::auth::session::CurrentUser>> {
+        let Some(p) = ab.people.iter().find(|p| p.role == role) else { return Ok(None) };
+        let Some(u) = store.find_user_for_login(Some(tenant), &p.username).await? else { return Ok(None) };
+        Ok(Some(crate::auth::session::CurrentUser {
+            id: u.user_id(),
+            tenant: Some(tenant),
+            role,
+            username: u.username,
+            display_name: u.display_name,
+            email: u.email,
+            session_hash: String::new(),
+            session_created_at: now,
+            authenticated_at: now,
+        }))
+    };
+    let Some(tutor) = user_of(Role::InductionTutor).await? else { return Ok(()) };
+    let ects: Vec<&DemoPerson> = ab.people.iter().filter(|p| p.role == Role::Ect && p.induction.is_some()).collect();
+    let actor = |u: &crate::auth::session::CurrentUser| Actor { user: u.id, ip: "local", user_agent: "induct demo" };
+    let mut answers = vec![
+        ("contract.days_absent".to_owned(), "0".to_owned()),
+        ("contract.had_absences".to_owned(), "no".to_owned()),
+        ("contract.remaining".to_owned(), "yes".to_owned()),
+        ("contract.next_days_per_week".to_owned(), "5".to_owned()),
+        ("contract.next_contract_type".to_owned(), "permanent".to_owned()),
+        ("tutor.recommendation".to_owned(), "on_track".to_owned()),
+        (
+            "tutor.development".to_owned(),
+            "TS4: plan sequences of lessons around a clear end point; reviewed at the next mentor meeting".to_owned(),
+        ),
+        ("tutor.support_plan".to_owned(), "no".to_owned()),
+    ];
+    for (k, label) in induct_domain::report_flow::STANDARDS {
+        answers.push((
+            k.to_owned(),
+            format!("{}: evidence from observations and the mentor's notes this term.", &label[..3]),
+        ));
+    }
+    for (i, p) in ects.iter().enumerate().take(3) {
+        let Some(ect) = store.find_user_for_login(Some(tenant), &p.username).await? else { continue };
+        let Some(induction) = store.induction_of_ect(tenant, ect.user_id()).await? else { continue };
+        let Some(open) = store.list_reports(tenant, induction.id).await?.into_iter().find(|r| r.completed_at.is_none())
+        else {
+            continue;
+        };
+        let Ok(ctx) = rf::load(state, &tutor, ect.user_id(), open.number).await else { continue };
+        let (served, _) = crate::web::report_forms::engine_days_of(&ctx);
+        let mut mine = answers.clone();
+        mine.push(("contract.days_served".into(), served));
+        // The first ECT's report is half written.
+        let upto = if i == 0 { 6 } else { mine.len() };
+        rf::save(state, &ctx, Side::Tutor, &mine[..upto], &actor(&tutor)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        if i == 0 {
+            continue;
+        }
+        let ctx = rf::load(state, &tutor, ect.user_id(), open.number).await?;
+        if rf::release(state, &ctx, &actor(&tutor)).await.is_err() {
+            continue; // not due yet on today's date
+        }
+        if i == 2 {
+            let me = crate::auth::session::CurrentUser {
+                id: ect.user_id(),
+                tenant: Some(tenant),
+                role: Role::Ect,
+                username: ect.username.clone(),
+                display_name: ect.display_name.clone(),
+                email: ect.email.clone(),
+                session_hash: String::new(),
+                session_created_at: now,
+                authenticated_at: now,
+            };
+            let ctx = rf::load(state, &me, ect.user_id(), open.number).await?;
+            let mut comments = vec![("ect.confirmed".to_owned(), "yes".to_owned())];
+            let extra = crate::forms::extra_questions(state, tenant, rf::form_context(&ctx, "ect")).await?;
+            for q in &extra.questions {
+                comments.push((format!("extra.ect.{}", q.id), "yes".to_owned()));
+            }
+            for (k, _) in induct_domain::report_flow::ECT_COMMENTS {
+                comments.push((k.to_owned(), "Written by the demo ECT.".to_owned()));
+            }
+            rf::save(state, &ctx, Side::Ect, &comments, &actor(&me)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let ctx = rf::load(state, &me, ect.user_id(), open.number).await?;
+            rf::sign(state, &ctx, None, &actor(&me)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
+    if let (Some(p), Some(school)) = (ects.get(1), ects.get(1).and_then(|p| p.school)) {
+        let ect = store.find_user_for_login(Some(tenant), &p.username).await?;
+        let schools = store.list_schools(tenant).await?;
+        if let (Some(ect), Some(s)) = (ect, schools.iter().find(|s| s.urn == ab.schools[school].urn)) {
+            rf::raise_alert(
+                state,
+                tenant,
+                induct_domain::SchoolId(s.id),
+                ect.user_id(),
+                "Part-time timetable: the mentor meeting clashes with the ECT's non-working day. Can we discuss?",
+                &actor(&tutor),
+            )
+            .await?;
         }
     }
     Ok(())

@@ -21,7 +21,7 @@ use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::store::induction::{InductionRow, ReportRow};
-use crate::store::report_forms::{FormRow, NewSignature};
+use crate::store::report_forms::{FileMeta, FormRow, NewSignature};
 
 /// The most a single answer may hold (a long evidence paragraph is a few thousand characters).
 pub const MAX_ANSWER_CHARS: usize = 20_000;
@@ -151,6 +151,8 @@ pub enum FormError {
     TooEarly(NaiveDate),
     #[error("You cannot change this part of the report")]
     NotYours,
+    #[error("The report has changed since you opened it: read it again before signing")]
+    Changed,
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -234,6 +236,8 @@ pub struct Saved {
     /// Signatures were cleared: the report needs signing again.
     pub signatures_cleared: bool,
     pub status: &'static str,
+    /// The form's version after the save (the page keeps its drafts against it).
+    pub version: i32,
     pub saved_at: String,
 }
 
@@ -286,9 +290,12 @@ pub async fn save(
     }
     let mut cleared = false;
     if changed > 0 {
+        // Once others can read it, every change is a new version (a signer signs one version).
+        if status != FormStatus::Draft {
+            form.version += 1;
+        }
         if clears {
             cleared = store.clear_signatures(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, now).await? > 0;
-            form.version += 1;
             form.status = after.as_str().into();
             audit(
                 state,
@@ -310,29 +317,39 @@ pub async fn save(
         changed,
         signatures_cleared: cleared,
         status: status.as_str(),
+        version: form.version,
         saved_at: crate::mail::messages::uk_time(now),
     })
 }
 
-/// The tutor's fields still to complete before release, including the support plan file when
-/// one is said to be in place, and the AB's required extra questions.
-pub async fn tutor_missing(state: &AppState, ctx: &ReportCtx) -> Result<Vec<String>, AppError> {
-    let mut missing: Vec<String> =
-        report_flow::tutor_missing(ctx.kind(), |k| ctx.answer(k)).into_iter().map(str::to_owned).collect();
-    if ctx.answer("tutor.support_plan").as_deref() == Some("yes")
-        && !state
-            .store()
-            .files_of(ctx.tenant, ctx.induction.id, ctx.report.number)
-            .await?
-            .iter()
-            .any(|f| f.purpose == "support_plan")
-    {
-        missing.push("tutor.support_plan_file".into());
-    }
-    let extra = crate::forms::extra_questions(state, ctx.tenant, form_context(ctx, "tutor")).await?;
+/// What a side still has to complete, from the given answers and files: for the tutor, the
+/// required answers, the support plan document when one is said to be in place, and the AB's
+/// required extra questions; for the ECT, the confirmation, comments and the AB's questions.
+pub async fn missing_for(
+    state: &AppState,
+    ctx: &ReportCtx,
+    side: Side,
+    answers: &BTreeMap<String, String>,
+    files: &[FileMeta],
+) -> Result<Vec<String>, AppError> {
+    let get = |k: &str| answers.get(k).cloned();
+    let (mut missing, form_side): (Vec<String>, &str) = match side {
+        Side::Tutor => {
+            let mut m: Vec<String> =
+                report_flow::tutor_missing(ctx.kind(), get).into_iter().map(str::to_owned).collect();
+            if answers.get("tutor.support_plan").map(String::as_str) == Some("yes")
+                && !files.iter().any(|f| f.purpose == "support_plan")
+            {
+                m.push("tutor.support_plan_file".into());
+            }
+            (m, "tutor")
+        }
+        Side::Ect => (report_flow::ect_missing(get).into_iter().map(str::to_owned).collect(), "ect"),
+    };
+    let extra = crate::forms::extra_questions(state, ctx.tenant, form_context(ctx, form_side)).await?;
     for q in extra.questions.iter().filter(|q| q.required) {
-        let key = format!("extra.tutor.{}", q.id);
-        if ctx.answer(&key).is_none_or(|v| v.trim().is_empty()) {
+        let key = format!("extra.{form_side}.{}", q.id);
+        if answers.get(&key).is_none_or(|v| v.trim().is_empty()) {
             missing.push(key);
         }
     }
@@ -340,16 +357,14 @@ pub async fn tutor_missing(state: &AppState, ctx: &ReportCtx) -> Result<Vec<Stri
     Ok(missing)
 }
 
+/// The tutor's fields still to complete before release (for the "Have you finished?" page).
+pub async fn tutor_missing(state: &AppState, ctx: &ReportCtx) -> Result<Vec<String>, AppError> {
+    let files = state.store().files_of(ctx.tenant, ctx.induction.id, ctx.report.number).await?;
+    missing_for(state, ctx, Side::Tutor, &ctx.answers, &files).await
+}
+
 pub async fn ect_missing(state: &AppState, ctx: &ReportCtx) -> Result<Vec<String>, AppError> {
-    let mut missing: Vec<String> = report_flow::ect_missing(|k| ctx.answer(k)).into_iter().map(str::to_owned).collect();
-    let extra = crate::forms::extra_questions(state, ctx.tenant, form_context(ctx, "ect")).await?;
-    for q in extra.questions.iter().filter(|q| q.required) {
-        let key = format!("extra.ect.{}", q.id);
-        if ctx.answer(&key).is_none_or(|v| v.trim().is_empty()) {
-            missing.push(key);
-        }
-    }
-    Ok(missing)
+    missing_for(state, ctx, Side::Ect, &ctx.answers, &[]).await
 }
 
 /// The plugin form a side fills in (plugins/wit: `progress-review-tutor`, `assessment-tutor`,
@@ -367,7 +382,8 @@ pub fn form_context(ctx: &ReportCtx, side: &str) -> induct_plugin_host::FormCont
     }
 }
 
-/// Seed 003 "ECT Available": the tutor has completed their part.
+/// Seed 003 "ECT Available": the tutor has completed their part. The check runs on what is
+/// stored once the form is held, so an autosave landing meanwhile cannot slip past it.
 pub async fn release(state: &AppState, ctx: &ReportCtx, actor: &Actor<'_>) -> Result<(), FormError> {
     if ctx.role != ReportRole::Tutor {
         return Err(FormError::NotYours);
@@ -376,10 +392,6 @@ pub async fn release(state: &AppState, ctx: &ReportCtx, actor: &Actor<'_>) -> Re
     if today < ctx.release_from() {
         return Err(FormError::TooEarly(ctx.release_from()));
     }
-    let missing = tutor_missing(state, ctx).await?;
-    if !missing.is_empty() {
-        return Err(FormError::Missing(missing));
-    }
     let store = state.store();
     let now = state.clock().now();
     let mut tx = store.begin().await?;
@@ -387,6 +399,13 @@ pub async fn release(state: &AppState, ctx: &ReportCtx, actor: &Actor<'_>) -> Re
         store.lock_form(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
     let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
     let next = status.next(FlowAction::Release, ctx.kind(), ctx.policy)?;
+    let answers: BTreeMap<String, String> =
+        store.form_answers_in(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number).await?.into_iter().collect();
+    let files = store.files_of(ctx.tenant, ctx.induction.id, ctx.report.number).await?;
+    let missing = missing_for(state, ctx, Side::Tutor, &answers, &files).await?;
+    if !missing.is_empty() {
+        return Err(FormError::Missing(missing));
+    }
     form.status = next.as_str().into();
     form.released_at = Some(now);
     form.updated_at = now;
@@ -396,9 +415,14 @@ pub async fn release(state: &AppState, ctx: &ReportCtx, actor: &Actor<'_>) -> Re
     Ok(())
 }
 
-/// The exact content a signature covers: the report's identity, period, version and every
-/// answer, as canonical JSON (keys sorted). Its SHA-256 is what the signature records.
-pub fn content(ctx: &ReportCtx, version: i32, answers: &BTreeMap<String, String>) -> String {
+/// The exact content a signature covers: the report's identity, period, version, every answer
+/// and every uploaded file (by its SHA-256), as canonical JSON (keys sorted). Its SHA-256 is what
+/// the signature records.
+pub fn content(ctx: &ReportCtx, version: i32, answers: &BTreeMap<String, String>, files: &[FileMeta]) -> String {
+    let files: Vec<_> = files
+        .iter()
+        .map(|f| serde_json::json!({ "id": f.id, "name": f.filename, "purpose": f.purpose, "sha256": f.sha256 }))
+        .collect();
     let doc = serde_json::json!({
         "ect": ctx.induction.ect_user_id,
         "induction": ctx.induction.id,
@@ -407,8 +431,17 @@ pub fn content(ctx: &ReportCtx, version: i32, answers: &BTreeMap<String, String>
         "period": [ctx.planned.period.start, ctx.planned.period.end],
         "version": version,
         "answers": answers,
+        "files": files,
     });
     doc.to_string()
+}
+
+/// The hash of the report as a page shows it now: a signature given from that page must match
+/// it (the signer signs what they read).
+pub async fn current_hash(state: &AppState, ctx: &ReportCtx) -> Result<String, AppError> {
+    let files = state.store().files_of(ctx.tenant, ctx.induction.id, ctx.report.number).await?;
+    let version = ctx.form.as_ref().map(|f| f.version).unwrap_or(1);
+    Ok(hash(&content(ctx, version, &ctx.answers, &files)))
 }
 
 pub fn hash(content: &str) -> String {
@@ -425,16 +458,18 @@ pub fn signer_for(role: ReportRole) -> Option<Signer> {
     }
 }
 
-/// A signature (tick and confirm; the caller has checked the password if due). The last
-/// signature submits the report to the AB.
-pub async fn sign(state: &AppState, ctx: &ReportCtx, actor: &Actor<'_>) -> Result<FormStatus, FormError> {
+/// A signature (tick and confirm; the caller has checked the password if due). What is signed
+/// is what is stored once the form is held: every required answer must be there (the tutor's
+/// side for the tutor and head, the ECT's for the ECT), and when the page's hash is given it must
+/// still match, so nobody signs text changed after they read it. The last signature submits the
+/// report to the AB.
+pub async fn sign(
+    state: &AppState,
+    ctx: &ReportCtx,
+    expected_hash: Option<&str>,
+    actor: &Actor<'_>,
+) -> Result<FormStatus, FormError> {
     let signer = signer_for(ctx.role).ok_or(FormError::NotYours)?;
-    if signer == Signer::Ect {
-        let missing = ect_missing(state, ctx).await?;
-        if !missing.is_empty() {
-            return Err(FormError::Missing(missing));
-        }
-    }
     let store = state.store();
     let now = state.clock().now();
     let mut tx = store.begin().await?;
@@ -444,8 +479,17 @@ pub async fn sign(state: &AppState, ctx: &ReportCtx, actor: &Actor<'_>) -> Resul
     let next = status.next(FlowAction::Sign(signer), ctx.kind(), ctx.policy)?;
     let answers: BTreeMap<String, String> =
         store.form_answers_in(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number).await?.into_iter().collect();
-    let signed = content(ctx, form.version, &answers);
+    let files = store.files_of(ctx.tenant, ctx.induction.id, ctx.report.number).await?;
+    let side = if signer == Signer::Ect { Side::Ect } else { Side::Tutor };
+    let missing = missing_for(state, ctx, side, &answers, &files).await?;
+    if !missing.is_empty() {
+        return Err(FormError::Missing(missing));
+    }
+    let signed = content(ctx, form.version, &answers, &files);
     let digest = hash(&signed);
+    if expected_hash.is_some_and(|h| h != digest) {
+        return Err(FormError::Changed);
+    }
     store
         .add_signature(
             &mut tx,
@@ -503,7 +547,9 @@ pub async fn decide(
     form.ab_comment = comment.map(str::to_owned);
     if accept {
         form.accepted_at = Some(now);
-        store.complete_report(&mut tx, ctx.tenant, ctx.report.id, now).await?;
+        if !store.complete_report_number(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, now).await? {
+            return Err(AppError::Internal("the accepted report is not an open report".into()).into());
+        }
     } else {
         form.returned_at = Some(now);
         form.released_at = None;

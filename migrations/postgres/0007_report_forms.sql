@@ -56,6 +56,7 @@ CREATE TABLE report_files (
     purpose TEXT NOT NULL,
     filename TEXT NOT NULL,
     content_type TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
     bytes BYTEA NOT NULL,
     uploaded_by UUID NOT NULL REFERENCES users(id),
     uploaded_at TIMESTAMPTZ NOT NULL

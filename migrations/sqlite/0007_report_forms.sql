@@ -56,6 +56,7 @@ CREATE TABLE report_files (
     purpose TEXT NOT NULL,
     filename TEXT NOT NULL,
     content_type TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
     bytes BLOB NOT NULL,
     uploaded_by BLOB NOT NULL REFERENCES users(id),
     uploaded_at TEXT NOT NULL

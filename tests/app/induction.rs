@@ -62,7 +62,10 @@ async fn staff_see_the_reports_that_need_completing_at_their_school_seed_003() {
     assert!(need.iter().all(|row| row.contains("Progress review Due 04/12/2026")));
     assert!(need.iter().any(|row| row.starts_with("Jordan Lee")));
     let upcoming = rows(&r, "reports-upcoming");
-    assert_eq!(upcoming, ["Liam Carter Progress review Available 12/03/2027 Fill in Read"]);
+    assert_eq!(
+        upcoming,
+        ["Liam Carter Progress review Available 12/03/2027 Being filled in by the tutor Fill in Read"]
+    );
     // The head teacher of another school, and another AB's tutor, see none of them.
     let other = app.fenland();
     other.login_ok("110007").await;

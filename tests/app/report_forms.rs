@@ -366,6 +366,9 @@ async fn strangers_and_out_of_order_actions_are_refused_and_change_nothing() {
     let app = spawn_app().await;
     let ect = jordan(&app).await;
     let base = format!("/ects/{ect}/reports/1");
+    let tenant = app.tenant("fenland").await;
+    let induction = app.state.store().induction_of_ect(tenant, UserId(ect.parse().unwrap())).await.unwrap().unwrap();
+    let before = app.state.store().form_answers(tenant, induction.id, 1).await.unwrap();
     // Another ECT cannot read, comment on or sign Jordan's report.
     let maya = app.fenland();
     maya.login_ok(FEN_ECT_2).await;
@@ -390,9 +393,7 @@ async fn strangers_and_out_of_order_actions_are_refused_and_change_nothing() {
     head.get(&base).await;
     assert_eq!(head.post_form(&format!("{base}/autosave"), &[("tutor.ts1", "x")]).await.status, StatusCode::FORBIDDEN);
     // None of it stored anything.
-    let tenant = app.tenant("fenland").await;
-    let induction = app.state.store().induction_of_ect(tenant, UserId(ect.parse().unwrap())).await.unwrap().unwrap();
-    assert!(app.state.store().form_answers(tenant, induction.id, 1).await.unwrap().is_empty());
+    assert_eq!(app.state.store().form_answers(tenant, induction.id, 1).await.unwrap(), before);
 }
 
 #[tokio::test]

@@ -66,6 +66,7 @@ pub struct OpenReportRow {
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct AbReportRow {
     pub report_id: Uuid,
+    pub induction_id: Uuid,
     pub ect_name: String,
     pub school_id: Uuid,
     pub school_name: String,
@@ -359,7 +360,7 @@ impl Store {
     /// Every report across the AB's schools (open and completed), newest due first, for the AB's list.
     pub async fn reports_of_ab(&self, tenant: TenantId) -> Result<Vec<AbReportRow>> {
         with_pool!(self, p => sqlx::query_as::<_, AbReportRow>(
-            "SELECT r.id AS report_id, u.display_name AS ect_name, s.id AS school_id, s.name AS school_name, r.number, r.kind,
+            "SELECT r.id AS report_id, r.induction_id, u.display_name AS ect_name, s.id AS school_id, s.name AS school_name, r.number, r.kind,
                     r.period_start, r.period_end, r.due_date, r.absence_extension, r.completed_at
              FROM reports r
              JOIN inductions i ON i.id = r.induction_id AND i.tenant_id = r.tenant_id

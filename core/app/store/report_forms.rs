@@ -72,6 +72,8 @@ pub struct FileMeta {
     pub purpose: String,
     pub filename: String,
     pub content_type: String,
+    /// SHA-256 of the bytes: signatures cover the files through it.
+    pub sha256: String,
     pub uploaded_at: DateTime<Utc>,
 }
 
@@ -266,11 +268,15 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Uuid> {
         let id = Uuid::now_v7();
+        let sha = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(bytes))
+        };
         with_tx!(tx, c => sqlx::query(
-            "INSERT INTO report_files (id, tenant_id, induction_id, number, purpose, filename, content_type, bytes, uploaded_by, uploaded_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            "INSERT INTO report_files (id, tenant_id, induction_id, number, purpose, filename, content_type, sha256, bytes, uploaded_by, uploaded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
             .bind(id).bind(tenant.0).bind(induction).bind(number).bind(purpose).bind(filename).bind(content_type)
-            .bind(bytes).bind(by.0).bind(now)
+            .bind(&sha).bind(bytes).bind(by.0).bind(now)
             .execute(c).await.map(|r| r.rows_affected()))
         .map_err(map_err)?;
         Ok(id)
@@ -278,7 +284,7 @@ impl Store {
 
     pub async fn files_of(&self, tenant: TenantId, induction: Uuid, number: i32) -> Result<Vec<FileMeta>> {
         with_pool!(self, p => sqlx::query_as::<_, FileMeta>(
-            "SELECT id, purpose, filename, content_type, uploaded_at FROM report_files
+            "SELECT id, purpose, filename, content_type, sha256, uploaded_at FROM report_files
              WHERE tenant_id = $1 AND induction_id = $2 AND number = $3 ORDER BY uploaded_at, id")
             .bind(tenant.0).bind(induction).bind(number).fetch_all(p).await)
         .map_err(map_err)
@@ -290,6 +296,23 @@ impl Store {
              WHERE tenant_id = $1 AND induction_id = $2 AND number = $3 AND id = $4")
             .bind(tenant.0).bind(induction).bind(number).bind(id).fetch_optional(p).await)
         .map_err(map_err)
+    }
+
+    /// Marks the report with this number complete (the AB accepted its form); by number, since
+    /// re-planning gives open report rows new ids.
+    pub async fn complete_report_number(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        induction: Uuid,
+        number: i32,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = with_tx!(tx, c => sqlx::query(
+            "UPDATE reports SET completed_at = $4 WHERE tenant_id = $1 AND induction_id = $2 AND number = $3 AND completed_at IS NULL")
+            .bind(tenant.0).bind(induction).bind(number).bind(at).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(n == 1)
     }
 
     #[allow(clippy::too_many_arguments)]

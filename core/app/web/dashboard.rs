@@ -150,10 +150,8 @@ async fn ect_overview(
                         end => r.period.end.format("%d/%m/%Y").to_string(),
                         due => r.due.map(|d| d.format("%d/%m/%Y").to_string()),
                         submittable_from => (r.number > completed).then(|| r.submittable_from().map(|d| d.format("%d/%m/%Y").to_string())).flatten(),
-                        status => match forms.get(&r.number).and_then(|s| induct_domain::report_flow::FormStatus::parse(s)) {
-                            Some(f) if r.number > completed => f.title(),
-                            _ => status,
-                        },
+                        status => status,
+                        form_status => forms.get(&r.number).and_then(|s| induct_domain::report_flow::FormStatus::parse(s)).filter(|_| r.number > completed).map(|f| f.title()),
                         absence_extension => r.absence_extension,
                         url => stored.iter().any(|s| s.number as u32 == r.number).then(|| format!("/ects/{}/reports/{}", ect, r.number)),
                         can_comment => forms.get(&r.number).is_some_and(|s| s == "awaiting_ect"),

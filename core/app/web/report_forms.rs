@@ -76,6 +76,11 @@ fn engine_days(c: &ReportCtx) -> (String, String) {
     (fmt_days(served.0), fmt_days(absent))
 }
 
+/// [`engine_days`] for the demo data: days served and absent as the form shows them.
+pub fn engine_days_of(c: &ReportCtx) -> (String, String) {
+    engine_days(c)
+}
+
 /// Plugin questions for a side, as template views, with the stored answers.
 async fn extra_views(page: &Page, c: &ReportCtx, side: &str) -> AppResult<(Vec<QuestionView>, bool)> {
     let extra = crate::forms::extra_questions(&page.state, c.tenant, rf::form_context(c, side)).await?;
@@ -134,6 +139,7 @@ fn form_error_response(e: FormError) -> AppResult<(StatusCode, String)> {
     match e {
         FormError::Flow(p) => Ok((StatusCode::CONFLICT, p.to_string())),
         FormError::NotYours => Err(AppError::Forbidden),
+        FormError::Changed => Ok((StatusCode::CONFLICT, FormError::Changed.to_string())),
         FormError::TooEarly(d) => Ok((StatusCode::CONFLICT, FormError::TooEarly(d).to_string())),
         FormError::Missing(m) => Ok((StatusCode::BAD_REQUEST, format!("Complete: {}", m.join(", ")))),
         FormError::App(a) => Err(a),
@@ -354,11 +360,13 @@ pub async fn view_report_form_get(page: Page, Path((ect_id, number)): Path<(Stri
     render_form(&page, &c, &ect_id, Errors::default(), None, StatusCode::OK).await
 }
 
-/// Multiple-choice answers arrive as repeated fields; they are stored one per line.
+/// Multiple-choice answers arrive as repeated fields; they are stored one per line. The
+/// contract page's fields are written only by that page, with its checks (never by the form or
+/// autosave).
 fn collect_answers(f: &Fields, side: Side) -> Vec<(String, String)> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (k, v) in &f.0 {
-        if rf::side_of(k) == Some(side) {
+        if rf::side_of(k) == Some(side) && !k.starts_with("contract.") {
             out.entry(k.clone()).or_default().push(v.clone());
         }
     }
@@ -757,6 +765,7 @@ async fn render_read(
             }).collect::<Vec<_>>(),
             signers => c.policy.signers(c.kind()).iter().map(|s| s.title()).collect::<Vec<_>>(),
             can_sign,
+            content_hash => rf::current_hash(&page.state, c).await?,
             needs_password => now - user.authenticated_at > STEP_UP_AFTER,
             can_fill => c.role == ReportRole::Tutor && st.after_tutor_edit().is_ok(),
             can_comment => c.role == ReportRole::Ect && st.after_ect_edit().is_ok(),
@@ -775,12 +784,20 @@ pub async fn view_report_get(page: Page, Path((ect_id, number)): Path<(String, S
 }
 
 /// Re-enters the password when the last authentication is older than [`STEP_UP_AFTER`]. Returns
-/// false (and records nothing) when it is wrong.
+/// false when it is wrong or the account is locked. Wrong passwords count on the account's login
+/// counter (SECURITY.md A7), so a stolen session cannot guess the password here either.
 async fn step_up(page: &Page, meta: &RequestMeta, password: &str) -> AppResult<bool> {
+    use induct_domain::lockout::Gate;
+    use induct_domain::throttle::{self, LockScope};
     let user = page.user()?.clone();
     let now = page.state.clock().now();
     if now - user.authenticated_at <= STEP_UP_AFTER {
         return Ok(true);
+    }
+    let scope = LockScope::Account;
+    let key = throttle::account_key(&page.site.key(), &user.username);
+    if scope.policy().gate(&page.state.store().get_lock(scope, &key, now).await?, now) == Gate::Locked {
+        return Ok(false);
     }
     let row = page.state.store().get_user(user.id).await?.ok_or(AppError::NotFound)?;
     let ok = matches!(
@@ -792,6 +809,11 @@ async fn step_up(page: &Page, meta: &RequestMeta, password: &str) -> AppResult<b
         crate::auth::password::Verified::Yes { .. }
     );
     let mut tx = page.state.store().begin().await?;
+    if !ok {
+        let current = page.state.store().lock_counter_for_update(&mut tx, scope, &key, now).await?;
+        let (next, _) = scope.policy().after_failure(&current, now);
+        page.state.store().save_counter(&mut tx, scope, &key, &next).await?;
+    }
     page.state
         .store()
         .record_audit(
@@ -837,7 +859,8 @@ pub async fn view_report_sign_post(
         return render_read(&page, &c, &ect_id, e, None, StatusCode::UNAUTHORIZED).await;
     }
     let a = actor(&page, &meta)?;
-    match rf::sign(&page.state, &c, &a).await {
+    let expected = Some(f.get("hash")).filter(|h| !h.is_empty());
+    match rf::sign(&page.state, &c, expected, &a).await {
         Ok(next) => {
             let c = ctx(&page, &ect_id, &number).await?;
             let notice = if next == FormStatus::Submitted {
@@ -941,11 +964,16 @@ async fn render_signatures(
 ) -> AppResult<Response> {
     let user = page.user()?.clone();
     let list = waiting_for_me(page).await?;
+    let mut hashes = vec![];
+    for (c, _) in &list {
+        hashes.push(rf::current_hash(&page.state, c).await?);
+    }
     let rows: Vec<Value> = list
         .iter()
-        .map(|(c, name)| {
+        .zip(&hashes)
+        .map(|((c, name), hash)| {
             context! {
-                key => format!("{}:{}", c.induction.ect_user_id, c.report.number),
+                key => format!("{}:{}:{}", c.induction.ect_user_id, c.report.number, hash),
                 url => base(&c.induction.ect_user_id.to_string(), c.report.number),
                 name => name.clone(),
                 kind => if c.kind() == ReportKind::ProgressReview { "Progress review" } else { "Assessment" },
@@ -994,10 +1022,11 @@ pub async fn view_signatures_post(
     let mut signed = 0;
     let mut refused = vec![];
     for key in ticked {
-        let Some((ect, number)) = key.split_once(':') else { continue };
+        let mut parts = key.splitn(3, ':');
+        let (Some(ect), Some(number), hash) = (parts.next(), parts.next(), parts.next()) else { continue };
         let (Ok(ect), Ok(number)) = (ect.parse::<Uuid>(), number.parse::<i32>()) else { continue };
         match rf::load(&page.state, &user, UserId(ect), number).await {
-            Ok(c) => match rf::sign(&page.state, &c, &a).await {
+            Ok(c) => match rf::sign(&page.state, &c, hash, &a).await {
                 Ok(_) => signed += 1,
                 Err(FormError::App(err)) => return Err(err),
                 Err(err) => refused.push(err.to_string()),
@@ -1034,7 +1063,7 @@ pub async fn view_review_get(page: Page) -> AppResult<Response> {
     // Overdue (past due, not yet with the AB) and waiting for signatures, by school.
     let mut by_school: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for r in store.reports_of_ab(tenant).await?.into_iter().filter(|r| r.completed_at.is_none()) {
-        let form = forms.iter().find(|f| f.ect_name == r.ect_name && f.number == r.number);
+        let form = forms.iter().find(|f| f.induction_id == r.induction_id && f.number == r.number);
         let st = form.and_then(|f| FormStatus::parse(&f.status)).unwrap_or(FormStatus::Draft);
         if matches!(st, FormStatus::Submitted | FormStatus::Accepted) {
             continue;

@@ -60,28 +60,54 @@
 })();
 
 // Report forms save as people type (issue 6: "nothing typed is ever lost"). Each change is kept
-// on this device at once and sent to the server after a short pause; what the server has not
-// confirmed stays on the device and is put back when the page is next opened, even after the
-// session has expired and the person has logged in again.
+// on this device at once (keyed by the user, the report and its version) and sent to the server
+// after a short pause; what the server has not confirmed stays on the device and is put back when
+// the page is next opened, even after the session has expired and the person has logged in again.
+// A draft made on an older version of the report is offered, not applied, so stale text never
+// silently replaces newer text (or clears signatures). Logging out saves first, then forgets.
 (function () {
   "use strict";
   var tokenMeta = document.querySelector('meta[name="csrf-token"]');
   var token = tokenMeta ? tokenMeta.content : "";
+  var PREFIX = "induct-draft:";
+  var flushers = [];
+
+  document.querySelectorAll('form[action="/logout"]').forEach(function (logout) {
+    logout.addEventListener("submit", function (ev) {
+      if (logout.getAttribute("data-flushed")) return;
+      ev.preventDefault();
+      Promise.all(flushers.map(function (f) { return f(); })).then(function (results) {
+        // Forget this device's drafts only if everything reached the server.
+        if (results.every(function (ok) { return ok; })) {
+          try {
+            Object.keys(window.localStorage).forEach(function (k) { if (k.indexOf(PREFIX) === 0) window.localStorage.removeItem(k); });
+          } catch (e) { /* nothing stored */ }
+        }
+        logout.setAttribute("data-flushed", "1");
+        logout.submit();
+      });
+    });
+  });
+
   document.querySelectorAll("form[data-autosave]").forEach(function (form) {
     var url = form.getAttribute("data-autosave");
-    var key = "induct-draft:" + form.getAttribute("data-autosave-key");
+    var key = PREFIX + form.getAttribute("data-autosave-key");
+    var version = form.getAttribute("data-autosave-version") || "";
     var status = document.querySelector("[data-autosave-status]");
     var pending = {};
     var timer = null;
-    var inFlight = false;
+    var inFlight = null;
 
     function say(text) { if (status) status.textContent = text; }
     function readLocal() {
-      try { return JSON.parse(window.localStorage.getItem(key) || "{}"); } catch (e) { return {}; }
+      try {
+        var d = JSON.parse(window.localStorage.getItem(key) || "null");
+        return d && d.fields ? d : { version: version, fields: {} };
+      } catch (e) { return { version: version, fields: {} }; }
     }
     function writeLocal(draft) {
       try {
-        if (Object.keys(draft).length) window.localStorage.setItem(key, JSON.stringify(draft));
+        if (Object.keys(draft.fields).length) window.localStorage.setItem(key, JSON.stringify(draft));
         else window.localStorage.removeItem(key);
       } catch (e) { /* storage full or disabled: the server copy still counts */ }
     }
@@ -114,44 +140,54 @@
       });
       return p.toString();
     }
+    function requeue(sent) {
+      Object.keys(sent).forEach(function (n) { if (!(n in pending)) pending[n] = sent[n]; });
+    }
+    // Sends what is pending; resolves true when the server has it all.
     function save() {
-      timer = null;
-      if (inFlight) { schedule(); return; }
+      if (timer) { clearTimeout(timer); timer = null; }
+      if (inFlight) return inFlight.then(save);
       var sent = pending;
-      if (!Object.keys(sent).length) return;
+      if (!Object.keys(sent).length) return Promise.resolve(true);
       pending = {};
-      inFlight = true;
       say("Saving…");
-      fetch(url, {
+      inFlight = fetch(url, {
         method: "POST",
         credentials: "same-origin",
         redirect: "manual",
         headers: { "X-CSRF-Token": token, "Content-Type": "application/x-www-form-urlencoded" },
         body: body(sent, false)
       }).then(function (r) {
-        inFlight = false;
         if (r.ok) {
           return r.json().then(function (j) {
             var draft = readLocal();
-            Object.keys(sent).forEach(function (n) { if (same(draft[n], sent[n])) delete draft[n]; });
+            Object.keys(sent).forEach(function (n) { if (same(draft.fields[n], sent[n])) delete draft.fields[n]; });
+            version = String(j.version);
+            draft.version = version;
             writeLocal(draft);
             window.dispatchEvent(new Event("induct:activity"));
             say("Saved at " + j.saved_at + (j.signatures_cleared ? ". The report had been signed: it needs signing again." : "."));
+            return true;
           });
         }
-        Object.keys(sent).forEach(function (n) { if (!(n in pending)) pending[n] = sent[n]; });
+        requeue(sent);
         if (r.type === "opaqueredirect" || r.status === 401 || r.status === 303) {
           say("Not saved: your session has ended. What you typed is kept on this device: log in again and open this page to carry on.");
+        } else if (r.status >= 500) {
+          say("Not saved just now: trying again shortly. What you typed is kept on this device.");
+          timer = setTimeout(save, 10000);
         } else {
-          return r.json().then(function (j) { say("Not saved: " + (j.error || "please try again.")); },
-            function () { say("Not saved: please try again. What you typed is kept on this device."); });
+          return r.json().then(function (j) { say("Not saved: " + (j.error || "please try again.")); return false; },
+            function () { say("Not saved: please try again. What you typed is kept on this device."); return false; });
         }
+        return false;
       }, function () {
-        inFlight = false;
-        Object.keys(sent).forEach(function (n) { if (!(n in pending)) pending[n] = sent[n]; });
+        requeue(sent);
         say("Not saved: no connection. What you typed is kept on this device and will be saved when you are back online.");
-        schedule();
-      });
+        timer = setTimeout(save, 10000);
+        return false;
+      }).then(function (ok) { inFlight = null; return ok; });
+      return inFlight;
     }
     function schedule() {
       if (timer) clearTimeout(timer);
@@ -159,37 +195,49 @@
     }
     function changed(ev) {
       var name = ev.target && ev.target.name;
-      if (!name || name === "csrf_token") return;
+      if (!name || name === "csrf_token" || name === "next" || name === "section") return;
       var v = valueOf(name);
       if (v === null) return;
       pending[name] = v;
       var draft = readLocal();
-      draft[name] = v;
+      draft.fields[name] = v;
+      draft.version = version;
       writeLocal(draft);
       schedule();
     }
+    flushers.push(save);
     form.addEventListener("input", changed);
     form.addEventListener("change", changed);
+    window.addEventListener("online", function () { if (Object.keys(pending).length) save(); });
     // Leaving the page: send what is left without waiting (the device copy stays until confirmed).
     window.addEventListener("pagehide", function () {
       if (!Object.keys(pending).length || !navigator.sendBeacon) return;
       navigator.sendBeacon(url, new Blob([body(pending, true)], { type: "application/x-www-form-urlencoded" }));
     });
-    // Put back what the server never confirmed.
+
+    // What the server never confirmed.
     var draft = readLocal();
-    var restored = 0;
-    Object.keys(draft).forEach(function (name) {
+    var differing = Object.keys(draft.fields).filter(function (name) {
       var now = valueOf(name);
-      if (now === null) { delete draft[name]; return; }
-      if (same(now, draft[name])) { delete draft[name]; return; }
-      setValue(name, draft[name]);
-      pending[name] = draft[name];
-      restored += 1;
+      return now !== null && !same(now, draft.fields[name]);
     });
-    writeLocal(draft);
-    if (restored) {
+    if (!differing.length) { draft.fields = {}; writeLocal(draft); return; }
+    function restore() {
+      differing.forEach(function (name) { setValue(name, draft.fields[name]); pending[name] = draft.fields[name]; });
       say("Restored what you typed earlier on this device; saving it now.");
       schedule();
+    }
+    if (draft.version === version) {
+      restore();
+    } else {
+      // The report changed since: offer the text rather than overwrite.
+      say("You have text typed earlier on this device that was not saved, and the report has changed since.");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button button-secondary";
+      button.textContent = "Put back what I typed earlier";
+      button.addEventListener("click", function () { button.remove(); draft.version = version; restore(); });
+      if (status) status.appendChild(document.createTextNode(" ")), status.appendChild(button);
     }
   });
 })();
