@@ -606,9 +606,20 @@ pub async fn upload_support_plan(
     let store = state.store();
     let now = state.clock().now();
     let mut tx = store.begin().await?;
-    let form =
+    let mut form =
         store.lock_form(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
-    FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft).after_tutor_edit()?;
+    let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
+    let (after, clears) = status.after_tutor_edit()?;
+    // A new document is a change to the report like any edit (signatures cover files too).
+    if status != FormStatus::Draft {
+        form.version += 1;
+    }
+    if clears {
+        store.clear_signatures(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, now).await?;
+        form.status = after.as_str().into();
+    }
+    form.updated_at = now;
+    store.save_form(&mut tx, ctx.tenant, &form).await?;
     let name: String = filename
         .chars()
         .filter(|c| c.is_alphanumeric() || " ._-()".contains(*c))

@@ -571,3 +571,68 @@ async fn registration_details_and_a_whole_school_print_as_pdf() {
     }
     let _ = SchoolId(marsh.id);
 }
+
+#[tokio::test]
+async fn a_signature_covers_what_the_signer_read_including_files() {
+    let app = spawn_app().await;
+    let ect = jordan(&app).await;
+    let base = format!("/ects/{ect}/reports/1");
+    let tutor = app.fenland();
+    tutor.login_ok(FEN_TUTOR).await;
+    contract_page(&tutor, &base).await;
+    tutor.get(&format!("{base}/form")).await;
+    tutor.post_form(&format!("{base}/form"), &pairs(&tutor_answers("on_track"))).await;
+    // Contract fields cannot be written past the contract page's checks.
+    let r = tutor.post_form(&format!("{base}/autosave"), &[("contract.days_served", "abc")]).await;
+    assert!(r.body.contains("\"changed\":0"), "{}", r.body);
+    tutor.get(&format!("{base}/finish")).await;
+    tutor.post_form(&format!("{base}/finish"), &[("finished", "release")]).await;
+    let ect_client = app.fenland();
+    ect_client.login_ok(FEN_ECT).await;
+    ect_client.get(&format!("{base}/comment")).await;
+    ect_client.post_form(&format!("{base}/comment"), &pairs(&ect_answers())).await;
+    // The ECT opens the report; the tutor changes it; the ECT's signature of the old page fails.
+    let page = ect_client.get(&base).await;
+    let read_hash = page.form_fields("#sign").into_iter().find(|(k, _)| k == "hash").unwrap().1;
+    tutor.get(&format!("{base}/form")).await;
+    tutor.post_form(&format!("{base}/autosave"), &[("tutor.ts3", "Changed while the ECT was reading")]).await;
+    let r = ect_client.post_form(&format!("{base}/sign"), &[("confirm", "yes"), ("hash", &read_hash)]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("changed since you opened it"));
+    assert_eq!(form_status(&app, &ect, 1).await, "awaiting_ect");
+    let page = ect_client.get(&base).await;
+    assert!(page.body.contains("Changed while the ECT was reading"));
+    let fresh = page.form_fields("#sign").into_iter().find(|(k, _)| k == "hash").unwrap().1;
+    assert_ne!(fresh, read_hash);
+    assert_eq!(
+        ect_client.post_form(&format!("{base}/sign"), &[("confirm", "yes"), ("hash", &fresh)]).await.status,
+        StatusCode::OK
+    );
+    // A document added after the ECT signed is a change: the signature is cleared.
+    let r = tutor.post_file(&format!("{base}/support-plan"), "support_plan", b"%PDF-1.4\n% notes\n".to_vec()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(form_status(&app, &ect, 1).await, "awaiting_ect");
+    let tenant = app.tenant("fenland").await;
+    let induction = app.state.store().induction_of_ect(tenant, UserId(ect.parse().unwrap())).await.unwrap().unwrap();
+    let sigs = app.state.store().signatures(tenant, induction.id, 1).await.unwrap();
+    assert!(sigs.iter().all(|s| s.cleared_at.is_some()));
+    // Signing again covers the file: its SHA-256 is in the signed content.
+    ect_client.get(&base).await;
+    assert_eq!(ect_client.post_form(&format!("{base}/sign"), &[("confirm", "yes")]).await.status, StatusCode::OK);
+    let files = app.state.store().files_of(tenant, induction.id, 1).await.unwrap();
+    let content: String = match app.state.store().pool() {
+        induct::store::Pool::Sqlite(p) => {
+            sqlx::query_scalar("SELECT content FROM report_signatures WHERE cleared_at IS NULL")
+                .fetch_one(p)
+                .await
+                .unwrap()
+        }
+        induct::store::Pool::Postgres(p) => {
+            sqlx::query_scalar("SELECT content FROM report_signatures WHERE cleared_at IS NULL")
+                .fetch_one(p)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(content.contains(&files[0].sha256), "{content}");
+}
