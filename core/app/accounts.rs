@@ -214,6 +214,11 @@ pub async fn set_password(
     }
     store.set_password_hash(&mut tx, user.user_id(), &hash, now).await.map_err(AppError::from)?;
     store.delete_sessions_of_user(&mut tx, user.user_id()).await.map_err(AppError::from)?;
+    // A reset of an existing password is news to the owner (SECURITY.md M6: notification mail).
+    if user.password_hash.is_some() {
+        let mail = crate::mail::messages::account_changed(state, site, &user, &user.email, "password", now)?;
+        store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await.map_err(AppError::from)?;
+    }
     let subject = user.id.to_string();
     let actor = Actor { user: user.user_id(), ip, user_agent: ua };
     store
@@ -225,7 +230,198 @@ pub async fn set_password(
         .await
         .map_err(AppError::from)?;
     tx.commit().await.map_err(AppError::from)?;
+    state.wake_mailer();
     Ok(user)
+}
+
+/// How long a password-reset link works (SECURITY.md M6: at most 60 minutes).
+pub const RESET_LINK_VALID: Duration = Duration::minutes(60);
+
+/// Counts one use of a budget; false when it is spent (the counter machine of the login locks).
+async fn within_budget(
+    state: &AppState,
+    scope: induct_domain::throttle::LockScope,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    use induct_domain::lockout::Gate;
+    let policy = scope.policy();
+    let mut tx = state.store().begin().await?;
+    let current = state.store().lock_counter_for_update(&mut tx, scope, key, now).await?;
+    if policy.gate(&current, now) == Gate::Locked {
+        return Ok(false);
+    }
+    let (next, _) = policy.after_failure(&current, now);
+    state.store().save_counter(&mut tx, scope, key, &next).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Seed 000 "Can't access your account": the username, email address or mobile number names the
+/// account(s); each gets its username and a single-use reset link by email (SECURITY.md M6). The
+/// caller shows the same answer whatever happened, so nothing reveals whether an account exists.
+/// Budgets: 3 emails per account per hour, 10 requests per address per hour.
+pub async fn request_recovery(
+    state: &AppState,
+    site: &Site,
+    identifier: &str,
+    ip: &str,
+    user_agent: &str,
+) -> Result<(), AppError> {
+    use induct_domain::throttle::LockScope;
+    let now = state.clock().now();
+    let store = state.store();
+    if !within_budget(state, LockScope::RecoveryAddress, &format!("{}|{ip}", site.key()), now).await? {
+        return Ok(());
+    }
+    let users = store.find_users_for_recovery(site.tenant_id(), identifier).await?;
+    // Budgets first: each is its own short transaction (SQLite has one writer at a time).
+    let mut budgets = vec![];
+    for user in &users {
+        let key = format!("{}|{}", site.key(), user.id);
+        budgets.push(within_budget(state, LockScope::PasswordReset, &key, now).await?);
+    }
+    let mut tx = store.begin().await?;
+    let mut sent = 0;
+    for (user, allowed) in users.iter().zip(budgets) {
+        let subject = user.id.to_string();
+        store
+            .record_audit(
+                &mut tx,
+                &NewAuditEvent {
+                    tenant: site.tenant_id(),
+                    kind: AuditEventKind::PasswordResetRequested,
+                    actor: Some(user.user_id()),
+                    subject: Some(&subject),
+                    ip,
+                    user_agent,
+                    factor: None,
+                    detail: Some(if allowed { "sent" } else { "over_budget" }),
+                },
+                now,
+            )
+            .await?;
+        if !allowed {
+            continue;
+        }
+        let token = new_token();
+        let expires = now + RESET_LINK_VALID;
+        store.create_password_token(&mut tx, user.user_id(), &hash_token(&token), "reset", now, expires).await?;
+        let mail = crate::mail::messages::password_reset(state, site, user, &token, expires)?;
+        store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await?;
+        sent += 1;
+    }
+    if users.is_empty() {
+        store
+            .record_audit(
+                &mut tx,
+                &NewAuditEvent {
+                    tenant: site.tenant_id(),
+                    kind: AuditEventKind::PasswordResetRequested,
+                    actor: None,
+                    subject: None,
+                    ip,
+                    user_agent,
+                    factor: None,
+                    detail: Some("no_match"),
+                },
+                now,
+            )
+            .await?;
+    }
+    tx.commit().await?;
+    if sent > 0 {
+        state.wake_mailer();
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangePasswordError {
+    #[error("Your current password is not right")]
+    WrongCurrent,
+    #[error(transparent)]
+    Weak(#[from] PasswordProblem),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+/// SECURITY.md A4: a new password needs the current one. Other sessions end; this one stays. The
+/// owner is told by email.
+pub async fn change_password(
+    state: &AppState,
+    site: &Site,
+    user: &UserRow,
+    session_hash: &str,
+    current: &str,
+    new: &str,
+    actor: &Actor<'_>,
+) -> Result<(), ChangePasswordError> {
+    let verified = state
+        .hasher()
+        .verify(current, user.password_hash.as_deref())
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    if !matches!(verified, crate::auth::password::Verified::Yes { .. }) {
+        return Err(ChangePasswordError::WrongCurrent);
+    }
+    check_new_password(new, &[site.name(), &user.username, &user.email, &user.display_name])?;
+    let hash = state.hasher().hash(new).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = state.clock().now();
+    let store = state.store();
+    let mut tx = store.begin().await.map_err(AppError::from)?;
+    store.set_password_hash(&mut tx, user.user_id(), &hash, now).await.map_err(AppError::from)?;
+    store.delete_other_sessions(&mut tx, user.user_id(), session_hash).await.map_err(AppError::from)?;
+    let subject = user.id.to_string();
+    store
+        .record_audit(&mut tx, &audit(site, AuditEventKind::PasswordSet, actor, &subject, Some("account_page")), now)
+        .await
+        .map_err(AppError::from)?;
+    let mail = crate::mail::messages::account_changed(state, site, user, &user.email, "password", now)?;
+    store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await.map_err(AppError::from)?;
+    tx.commit().await.map_err(AppError::from)?;
+    state.wake_mailer();
+    Ok(())
+}
+
+/// SECURITY.md M5/S5: a new email address or mobile number (the caller has checked a recent
+/// password); the old address hears of it.
+pub async fn change_contact(
+    state: &AppState,
+    site: &Site,
+    user: &UserRow,
+    email: &str,
+    mobile: Option<&str>,
+    actor: &Actor<'_>,
+) -> Result<Vec<&'static str>, AppError> {
+    let store = state.store();
+    let now = state.clock().now();
+    let old_mobile = store.user_mobile(user.user_id()).await?;
+    let mut changed = vec![];
+    if !email.eq_ignore_ascii_case(&user.email) {
+        changed.push("email address");
+    }
+    if old_mobile.as_deref() != mobile {
+        changed.push("mobile number");
+    }
+    if changed.is_empty() {
+        return Ok(changed);
+    }
+    let mut tx = store.begin().await?;
+    store.set_user_contact(&mut tx, user.user_id(), email, mobile).await?;
+    let subject = user.id.to_string();
+    let detail = changed.join(",");
+    store
+        .record_audit(&mut tx, &audit(site, AuditEventKind::ContactDetailsChanged, actor, &subject, Some(&detail)), now)
+        .await?;
+    for what in &changed {
+        // Always to the address on record before the change (ASVS 6.3.7).
+        let mail = crate::mail::messages::account_changed(state, site, user, &user.email, what, now)?;
+        store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await?;
+    }
+    tx.commit().await?;
+    state.wake_mailer();
+    Ok(changed)
 }
 
 /// Deactivates someone who has left: they cannot log in, and their sessions end (SECURITY.md S4).

@@ -493,7 +493,12 @@ impl Client {
 
     /// Signs in and asserts it worked.
     pub async fn login_ok(&self, username: &str) {
-        let r = self.login(username, PASSWORD).await;
+        self.login_ok_with(username, PASSWORD).await
+    }
+
+    /// Signs in with this password and asserts it worked.
+    pub async fn login_ok_with(&self, username: &str, password: &str) {
+        let r = self.login(username, password).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "login of {username} failed: {}", r.body);
         assert_eq!(r.location(), Some("/dashboard"));
     }

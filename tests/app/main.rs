@@ -5,6 +5,7 @@
 mod helpers;
 mod smtp;
 
+mod account;
 mod authz;
 mod browser;
 mod demo;

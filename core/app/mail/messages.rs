@@ -154,6 +154,76 @@ pub fn registration_decided(
     })
 }
 
+/// Seed 000 "Can't access your account": a single-use link to choose a new password (SECURITY.md
+/// M6: at most 60 minutes, built from the configured origin), with the username as a reminder.
+pub fn password_reset(
+    state: &AppState,
+    site: &Site,
+    user: &UserRow,
+    token: &str,
+    expires: DateTime<Utc>,
+) -> Result<NewMail, AppError> {
+    let theme = state.themes().get(site.theme());
+    let origin = state.config().origin_for(site.tenant().map(|t| t.slug.as_str()));
+    let ctx = minijinja::context! {
+        site_name => site.name(),
+        display_name => user.display_name.clone(),
+        username => user.username.clone(),
+        link => format!("{origin}/set-password/{token}"),
+        login_url => format!("{origin}/login"),
+        expires => uk_time(expires),
+    };
+    let (from_address, from_name) = sender(state, site);
+    Ok(NewMail {
+        tenant: site.tenant_id(),
+        kind: "password_reset".into(),
+        to_address: user.email.clone(),
+        to_name: user.display_name.clone(),
+        from_address,
+        from_name,
+        subject: format!("{}: your username and a link to reset your password", site.name()),
+        body_text: theme.render("emails/password_reset.txt", ctx.clone())?,
+        body_html: Some(theme.render("emails/password_reset.html", ctx)?),
+        expires_at: Some(expires),
+    })
+}
+
+/// A notice to the account's owner that something about their login changed (a password, an
+/// email address or a mobile number), sent to `to` (the old address when the email changed).
+pub fn account_changed(
+    state: &AppState,
+    site: &Site,
+    user: &UserRow,
+    to: &str,
+    what: &str,
+    at: DateTime<Utc>,
+) -> Result<NewMail, AppError> {
+    let theme = state.themes().get(site.theme());
+    let tenant = site.tenant();
+    let ctx = minijinja::context! {
+        site_name => site.name(),
+        display_name => user.display_name.clone(),
+        username => user.username.clone(),
+        what,
+        at => uk_time(at),
+        contact_email => tenant.map(|t| t.contact_email.clone()),
+        login_url => format!("{}/login", state.config().origin_for(tenant.map(|t| t.slug.as_str()))),
+    };
+    let (from_address, from_name) = sender(state, site);
+    Ok(NewMail {
+        tenant: site.tenant_id(),
+        kind: "account_changed".into(),
+        to_address: to.to_owned(),
+        to_name: user.display_name.clone(),
+        from_address,
+        from_name,
+        subject: format!("{}: your {what} was changed", site.name()),
+        body_text: theme.render("emails/account_changed.txt", ctx.clone())?,
+        body_html: Some(theme.render("emails/account_changed.html", ctx)?),
+        expires_at: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,6 +48,8 @@ pub enum AuditEventKind {
     AlertRaised,
     AlertStatusChanged,
     StepUpPassword,
+    PasswordResetRequested,
+    ContactDetailsChanged,
 }
 
 impl AuditEventKind {
@@ -91,6 +93,8 @@ impl AuditEventKind {
             AuditEventKind::AlertRaised => "alert_raised",
             AuditEventKind::AlertStatusChanged => "alert_status_changed",
             AuditEventKind::StepUpPassword => "authn_step_up",
+            AuditEventKind::PasswordResetRequested => "authn_password_reset_requested",
+            AuditEventKind::ContactDetailsChanged => "user_contact_changed",
         }
     }
 }
@@ -136,6 +140,17 @@ impl Store {
     }
 
     /// The newest events, optionally for one tenant (None: platform events only).
+    /// A user's own recent sign-in and account events (My Account: "recent sign-in activity").
+    pub async fn sign_in_activity(&self, user: UserId, limit: i64) -> Result<Vec<AuditRow>> {
+        with_pool!(self, p => sqlx::query_as::<_, AuditRow>(
+            "SELECT id, tenant_id, occurred_at, event, actor_user_id, subject, ip, user_agent, factor, detail
+             FROM audit_events WHERE actor_user_id = $1
+               AND (event LIKE 'authn_%' OR event LIKE 'session_%' OR event = 'user_contact_changed')
+             ORDER BY occurred_at DESC, id LIMIT $2")
+            .bind(user.0).bind(limit).fetch_all(p).await)
+        .map_err(map_err)
+    }
+
     pub async fn list_audit(&self, tenant: Option<TenantId>, limit: i64) -> Result<Vec<AuditRow>> {
         match tenant {
             Some(t) => with_pool!(self, p => sqlx::query_as::<_, AuditRow>(

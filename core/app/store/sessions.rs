@@ -98,6 +98,13 @@ impl Store {
         Ok(done)
     }
 
+    /// Ends a user's sessions except one (a password change keeps the session it was made in).
+    pub async fn delete_other_sessions(&self, tx: &mut Tx, user: UserId, keep: &str) -> Result<u64> {
+        with_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user.0).bind(keep).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)
+    }
+
     pub async fn count_sessions_of_user(&self, user: UserId) -> Result<i64> {
         with_pool!(self, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
             .bind(user.0).fetch_one(p).await)

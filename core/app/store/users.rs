@@ -105,4 +105,42 @@ impl Store {
         with_pool!(self, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(p).await)
             .map_err(map_err)
     }
+
+    /// Active accounts a recovery request names, on one site: by username, by email address
+    /// (case-insensitive; one address can hold several accounts) or by mobile number (digits
+    /// compared).
+    pub async fn find_users_for_recovery(&self, tenant: Option<TenantId>, identifier: &str) -> Result<Vec<UserRow>> {
+        let id = identifier.trim();
+        let digits: String = id.chars().filter(char::is_ascii_digit).collect();
+        // A UK mobile typed as 07... or +447...: compare the national form.
+        let national = match digits.strip_prefix("44") {
+            Some(rest) if id.starts_with('+') => format!("0{rest}"),
+            _ => digits.clone(),
+        };
+        let sql = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM users WHERE active = $2 AND ((tenant_id = $1) OR ($1 IS NULL AND tenant_id IS NULL))
+              AND (username = $3 OR LOWER(email) = LOWER($3) OR (mobile IS NOT NULL AND mobile = $4 AND $4 <> ''))
+             ORDER BY username"
+        );
+        with_pool!(self, p => sqlx::query_as::<_, UserRow>(sql)
+            .bind(tenant.map(|t| t.0)).bind(true).bind(id).bind(&national).fetch_all(p).await)
+        .map_err(map_err)
+    }
+
+    pub async fn user_mobile(&self, id: UserId) -> Result<Option<String>> {
+        with_pool!(self, p => sqlx::query_scalar::<_, Option<String>>("SELECT mobile FROM users WHERE id = $1")
+            .bind(id.0).fetch_optional(p).await)
+        .map(Option::flatten)
+        .map_err(map_err)
+    }
+
+    /// A person's email address and mobile number (their login details).
+    pub async fn set_user_contact(&self, tx: &mut Tx, id: UserId, email: &str, mobile: Option<&str>) -> Result<bool> {
+        let n = with_tx!(tx, c => sqlx::query("UPDATE users SET email = $2, mobile = $3 WHERE id = $1")
+            .bind(id.0).bind(email).bind(mobile).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(n == 1)
+    }
 }

@@ -97,16 +97,6 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
     Ok(page.render("dashboard.html", ctx)?.into_response())
 }
 
-pub async fn view_account_get(page: Page) -> AppResult<Response> {
-    let user = page.user()?.clone();
-    let schools = user.scope(page.state.store()).schools().await?;
-    let school_names: Vec<String> = match user.role {
-        Role::AbAdmin | Role::PlatformOperator => vec![],
-        _ => schools.into_iter().map(|s| s.name).collect(),
-    };
-    Ok(page.render("account.html", context! { school_names })?.into_response())
-}
-
 /// Help & Support (seed 001: "Here you will find the telephone number and/or email address of
 /// your Appropriate body").
 pub async fn view_help_get(page: Page) -> AppResult<Response> {

@@ -5,6 +5,7 @@
 //! and kept in an inventory that the tests walk (SECURITY.md T1: deny by default).
 
 pub mod ab;
+pub mod account;
 pub mod assets;
 pub mod dashboard;
 pub mod ects;
@@ -22,6 +23,7 @@ pub mod report_forms;
 pub mod reports;
 pub mod schools;
 pub mod staff;
+pub mod step_up;
 pub mod term_dates;
 
 use axum::Router;
@@ -188,7 +190,11 @@ fn routes(state: AppState) -> RouteTable {
         .get("/health", Sites::Any, Public, dashboard::view_health_get)
         .get("/help", Sites::Any, Public, dashboard::view_help_get)
         .get("/dashboard", Sites::Any, Signed(ViewOwnDashboard), dashboard::view_dashboard_get)
-        .get("/account", Sites::Any, Signed(ViewOwnDashboard), dashboard::view_account_get)
+        .get("/account", Sites::Any, Signed(ViewOwnDashboard), account::view_account_get)
+        .post("/account/password", Sites::Any, Signed(ViewOwnDashboard), account::view_account_password_post)
+        .post("/account/contact", Sites::Any, Signed(ViewOwnDashboard), account::view_account_contact_post)
+        .get("/account-recovery", Sites::Any, Public, account::view_recovery_get)
+        .post("/account-recovery", Sites::Any, Public, account::view_recovery_post)
         .post("/session/keepalive", Sites::Any, Signed(ViewOwnDashboard), login::view_keepalive_post)
         .get("/schools", Sites::Ab, Signed(ListSchools), schools::view_schools_get)
         .get("/schools/{school_id}", Sites::Ab, Signed(ViewSchool), schools::view_school_get)

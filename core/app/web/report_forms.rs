@@ -6,7 +6,6 @@ use axum::Form;
 use axum::extract::{Multipart, Path};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Duration;
 use induct_domain::calendar::BankHolidays;
 use induct_domain::report_flow::{self, ECT_COMMENTS, FormStatus, STANDARDS, Signer};
 use induct_domain::timeline::ReportKind;
@@ -17,13 +16,11 @@ use uuid::Uuid;
 
 use super::ects::{Errors, Fields, contract_title, fmt_date};
 use super::page::Page;
+use super::step_up::{STEP_UP_AFTER, step_up};
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
 use crate::forms::QuestionView;
 use crate::report_forms::{self as rf, Actor, FormError, ReportCtx, ReportRole, Side};
-
-/// Signing asks for the password again after this long (issue 6; SECURITY.md D1).
-pub const STEP_UP_AFTER: Duration = Duration::minutes(5);
 
 async fn ctx(page: &Page, ect_id: &str, number: &str) -> AppResult<ReportCtx> {
     let ect: UserId = ect_id.parse().map_err(|_| AppError::NotFound)?;
@@ -781,61 +778,6 @@ async fn render_read(
 pub async fn view_report_get(page: Page, Path((ect_id, number)): Path<(String, String)>) -> AppResult<Response> {
     let c = ctx(&page, &ect_id, &number).await?;
     render_read(&page, &c, &ect_id, Errors::default(), None, StatusCode::OK).await
-}
-
-/// Re-enters the password when the last authentication is older than [`STEP_UP_AFTER`]. Returns
-/// false when it is wrong or the account is locked. Wrong passwords count on the account's login
-/// counter (SECURITY.md A7), so a stolen session cannot guess the password here either.
-async fn step_up(page: &Page, meta: &RequestMeta, password: &str) -> AppResult<bool> {
-    use induct_domain::lockout::Gate;
-    use induct_domain::throttle::{self, LockScope};
-    let user = page.user()?.clone();
-    let now = page.state.clock().now();
-    if now - user.authenticated_at <= STEP_UP_AFTER {
-        return Ok(true);
-    }
-    let scope = LockScope::Account;
-    let key = throttle::account_key(&page.site.key(), &user.username);
-    if scope.policy().gate(&page.state.store().get_lock(scope, &key, now).await?, now) == Gate::Locked {
-        return Ok(false);
-    }
-    let row = page.state.store().get_user(user.id).await?.ok_or(AppError::NotFound)?;
-    let ok = matches!(
-        page.state
-            .hasher()
-            .verify(password, row.password_hash.as_deref())
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?,
-        crate::auth::password::Verified::Yes { .. }
-    );
-    let mut tx = page.state.store().begin().await?;
-    if !ok {
-        let current = page.state.store().lock_counter_for_update(&mut tx, scope, &key, now).await?;
-        let (next, _) = scope.policy().after_failure(&current, now);
-        page.state.store().save_counter(&mut tx, scope, &key, &next).await?;
-    }
-    page.state
-        .store()
-        .record_audit(
-            &mut tx,
-            &crate::store::audit::NewAuditEvent {
-                tenant: user.tenant,
-                kind: crate::store::audit::AuditEventKind::StepUpPassword,
-                actor: Some(user.id),
-                subject: Some(&user.username),
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
-                factor: Some("password"),
-                detail: Some(if ok { "success" } else { "fail" }),
-            },
-            now,
-        )
-        .await?;
-    tx.commit().await?;
-    if ok {
-        page.state.store().mark_authenticated(&user.session_hash, now).await?;
-    }
-    Ok(ok)
 }
 
 pub async fn view_report_sign_post(

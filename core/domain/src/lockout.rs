@@ -39,6 +39,16 @@ impl LockPolicy {
         Self { limit: 10, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }
     }
 
+    /// SECURITY.md M6: "Requests rate-limited, e.g. 3 per account per hour".
+    pub fn password_reset() -> Self {
+        Self { limit: 3, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }
+    }
+
+    /// Recovery requests from one address: 10 an hour, whichever accounts they name.
+    pub fn recovery_address() -> Self {
+        Self { limit: 10, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }
+    }
+
     /// SECURITY.md A9: a per-address budget across usernames, 50 failures in 30 minutes.
     pub fn address() -> Self {
         Self { limit: 50, window: Some(Duration::minutes(30)), lock_for: Duration::minutes(30), hard_cap: None }

@@ -11,6 +11,10 @@ pub enum LockScope {
     Address,
     /// Public school registrations from one address (an unauthenticated form that writes).
     SchoolRegistration,
+    /// Password-reset emails to one account (SECURITY.md M6: 3 an hour).
+    PasswordReset,
+    /// Account-recovery requests from one address, whatever they name.
+    RecoveryAddress,
 }
 
 impl LockScope {
@@ -20,6 +24,8 @@ impl LockScope {
             LockScope::AddressAndUsername => "address_username",
             LockScope::Address => "address",
             LockScope::SchoolRegistration => "school_registration",
+            LockScope::PasswordReset => "password_reset",
+            LockScope::RecoveryAddress => "recovery_address",
         }
     }
 
@@ -30,6 +36,8 @@ impl LockScope {
             LockScope::AddressAndUsername => LockPolicy::address_and_username(),
             LockScope::Address => LockPolicy::address(),
             LockScope::SchoolRegistration => LockPolicy::public_registration(),
+            LockScope::PasswordReset => LockPolicy::password_reset(),
+            LockScope::RecoveryAddress => LockPolicy::recovery_address(),
         }
     }
 }

@@ -1,0 +1,4 @@
+-- Account recovery and login details (seed 000): a mobile number to recover by. Mirrored in
+-- migrations/sqlite.
+ALTER TABLE users ADD COLUMN mobile TEXT;
+CREATE INDEX users_email_idx ON users (tenant_id, email);
