@@ -425,3 +425,36 @@ async fn browser_typing_survives_a_session_timeout() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test]
+async fn browser_turns_on_an_authenticator_app_and_logs_in_with_it() {
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let origin = format!("http://fenland.localhost:{}", app.addr.port());
+    d.log_in(&origin, FEN_TUTOR).await;
+    d.goto(&format!("{origin}/account/two-factor")).await;
+    d.click("#start-two-factor button[type=submit]").await;
+    d.wait_for_text("totp-secret", "setup key").await;
+    let secret_b32 = d.script("return document.getElementById('totp-secret').textContent", json!([])).await;
+    let secret = induct_domain::mfa::base32_decode(secret_b32.as_str().unwrap()).unwrap();
+    let code = induct_domain::mfa::totp_code(&secret, app.clock.now().timestamp());
+    d.type_into("#code", &code).await;
+    d.click("#confirm-two-factor button[type=submit]").await;
+    d.wait_for_text("On since", "enabled").await;
+    d.screenshot("two-factor-on.png").await;
+    d.log_out().await;
+    // Next login: password, then the app's code (the next 30-second step: a code works once).
+    d.goto(&format!("{origin}/login")).await;
+    d.type_into("#username", FEN_TUTOR).await;
+    d.type_into("#password", PASSWORD).await;
+    d.click("#login-button").await;
+    d.wait_for_url(|u| u.ends_with("/login/verify"), "code page").await;
+    app.clock.advance(chrono::Duration::seconds(30));
+    let code = induct_domain::mfa::totp_code(&secret, app.clock.now().timestamp());
+    d.type_into("#code", &code).await;
+    d.click("#verify-button").await;
+    d.wait_for_url(|u| u.ends_with("/dashboard"), "dashboard").await;
+    assert!(d.source().await.contains("Welcome, Grace Okafor."));
+}

@@ -22,3 +22,4 @@ mod security_headers;
 mod sessions;
 mod staff;
 mod themes;
+mod two_factor;

@@ -34,7 +34,13 @@ pub enum LoginOutcome {
     /// Locked by one of the counters: one message whichever it was, and whether or not the
     /// account exists (A7).
     TooManyAttempts,
+    /// The password was right; the account has a second factor. The token goes into a short-lived
+    /// cookie for the code page.
+    SecondFactor { challenge_token: String },
 }
+
+/// How long a pending login waits for its code (SECURITY.md M2: five minutes).
+pub const CHALLENGE_VALID: chrono::Duration = chrono::Duration::minutes(5);
 
 /// The counters one attempt touches, with their keys.
 fn counters(site: &Site, username: &str, ip: &str) -> [(LockScope, String); 3] {
@@ -77,6 +83,44 @@ pub async fn attempt_login(state: &AppState, a: &LoginAttempt<'_>) -> Result<Log
         .map_err(|e| AppError::Internal(e.to_string()))?;
 
     match (verified, usable) {
+        (Verified::Yes { .. }, Some(user))
+            if state.store().totp_of(user.user_id()).await?.is_some_and(|t| t.enabled_at.is_some()) =>
+        {
+            // The second factor's own counter (SECURITY.md M4): while it is locked, no new
+            // challenge is issued.
+            let key = throttle::account_key(&a.site.key(), user.username.as_str());
+            let lock = store.get_lock(LockScope::SecondFactor, &key, now).await?;
+            if LockScope::SecondFactor.policy().gate(&lock, now) == Gate::Locked {
+                audit_only(
+                    state,
+                    tenant,
+                    AuditEventKind::LoginFail,
+                    Some(user.user_id()),
+                    a,
+                    Some("second_factor_locked"),
+                )
+                .await?;
+                return Ok(LoginOutcome::TooManyAttempts);
+            }
+            let token = new_token();
+            let mut tx = store.begin().await?;
+            for (scope, key) in keys.iter().filter(|(s, _)| *s != LockScope::Address) {
+                store.lock_counter_for_update(&mut tx, *scope, key, now).await?;
+                store.clear_counter(&mut tx, *scope, key).await?;
+            }
+            store
+                .create_challenge(&mut tx, &hash_token(&token), user.user_id(), a.ip, now, now + CHALLENGE_VALID)
+                .await?;
+            store
+                .record_audit(
+                    &mut tx,
+                    &event(tenant, AuditEventKind::SecondFactorRequested, Some(user.user_id()), a, None),
+                    now,
+                )
+                .await?;
+            tx.commit().await?;
+            Ok(LoginOutcome::SecondFactor { challenge_token: token })
+        }
         (Verified::Yes { needs_rehash }, Some(user)) => {
             let token = sign_in(state, a, user, needs_rehash, &keys, now).await?;
             Ok(LoginOutcome::SignedIn { session_token: token, user_id: user.user_id() })
@@ -219,6 +263,106 @@ async fn audit_only(
     state.store().record_audit(&mut tx, &event(tenant, kind, actor, a, detail), now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// What a code typed on the second-factor page did.
+#[derive(Debug)]
+pub enum SecondFactorOutcome {
+    SignedIn {
+        session_token: String,
+    },
+    /// Wrong (or already used) code: try again.
+    WrongCode,
+    /// Five wrong codes: the factor is locked for 30 minutes and the pending login cancelled
+    /// (SECURITY.md M4).
+    Locked,
+    /// The pending login has expired or ended: start again.
+    Expired,
+}
+
+/// Checks an authenticator-app code for a pending login (RFC 6238, one step either side, never
+/// the same step twice) and starts the session when it is right.
+pub async fn finish_second_factor(
+    state: &AppState,
+    site: &Site,
+    challenge_token: &str,
+    code: &str,
+    ip: &str,
+    user_agent: &str,
+) -> Result<SecondFactorOutcome, AppError> {
+    let store = state.store();
+    let now = state.clock().now();
+    let challenge = hash_token(challenge_token);
+    let Some(user_id) = store.challenge_user(&challenge, now).await? else { return Ok(SecondFactorOutcome::Expired) };
+    let user = store.get_user(user_id).await?.ok_or(AppError::NotFound)?;
+    if user.tenant_id != site.tenant_id().map(|t| t.0) || !user.active {
+        return Ok(SecondFactorOutcome::Expired);
+    }
+    let a = LoginAttempt { site, username: &user.username, password: "", ip, user_agent };
+    let scope = LockScope::SecondFactor;
+    let key = throttle::account_key(&site.key(), &user.username);
+    let policy = scope.policy();
+    let mut tx = store.begin().await?;
+    let counter = store.lock_counter_for_update(&mut tx, scope, &key, now).await?;
+    if policy.gate(&counter, now) == Gate::Locked {
+        store.end_challenge(&mut tx, &challenge, now).await?;
+        tx.commit().await?;
+        return Ok(SecondFactorOutcome::Locked);
+    }
+    let totp = store.totp_of(user_id).await?.filter(|t| t.enabled_at.is_some());
+    let step = totp.as_ref().and_then(|t| {
+        let secret = induct_domain::mfa::base32_decode(&t.secret)?;
+        induct_domain::mfa::verify_totp(&secret, code, now.timestamp(), t.last_step)
+    });
+    let mut factor_event = event(site.tenant_id(), AuditEventKind::LoginSuccess, Some(user_id), &a, None);
+    factor_event.factor = Some("totp");
+    if let Some(step) = step
+        && store.use_totp_step(&mut tx, user_id, step).await?
+    {
+        if !store.end_challenge(&mut tx, &challenge, now).await? {
+            return Ok(SecondFactorOutcome::Expired);
+        }
+        store.clear_counter(&mut tx, scope, &key).await?;
+        let token = new_token();
+        store
+            .create_session(
+                &mut tx,
+                &NewSession {
+                    id_hash: &hash_token(&token),
+                    user: user_id,
+                    tenant: user.tenant_id.map(TenantId),
+                    ip,
+                    user_agent,
+                },
+                now,
+            )
+            .await?;
+        store.record_audit(&mut tx, &factor_event, now).await?;
+        tx.commit().await?;
+        return Ok(SecondFactorOutcome::SignedIn { session_token: token });
+    }
+    let (after, lock_event) = policy.after_failure(&counter, now);
+    store.save_counter(&mut tx, scope, &key, &after).await?;
+    factor_event.kind = AuditEventKind::LoginFail;
+    factor_event.detail = Some("wrong_code");
+    store.record_audit(&mut tx, &factor_event, now).await?;
+    let outcome = match lock_event {
+        None => SecondFactorOutcome::WrongCode,
+        Some(ev) => {
+            store.end_challenge(&mut tx, &challenge, now).await?;
+            factor_event.kind = AuditEventKind::LoginLock;
+            factor_event.detail =
+                Some(if matches!(ev, LockEvent::HardLocked) { "second_factor_hard" } else { "second_factor" });
+            store.record_audit(&mut tx, &factor_event, now).await?;
+            // SECURITY.md M4: the owner hears of every second-factor lock.
+            let message = mail::messages::account_locked(state, site, &user, ev, now)?;
+            store.enqueue_mail(&mut tx, &message, &state.config().server.base_domain, now).await?;
+            SecondFactorOutcome::Locked
+        }
+    };
+    tx.commit().await?;
+    state.wake_mailer();
+    Ok(outcome)
 }
 
 /// Ends a session (logout).

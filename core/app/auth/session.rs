@@ -22,15 +22,17 @@ use crate::tenancy::Site;
 pub struct CookieNames {
     pub session: &'static str,
     pub csrf: &'static str,
+    /// The pending login waiting for its second factor.
+    pub mfa: &'static str,
     pub secure: bool,
 }
 
 impl CookieNames {
     pub fn new(secure: bool) -> Self {
         if secure {
-            Self { session: "__Host-session", csrf: "__Host-csrf", secure }
+            Self { session: "__Host-session", csrf: "__Host-csrf", mfa: "__Host-mfa", secure }
         } else {
-            Self { session: "induct_session", csrf: "induct_csrf", secure }
+            Self { session: "induct_session", csrf: "induct_csrf", mfa: "induct_mfa", secure }
         }
     }
 

@@ -50,6 +50,9 @@ pub enum AuditEventKind {
     StepUpPassword,
     PasswordResetRequested,
     ContactDetailsChanged,
+    SecondFactorRequested,
+    SecondFactorEnabled,
+    SecondFactorDisabled,
 }
 
 impl AuditEventKind {
@@ -95,6 +98,9 @@ impl AuditEventKind {
             AuditEventKind::StepUpPassword => "authn_step_up",
             AuditEventKind::PasswordResetRequested => "authn_password_reset_requested",
             AuditEventKind::ContactDetailsChanged => "user_contact_changed",
+            AuditEventKind::SecondFactorRequested => "authn_mfa_challenge",
+            AuditEventKind::SecondFactorEnabled => "authn_mfa_enabled",
+            AuditEventKind::SecondFactorDisabled => "authn_mfa_disabled",
         }
     }
 }

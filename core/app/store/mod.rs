@@ -22,6 +22,7 @@ pub mod report_forms;
 pub mod schools;
 pub mod sessions;
 pub mod tenants;
+pub mod two_factor;
 pub mod users;
 
 use secrecy::ExposeSecret;

@@ -85,6 +85,12 @@ pub async fn view_login_post(
             h.append(header::SET_COOKIE, names.build(names.csrf, new_token()));
             return Ok(response);
         }
+        LoginOutcome::SecondFactor { challenge_token } => {
+            let names = state.cookies();
+            let mut response = Redirect::to("/login/verify").into_response();
+            response.headers_mut().append(header::SET_COOKIE, names.build(names.mfa, challenge_token));
+            return Ok(response);
+        }
         LoginOutcome::BadCredentials => {
             (StatusCode::UNAUTHORIZED, "The username or password is not right. Check them and try again.")
         }
@@ -96,6 +102,73 @@ pub async fn view_login_post(
     let errors = vec![context! { field => "username", message => message }];
     let body = page.render("login.html", context! { errors, username, failed => true })?;
     Ok((status, body).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// The second step of logging in: the code from the authenticator app (RFC 6238).
+pub async fn view_verify_get(page: Page, headers: HeaderMap) -> AppResult<Response> {
+    let names = page.state.cookies();
+    let pending = read_cookie(&headers, names.mfa);
+    let valid = match &pending {
+        Some(t) => {
+            page.state.store().challenge_user(&crate::auth::hash_token(t), page.state.clock().now()).await?.is_some()
+        }
+        None => false,
+    };
+    if !valid {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    Ok(page.render("login_verify.html", context! { errors => Vec::<minijinja::Value>::new() })?.into_response())
+}
+
+pub async fn view_verify_post(
+    State(state): State<AppState>,
+    page: Page,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> AppResult<Response> {
+    use crate::auth::login::{SecondFactorOutcome, finish_second_factor};
+    let names = state.cookies();
+    let Some(pending) = read_cookie(&headers, names.mfa) else { return Ok(Redirect::to("/login").into_response()) };
+    if form.code.trim().is_empty() {
+        let errors =
+            vec![context! { field => "code", message => "Enter the 6-digit code from your authenticator app" }];
+        return Ok((StatusCode::BAD_REQUEST, page.render("login_verify.html", context! { errors })?).into_response());
+    }
+    let outcome = finish_second_factor(&state, &page.site, &pending, &form.code, &meta.ip, &meta.user_agent).await?;
+    let (status, message) = match outcome {
+        SecondFactorOutcome::SignedIn { session_token } => {
+            if let Some(old) = read_cookie(&headers, names.session) {
+                state.store().delete_session(&crate::auth::hash_token(&old)).await?;
+            }
+            let mut response = Redirect::to("/dashboard").into_response();
+            let h = response.headers_mut();
+            h.append(header::SET_COOKIE, names.build(names.session, session_token));
+            h.append(header::SET_COOKIE, names.build(names.csrf, new_token()));
+            h.append(header::SET_COOKIE, names.clear(names.mfa));
+            return Ok(response);
+        }
+        SecondFactorOutcome::WrongCode => {
+            (StatusCode::UNAUTHORIZED, "That code is not right. Check your app and try again.")
+        }
+        SecondFactorOutcome::Locked => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many wrong codes. For your security, wait 30 minutes and log in again.",
+        ),
+        SecondFactorOutcome::Expired => {
+            let mut response = Redirect::to("/login").into_response();
+            response.headers_mut().append(header::SET_COOKIE, names.clear(names.mfa));
+            return Ok(response);
+        }
+    };
+    let errors = vec![context! { field => "code", message => message }];
+    Ok((status, page.render("login_verify.html", context! { errors })?).into_response())
 }
 
 pub async fn view_logout_post(

@@ -9,6 +9,7 @@ pub mod export;
 pub mod ids;
 pub mod induction;
 pub mod lockout;
+pub mod mfa;
 pub mod password;
 pub mod registration;
 pub mod report_flow;

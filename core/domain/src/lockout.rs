@@ -44,6 +44,12 @@ impl LockPolicy {
         Self { limit: 3, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }
     }
 
+    /// SECURITY.md M4: 5 wrong codes lock the second factor for 30 minutes; the third lock in a
+    /// row (15 consecutive wrong codes) locks it until cleared.
+    pub fn second_factor() -> Self {
+        Self { limit: 5, window: None, lock_for: Duration::minutes(30), hard_cap: Some(15) }
+    }
+
     /// Recovery requests from one address: 10 an hour, whichever accounts they name.
     pub fn recovery_address() -> Self {
         Self { limit: 10, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }

@@ -15,6 +15,8 @@ pub enum LockScope {
     PasswordReset,
     /// Account-recovery requests from one address, whatever they name.
     RecoveryAddress,
+    /// Wrong second-factor codes for one account (SECURITY.md M4).
+    SecondFactor,
 }
 
 impl LockScope {
@@ -26,6 +28,7 @@ impl LockScope {
             LockScope::SchoolRegistration => "school_registration",
             LockScope::PasswordReset => "password_reset",
             LockScope::RecoveryAddress => "recovery_address",
+            LockScope::SecondFactor => "second_factor",
         }
     }
 
@@ -38,6 +41,7 @@ impl LockScope {
             LockScope::SchoolRegistration => LockPolicy::public_registration(),
             LockScope::PasswordReset => LockPolicy::password_reset(),
             LockScope::RecoveryAddress => LockPolicy::recovery_address(),
+            LockScope::SecondFactor => LockPolicy::second_factor(),
         }
     }
 }

@@ -1,0 +1,91 @@
+//! Authenticator-app secrets and pending logins.
+
+use chrono::{DateTime, Utc};
+use induct_domain::UserId;
+
+use super::{Result, Store, Tx, map_err, with_pool, with_tx};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TotpRow {
+    pub secret: String,
+    pub enabled_at: Option<DateTime<Utc>>,
+    pub last_step: Option<i64>,
+}
+
+impl Store {
+    pub async fn totp_of(&self, user: UserId) -> Result<Option<TotpRow>> {
+        with_pool!(self, p => sqlx::query_as::<_, TotpRow>("SELECT secret, enabled_at, last_step FROM user_totp WHERE user_id = $1")
+            .bind(user.0).fetch_optional(p).await)
+        .map_err(map_err)
+    }
+
+    /// A new secret waiting to be confirmed (replaces any earlier unconfirmed one).
+    pub async fn start_totp(&self, tx: &mut Tx, user: UserId, secret: &str, now: DateTime<Utc>) -> Result<()> {
+        with_tx!(tx, c => sqlx::query(
+            "INSERT INTO user_totp (user_id, secret, enabled_at, last_step, created_at) VALUES ($1, $2, NULL, NULL, $3)
+             ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, enabled_at = NULL, last_step = NULL,
+                created_at = excluded.created_at")
+            .bind(user.0).bind(secret).bind(now).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn enable_totp(&self, tx: &mut Tx, user: UserId, step: i64, now: DateTime<Utc>) -> Result<bool> {
+        let n = with_tx!(tx, c => sqlx::query(
+            "UPDATE user_totp SET enabled_at = $2, last_step = $3 WHERE user_id = $1 AND enabled_at IS NULL")
+            .bind(user.0).bind(now).bind(step).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    /// Records the step a code was used at; false if that step (or a later one) was used already.
+    pub async fn use_totp_step(&self, tx: &mut Tx, user: UserId, step: i64) -> Result<bool> {
+        let n = with_tx!(tx, c => sqlx::query(
+            "UPDATE user_totp SET last_step = $2 WHERE user_id = $1 AND enabled_at IS NOT NULL
+               AND (last_step IS NULL OR last_step < $2)")
+            .bind(user.0).bind(step).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    pub async fn remove_totp(&self, tx: &mut Tx, user: UserId) -> Result<bool> {
+        let n = with_tx!(tx, c => sqlx::query("DELETE FROM user_totp WHERE user_id = $1")
+            .bind(user.0).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    pub async fn create_challenge(
+        &self,
+        tx: &mut Tx,
+        token_hash: &str,
+        user: UserId,
+        ip: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()> {
+        with_tx!(tx, c => sqlx::query(
+            "INSERT INTO login_challenges (token_hash, user_id, created_at, expires_at, ip) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash).bind(user.0).bind(now).bind(expires).bind(ip).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// The user a pending login is for, if it is unused and unexpired.
+    pub async fn challenge_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<UserId>> {
+        with_pool!(self, p => sqlx::query_scalar::<_, uuid::Uuid>(
+            "SELECT user_id FROM login_challenges WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
+            .bind(token_hash).bind(now).fetch_optional(p).await)
+        .map(|u| u.map(UserId))
+        .map_err(map_err)
+    }
+
+    /// Ends a pending login (used, or cancelled after too many wrong codes); false if it had ended.
+    pub async fn end_challenge(&self, tx: &mut Tx, token_hash: &str, now: DateTime<Utc>) -> Result<bool> {
+        let n = with_tx!(tx, c => sqlx::query(
+            "UPDATE login_challenges SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
+            .bind(token_hash).bind(now).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(n == 1)
+    }
+}
