@@ -202,6 +202,15 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
                 .map_err(|e| anyhow::anyhow!("installing the {} demo plugin: {e}", ab.slug))?;
         }
     }
+    // The demo's people have used the service before: their first-login steps are done and the
+    // AB's current privacy notice accepted. (New accounts made in the demo go through them.)
+    for (ab, tenant) in abs.iter().zip(&tenant_ids) {
+        for p in &ab.people {
+            if let Some(u) = store.find_user_for_login(Some(*tenant), &p.username).await? {
+                crate::first_login::mark_existing_done(state, u.user_id(), *tenant, p.role).await?;
+            }
+        }
+    }
     seed_inductions(state, &abs, &tenant_ids, &school_ids).await?;
     seed_registrations(state, &abs, &tenant_ids, &school_ids).await?;
     for (ab, tenant) in abs.iter().zip(&tenant_ids) {
@@ -543,6 +552,7 @@ async fn seed_reports(state: &AppState, ab: &DemoAb, tenant: induct_domain::Tena
             session_hash: String::new(),
             session_created_at: now,
             authenticated_at: now,
+            setup_required: false,
         }))
     };
     let Some(tutor) = user_of(Role::InductionTutor).await? else { return Ok(()) };
@@ -599,6 +609,7 @@ async fn seed_reports(state: &AppState, ab: &DemoAb, tenant: induct_domain::Tena
                 session_hash: String::new(),
                 session_created_at: now,
                 authenticated_at: now,
+                setup_required: false,
             };
             let ctx = rf::load(state, &me, ect.user_id(), open.number).await?;
             let mut comments = vec![("ect.confirmed".to_owned(), "yes".to_owned())];

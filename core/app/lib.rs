@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod ects;
 pub mod error;
+pub mod first_login;
 pub mod forms;
 pub mod induction;
 pub mod mail;

@@ -234,6 +234,7 @@ async fn register_an_ect_head_signs_ab_authorises_seed_001() {
     ruby.get(&link).await;
     assert_eq!(ruby.post_form(&link, &[("password", "fen lode heron lantern")]).await.status, StatusCode::OK);
     ruby.login(&username, "fen lode heron lantern").await;
+    ruby.complete_first_login().await;
     let r = ruby.get("/my-details").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.texts(".identity dd").contains(&"4000001".to_owned()));

@@ -249,6 +249,8 @@ impl TestApp {
                 .unwrap();
         }
         tx.commit().await.unwrap();
+        // Like the demo's people, test accounts have done their first-login steps.
+        induct::first_login::mark_existing_done(&self.state, user, tenant, role).await.unwrap();
         user
     }
 
@@ -489,6 +491,25 @@ impl Client {
     pub async fn login(&self, username: &str, password: &str) -> Resp {
         self.get("/login").await;
         self.post_form("/login", &[("username", username), ("password", password)]).await
+    }
+
+    /// The first-login page (seed 001), answered: a security question when asked, preferences,
+    /// every consent of the AB's privacy notice.
+    pub async fn complete_first_login(&self) {
+        let page = self.get("/welcome").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let mut fields: Vec<(String, String)> = vec![];
+        if page.body.contains("id=\"security_question\"") {
+            fields.push(("security_question".into(), "first_pet".into()));
+            fields.push(("security_answer".into(), "Biscuit".into()));
+        }
+        let sel = scraper::Selector::parse("input[name=consent]").unwrap();
+        for c in page.html().select(&sel) {
+            fields.push(("consent".into(), c.value().attr("value").unwrap().to_owned()));
+        }
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let r = self.post_form("/welcome", &pairs).await;
+        assert_eq!(r.location(), Some("/dashboard"), "{}", r.body);
     }
 
     /// Signs in and asserts it worked.

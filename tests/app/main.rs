@@ -11,6 +11,7 @@ mod browser;
 mod demo;
 mod ects;
 mod errors;
+mod first_login;
 mod induction;
 mod login;
 mod logs;

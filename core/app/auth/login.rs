@@ -28,7 +28,7 @@ pub struct LoginAttempt<'a> {
 #[derive(Debug)]
 pub enum LoginOutcome {
     /// Signed in: the new session's token goes into the cookie.
-    SignedIn { session_token: String, user_id: UserId },
+    SignedIn { session_token: String, user_id: UserId, setup_required: bool },
     /// Wrong username or password: one message for both (A6).
     BadCredentials,
     /// Locked by one of the counters: one message whichever it was, and whether or not the
@@ -122,8 +122,8 @@ pub async fn attempt_login(state: &AppState, a: &LoginAttempt<'_>) -> Result<Log
             Ok(LoginOutcome::SecondFactor { challenge_token: token })
         }
         (Verified::Yes { needs_rehash }, Some(user)) => {
-            let token = sign_in(state, a, user, needs_rehash, &keys, now).await?;
-            Ok(LoginOutcome::SignedIn { session_token: token, user_id: user.user_id() })
+            let (token, setup_required) = sign_in(state, a, user, needs_rehash, &keys, now).await?;
+            Ok(LoginOutcome::SignedIn { session_token: token, user_id: user.user_id(), setup_required })
         }
         _ => record_failure(state, a, user.as_ref(), &keys, now).await,
     }
@@ -136,8 +136,11 @@ async fn sign_in(
     needs_rehash: bool,
     keys: &[(LockScope, String); 3],
     now: DateTime<Utc>,
-) -> Result<String, AppError> {
+) -> Result<(String, bool), AppError> {
     let store = state.store();
+    // Asked before the transaction: it may call the AB's plugin.
+    let setup =
+        crate::first_login::setup_required(state, user.user_id(), user.tenant_id.map(TenantId), user.role()?).await?;
     let new_hash = if needs_rehash {
         Some(state.hasher().hash(a.password).await.map_err(|e| AppError::Internal(e.to_string()))?)
     } else {
@@ -169,10 +172,13 @@ async fn sign_in(
             now,
         )
         .await?;
+    if setup {
+        store.set_setup_required(&mut tx, &hash_token(&token), true).await?;
+    }
     let kind = if had_failures { AuditEventKind::LoginSuccessAfterFail } else { AuditEventKind::LoginSuccess };
     store.record_audit(&mut tx, &event(a.site.tenant_id(), kind, Some(user.user_id()), a, None), now).await?;
     tx.commit().await?;
-    Ok(token)
+    Ok((token, setup))
 }
 
 async fn record_failure(
@@ -270,6 +276,7 @@ async fn audit_only(
 pub enum SecondFactorOutcome {
     SignedIn {
         session_token: String,
+        setup_required: bool,
     },
     /// Wrong (or already used) code: try again.
     WrongCode,
@@ -299,6 +306,7 @@ pub async fn finish_second_factor(
         return Ok(SecondFactorOutcome::Expired);
     }
     let a = LoginAttempt { site, username: &user.username, password: "", ip, user_agent };
+    let setup = crate::first_login::setup_required(state, user_id, user.tenant_id.map(TenantId), user.role()?).await?;
     let scope = LockScope::SecondFactor;
     let key = throttle::account_key(&site.key(), &user.username);
     let policy = scope.policy();
@@ -337,9 +345,12 @@ pub async fn finish_second_factor(
                 now,
             )
             .await?;
+        if setup {
+            store.set_setup_required(&mut tx, &hash_token(&token), true).await?;
+        }
         store.record_audit(&mut tx, &factor_event, now).await?;
         tx.commit().await?;
-        return Ok(SecondFactorOutcome::SignedIn { session_token: token });
+        return Ok(SecondFactorOutcome::SignedIn { session_token: token, setup_required: setup });
     }
     let (after, lock_event) = policy.after_failure(&counter, now);
     store.save_counter(&mut tx, scope, &key, &after).await?;

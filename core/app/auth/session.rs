@@ -83,6 +83,8 @@ pub struct CurrentUser {
     pub session_created_at: DateTime<Utc>,
     /// The last login or password re-entry (signatures ask again after 5 minutes).
     pub authenticated_at: DateTime<Utc>,
+    /// The first-login steps are still to do (seed 001): nothing else is reachable.
+    pub setup_required: bool,
 }
 
 /// Set when the request carried a session that has just expired.
@@ -208,6 +210,7 @@ async fn lookup(state: &AppState, token: &str, site: Option<&Site>, ip: &str, ag
         session_hash: hash,
         session_created_at: row.created_at,
         authenticated_at: row.authenticated_at,
+        setup_required: row.setup_required,
     }))
 }
 

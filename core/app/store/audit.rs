@@ -53,6 +53,7 @@ pub enum AuditEventKind {
     SecondFactorRequested,
     SecondFactorEnabled,
     SecondFactorDisabled,
+    FirstLoginCompleted,
 }
 
 impl AuditEventKind {
@@ -101,6 +102,7 @@ impl AuditEventKind {
             AuditEventKind::SecondFactorRequested => "authn_mfa_challenge",
             AuditEventKind::SecondFactorEnabled => "authn_mfa_enabled",
             AuditEventKind::SecondFactorDisabled => "authn_mfa_disabled",
+            AuditEventKind::FirstLoginCompleted => "user_first_login_completed",
         }
     }
 }

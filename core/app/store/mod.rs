@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod audit;
 pub mod dialect;
 pub mod ects;
+pub mod first_login;
 pub mod induction;
 pub mod locks;
 pub mod outbox;

@@ -17,6 +17,7 @@ pub struct SessionRow {
     pub last_seen_at: DateTime<Utc>,
     /// The last login or password re-entry in this session.
     pub authenticated_at: DateTime<Utc>,
+    pub setup_required: bool,
     pub username: String,
     pub role: String,
     pub display_name: String,
@@ -45,7 +46,7 @@ impl Store {
 
     pub async fn find_session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
         let sql = "SELECT s.id_hash, s.user_id, s.tenant_id, s.created_at, s.last_seen_at,
-                          COALESCE(s.authenticated_at, s.created_at) AS authenticated_at, u.username, u.role, u.display_name, u.email, u.active
+                          COALESCE(s.authenticated_at, s.created_at) AS authenticated_at, s.setup_required, u.username, u.role, u.display_name, u.email, u.active
                    FROM sessions s JOIN users u ON u.id = s.user_id
                    WHERE s.id_hash = $1";
         with_pool!(self, p => sqlx::query_as::<_, SessionRow>(sql).bind(id_hash).fetch_optional(p).await)

@@ -73,13 +73,13 @@ pub async fn view_login_post(
     )
     .await?;
     let (status, message) = match outcome {
-        LoginOutcome::SignedIn { session_token, .. } => {
+        LoginOutcome::SignedIn { session_token, setup_required, .. } => {
             let names = state.cookies();
             // S1: the old session, if the browser had one, ends here; the new id is fresh.
             if let Some(old) = read_cookie(&headers, names.session) {
                 state.store().delete_session(&crate::auth::hash_token(&old)).await?;
             }
-            let mut response = Redirect::to("/dashboard").into_response();
+            let mut response = Redirect::to(if setup_required { "/welcome" } else { "/dashboard" }).into_response();
             let h = response.headers_mut();
             h.append(header::SET_COOKIE, names.build(names.session, session_token));
             h.append(header::SET_COOKIE, names.build(names.csrf, new_token()));
@@ -143,11 +143,11 @@ pub async fn view_verify_post(
     }
     let outcome = finish_second_factor(&state, &page.site, &pending, &form.code, &meta.ip, &meta.user_agent).await?;
     let (status, message) = match outcome {
-        SecondFactorOutcome::SignedIn { session_token } => {
+        SecondFactorOutcome::SignedIn { session_token, setup_required } => {
             if let Some(old) = read_cookie(&headers, names.session) {
                 state.store().delete_session(&crate::auth::hash_token(&old)).await?;
             }
-            let mut response = Redirect::to("/dashboard").into_response();
+            let mut response = Redirect::to(if setup_required { "/welcome" } else { "/dashboard" }).into_response();
             let h = response.headers_mut();
             h.append(header::SET_COOKIE, names.build(names.session, session_token));
             h.append(header::SET_COOKIE, names.build(names.csrf, new_token()));

@@ -25,6 +25,7 @@ pub mod schools;
 pub mod staff;
 pub mod step_up;
 pub mod term_dates;
+pub mod welcome;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -136,6 +137,10 @@ async fn enforce(State(guard): State<Guard>, req: Request, next: Next) -> Respon
         }
         return AppError::Unauthenticated.into_response();
     };
+    // Seed 001: the first-login steps come before anything else.
+    if user.setup_required && !SETUP_ROUTES.contains(&guard.info.path) {
+        return axum::response::Redirect::to("/welcome").into_response();
+    }
     if !user.role.allows(permission) {
         let meta = RequestMeta::from_extensions(req.extensions());
         if let Err(e) = audit_denied(&guard.state, &site, &user, &meta, guard.info.path).await {
@@ -145,6 +150,9 @@ async fn enforce(State(guard): State<Guard>, req: Request, next: Next) -> Respon
     }
     next.run(req).await
 }
+
+/// What a signed-in user may reach before finishing the first-login steps.
+const SETUP_ROUTES: [&str; 4] = ["/welcome", "/session/keepalive", "/help", "/account/two-factor"];
 
 /// SECURITY.md D2: a refused request is an `authz_fail` event.
 pub async fn audit_denied(
@@ -194,6 +202,8 @@ fn routes(state: AppState) -> RouteTable {
         .get("/health", Sites::Any, Public, dashboard::view_health_get)
         .get("/help", Sites::Any, Public, dashboard::view_help_get)
         .get("/dashboard", Sites::Any, Signed(ViewOwnDashboard), dashboard::view_dashboard_get)
+        .get("/welcome", Sites::Ab, Signed(ViewOwnDashboard), welcome::view_welcome_get)
+        .post("/welcome", Sites::Ab, Signed(ViewOwnDashboard), welcome::view_welcome_post)
         .get("/account", Sites::Any, Signed(ViewOwnDashboard), account::view_account_get)
         .post("/account/password", Sites::Any, Signed(ViewOwnDashboard), account::view_account_password_post)
         .post("/account/contact", Sites::Any, Signed(ViewOwnDashboard), account::view_account_contact_post)

@@ -51,6 +51,11 @@ impl PasswordProblem {
     }
 }
 
+/// A security answer as compared (SECURITY.md M7: "trim, lowercase, NFKC"): " Blue " is "blue".
+pub fn normalise_answer(answer: &str) -> String {
+    answer.trim().nfkc().collect::<String>().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Normalises a password before hashing or verifying: NFKC, as NIST SP 800-63B 3.1.1.2
 /// recommends, so that the same characters typed on different keyboards give the same secret.
 /// Case and spacing are kept (A2: no case folding, no truncation).
@@ -167,5 +172,12 @@ mod tests {
         assert_ne!(normalise("Secret Plum"), normalise("secret plum"));
         // NFKC: a full-width letter and its ASCII form are one character.
         assert_eq!(normalise("ｐlum"), "plum");
+    }
+
+    #[test]
+    fn security_answers_m7() {
+        assert_eq!(normalise_answer(" Blue "), "blue");
+        assert_eq!(normalise_answer("ＢＬＵＥ"), "blue", "NFKC folds full-width letters");
+        assert_eq!(normalise_answer("St  Ives"), "st ives");
     }
 }

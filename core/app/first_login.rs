@@ -1,0 +1,86 @@
+//! First login (seed 001: "You will first be asked to answer security questions, update your
+//! contact preferences and agree to your Appropriate Bodies privacy policy if they have one").
+//!
+//! Security questions follow SECURITY.md M7 and section 3: never a way in on their own, only an
+//! extra check after the emailed reset link; answers normalised and Argon2id-hashed; asked of ECTs
+//! only (off for staff roles by default). The privacy policy comes from the AB's plugin; a new
+//! version is asked for at the next login.
+
+use induct_domain::{Role, TenantId, UserId};
+use induct_plugin_host::{ConsentItem, Policy};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The questions offered (none of them guessable from the induction record).
+pub const QUESTIONS: [(&str, &str); 5] = [
+    ("first_school", "The name of the first school you went to"),
+    ("childhood_street", "The street you lived on as a child"),
+    ("first_pet", "The name of your first pet"),
+    ("favourite_book", "A favourite book from your childhood"),
+    ("first_concert", "The first concert or show you went to"),
+];
+
+pub fn question_text(id: &str) -> Option<&'static str> {
+    QUESTIONS.iter().find(|(k, _)| *k == id).map(|(_, t)| *t)
+}
+
+/// SECURITY.md section 3: "default it to off for staff roles".
+pub fn asks_security_question(role: Role) -> bool {
+    role == Role::Ect
+}
+
+/// The AB's privacy policy for a role and its consent items, from the plugin. If the plugin
+/// cannot say, nobody is held up (the next login asks again).
+pub async fn privacy_policy(
+    state: &AppState,
+    tenant: TenantId,
+    role: Role,
+) -> Result<Option<(Policy, Vec<ConsentItem>)>, AppError> {
+    let role_name = role.as_str().replace('_', "-");
+    let r = role_name.clone();
+    let policy =
+        state.plugins().call(state, tenant, "privacy.get-policy", move |host, p| host.privacy_policy(p, &r)).await?;
+    let Some(Ok(Some(policy))) = policy.map(|c| c.value) else { return Ok(None) };
+    let items = state
+        .plugins()
+        .call(state, tenant, "privacy.consent-items", move |host, p| host.consent_items(p, &role_name))
+        .await?
+        .and_then(|c| c.value.ok())
+        .unwrap_or_default();
+    Ok(Some((policy, items)))
+}
+
+/// Whether a user must go through the first-login steps before anything else.
+pub async fn setup_required(
+    state: &AppState,
+    user: UserId,
+    tenant: Option<TenantId>,
+    role: Role,
+) -> Result<bool, AppError> {
+    let Some(tenant) = tenant else { return Ok(false) };
+    let store = state.store();
+    if store.account_setup(user).await?.is_none() {
+        return Ok(true);
+    }
+    Ok(match privacy_policy(state, tenant, role).await? {
+        Some((policy, _)) => !store.has_accepted(user, &policy.version).await?,
+        None => false,
+    })
+}
+
+/// Records an existing account as set up, with the AB's current policy accepted (the demo's
+/// people, who have used the service before).
+pub async fn mark_existing_done(state: &AppState, user: UserId, tenant: TenantId, role: Role) -> Result<(), AppError> {
+    let now = state.clock().now();
+    let policy = privacy_policy(state, tenant, role).await?;
+    let mut tx = state.store().begin().await?;
+    state.store().save_account_setup(&mut tx, user, None, None, true, false, now).await?;
+    if let Some((policy, items)) = policy {
+        let consents: Vec<&str> = items.iter().filter(|i| i.required).map(|i| i.id.as_str()).collect();
+        let json = serde_json::to_string(&consents).map_err(|e| AppError::Internal(e.to_string()))?;
+        state.store().accept_policy(&mut tx, user, tenant, &policy.version, &json, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! The first-login page (seed 001): a security question (ECTs; SECURITY.md M7), contact
+//! preferences, and the AB's privacy policy with its consents (from the AB's plugin). Also shown
+//! alone when the AB publishes a new version of its policy.
+
+use axum::Form;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+
+use super::ects::{Errors, Fields};
+use super::page::Page;
+use crate::auth::session::RequestMeta;
+use crate::error::{AppError, AppResult};
+use crate::first_login::{self, QUESTIONS};
+use crate::store::audit::{AuditEventKind, NewAuditEvent};
+
+/// The policy text as paragraphs and lists (the plugin's plain-text format: blank lines between
+/// paragraphs, "- " list items).
+fn blocks(body: &str) -> Vec<minijinja::Value> {
+    body.split("\n\n")
+        .map(|para| {
+            let lines: Vec<&str> = para.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            let items: Vec<String> = lines.iter().filter_map(|l| l.strip_prefix("- ").map(str::to_owned)).collect();
+            let text: Vec<&str> = lines.iter().filter(|l| !l.starts_with("- ")).copied().collect();
+            context! { text => text.join(" "), items }
+        })
+        .collect()
+}
+
+async fn render(page: &Page, f: &Fields, errors: Errors, status: StatusCode) -> AppResult<Response> {
+    let user = page.user()?.clone();
+    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let setup = page.state.store().account_setup(user.id).await?;
+    let policy = first_login::privacy_policy(&page.state, tenant, user.role).await?;
+    let policy = match policy {
+        Some((p, items)) if !page.state.store().has_accepted(user.id, &p.version).await? => Some((p, items)),
+        _ => None,
+    };
+    let body = page.render(
+        "welcome.html",
+        context! {
+            first_time => setup.is_none(),
+            ask_question => setup.is_none() && first_login::asks_security_question(user.role),
+            questions => QUESTIONS.to_vec(),
+            policy => policy.as_ref().map(|(p, items)| context! {
+                title => p.title.clone(),
+                version => p.version.clone(),
+                blocks => blocks(&p.body),
+                consents => items.iter().map(|i| context! { id => i.id.clone(), label => i.label.clone(), required => i.required }).collect::<Vec<_>>(),
+            }),
+            typed => f.typed(),
+            ticked => f.all("consent"),
+            errors => errors.0,
+        },
+    )?;
+    Ok((status, body).into_response())
+}
+
+pub async fn view_welcome_get(page: Page) -> AppResult<Response> {
+    if !page.user()?.setup_required {
+        return Ok(Redirect::to("/dashboard").into_response());
+    }
+    render(&page, &Fields(vec![]), Errors::default(), StatusCode::OK).await
+}
+
+pub async fn view_welcome_post(
+    page: Page,
+    meta: RequestMeta,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let user = page.user()?.clone();
+    if !user.setup_required {
+        return Ok(Redirect::to("/dashboard").into_response());
+    }
+    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let f = Fields(pairs);
+    let store = page.state.store();
+    let setup = store.account_setup(user.id).await?;
+    let mut e = Errors::default();
+    let mut answer_hash = None;
+    let mut question = None;
+    if setup.is_none() && first_login::asks_security_question(user.role) {
+        match first_login::question_text(f.get("security_question")) {
+            None => e.add("security_question", "Choose a security question"),
+            Some(_) => question = Some(f.get("security_question").to_owned()),
+        }
+        let answer = induct_domain::password::normalise_answer(f.get("security_answer"));
+        if answer.chars().count() < 3 || answer.chars().count() > 100 || answer.chars().any(char::is_control) {
+            e.add("security_answer", "Enter an answer of 3 to 100 characters that you will remember");
+        } else {
+            answer_hash = Some(page.state.hasher().hash(&answer).await.map_err(|e| AppError::Internal(e.to_string()))?);
+        }
+    }
+    let policy = first_login::privacy_policy(&page.state, tenant, user.role).await?;
+    let ticked = f.all("consent");
+    let mut accepting = None;
+    if let Some((p, items)) = &policy
+        && !store.has_accepted(user.id, &p.version).await?
+    {
+        let missing: Vec<_> = items.iter().filter(|i| i.required && !ticked.contains(&i.id)).collect();
+        if !missing.is_empty() {
+            e.add(
+                "consent",
+                format!("Tick to agree: {}", missing.iter().map(|i| i.label.as_str()).collect::<Vec<_>>().join("; ")),
+            );
+        }
+        let known: Vec<&str> =
+            items.iter().map(|i| i.id.as_str()).filter(|id| ticked.iter().any(|t| t == id)).collect();
+        accepting =
+            Some((p.version.clone(), serde_json::to_string(&known).map_err(|e| AppError::Internal(e.to_string()))?));
+    }
+    if !e.is_empty() {
+        return render(&page, &f, e, StatusCode::BAD_REQUEST).await;
+    }
+    let now = page.state.clock().now();
+    let mut tx = store.begin().await?;
+    let remind = setup.as_ref().map_or(f.get("remind_by_email") == "yes", |s| s.remind_by_email);
+    let news = setup.as_ref().map_or(f.get("news_by_email") == "yes", |s| s.news_by_email);
+    store.save_account_setup(&mut tx, user.id, question.as_deref(), answer_hash.as_deref(), remind, news, now).await?;
+    if let Some((version, consents)) = &accepting {
+        store.accept_policy(&mut tx, user.id, tenant, version, consents, now).await?;
+    }
+    store.set_setup_required(&mut tx, &user.session_hash, false).await?;
+    let detail = accepting.as_ref().map(|(v, _)| format!("privacy_policy {v}"));
+    store
+        .record_audit(
+            &mut tx,
+            &NewAuditEvent {
+                tenant: Some(tenant),
+                kind: AuditEventKind::FirstLoginCompleted,
+                actor: Some(user.id),
+                subject: None,
+                ip: &meta.ip,
+                user_agent: &meta.user_agent,
+                factor: None,
+                detail: detail.as_deref(),
+            },
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/dashboard").into_response())
+}
