@@ -114,3 +114,95 @@ async fn staff_are_not_asked_security_questions() {
     c.complete_first_login().await;
     assert_eq!(c.get("/dashboard").await.status, StatusCode::OK);
 }
+
+/// Finishes the first login of `new_ect` with the question "first pet" answered "Biscuit".
+async fn set_up(app: &TestApp, username: &str) {
+    let c = app.fenland();
+    c.login(username, PASSWORD).await;
+    c.get("/welcome").await;
+    let r = c
+        .post_form(
+            "/welcome",
+            &[("security_question", "first_pet"), ("security_answer", "Biscuit"), ("consent", "read-notice")],
+        )
+        .await;
+    assert_eq!(r.location(), Some("/dashboard"));
+}
+
+#[tokio::test]
+async fn m7_the_question_comes_only_after_the_emailed_link_and_counts_towards_the_lock() {
+    let app = spawn_app().await;
+    let username = new_ect(&app).await;
+    set_up(&app, &username).await;
+    let c = app.fenland();
+    c.get("/account-recovery").await;
+    c.post_form("/account-recovery", &[("identifier", &username)]).await;
+    app.deliver_mail().await;
+    let mail = app.smtp.to("nell@example.test").pop().unwrap().text();
+    let link = regex::Regex::new(r"(/set-password/[A-Za-z0-9_-]+)").unwrap().captures(&mail).unwrap()[1].to_owned();
+    let page = c.get(&link).await;
+    assert!(page.body.contains("The name of your first pet"), "asked after the link");
+    // A wrong answer changes nothing and counts.
+    let r = c.post_form(&link, &[("security_answer", "Rex"), ("password", "gannet harbour lantern six")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(!r.texts("#security_answer-error").is_empty());
+    // The same question again (it stays until answered); the answer is compared normalised.
+    assert!(c.get(&link).await.body.contains("The name of your first pet"));
+    let r = c.post_form(&link, &[("security_answer", "  BISCUIT "), ("password", "gannet harbour lantern six")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(app.fenland().login(&username, "gannet harbour lantern six").await.location(), Some("/dashboard"));
+    // Five wrong answers lock the account like five wrong passwords (A7 counter shared).
+    c.get("/account-recovery").await;
+    c.post_form("/account-recovery", &[("identifier", &username)]).await;
+    app.deliver_mail().await;
+    let mail = app.smtp.to("nell@example.test").pop().unwrap().text();
+    let link = regex::Regex::new(r"(/set-password/[A-Za-z0-9_-]+)").unwrap().captures(&mail).unwrap()[1].to_owned();
+    c.get(&link).await;
+    for _ in 0..5 {
+        c.post_form(&link, &[("security_answer", "wrong"), ("password", "another harbour lantern")]).await;
+    }
+    assert_eq!(
+        app.fenland().login(&username, "gannet harbour lantern six").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Without the emailed link there is no way to the question at all.
+    assert_eq!(c.get("/set-password/not-a-real-token").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_new_privacy_notice_version_is_asked_for_at_the_next_login() {
+    let app = spawn_app().await;
+    let username = new_ect(&app).await;
+    set_up(&app, &username).await;
+    // The AB publishes a new version: here, the record of accepting the current one is removed,
+    // which is how a new version looks to a person who accepted only the old one.
+    let tenant = app.tenant("fenland").await;
+    let user = app.state.store().find_user_for_login(Some(tenant), &username).await.unwrap().unwrap();
+    match app.state.store().pool() {
+        induct::store::Pool::Sqlite(p) => {
+            sqlx::query("UPDATE privacy_acceptances SET policy_version = '2025-01' WHERE user_id = $1")
+                .bind(user.id)
+                .execute(p)
+                .await
+                .unwrap();
+        }
+        induct::store::Pool::Postgres(p) => {
+            sqlx::query("UPDATE privacy_acceptances SET policy_version = '2025-01' WHERE user_id = $1")
+                .bind(user.id)
+                .execute(p)
+                .await
+                .unwrap();
+        }
+    }
+    let c = app.fenland();
+    assert_eq!(c.login(&username, PASSWORD).await.location(), Some("/welcome"));
+    let page = c.get("/welcome").await;
+    assert!(page.body.contains("has updated its privacy notice"));
+    assert!(
+        page.html().select(&scraper::Selector::parse("#security_question").unwrap()).next().is_none(),
+        "only the notice"
+    );
+    let r = c.post_form("/welcome", &[("consent", "read-notice")]).await;
+    assert_eq!(r.location(), Some("/dashboard"));
+    assert!(app.state.store().has_accepted(user.user_id(), "2026-09").await.unwrap());
+}

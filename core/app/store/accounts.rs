@@ -49,6 +49,13 @@ impl Store {
         Ok(id.map(UserId))
     }
 
+    /// What a link is for (`set_password` for new accounts and resends, `reset` from recovery).
+    pub async fn password_token_purpose(&self, token_hash: &str) -> Result<Option<String>> {
+        with_pool!(self, p => sqlx::query_scalar::<_, String>("SELECT purpose FROM password_tokens WHERE token_hash = $1")
+            .bind(token_hash).fetch_optional(p).await)
+        .map_err(map_err)
+    }
+
     /// Uses a link: false if it was used or expired meanwhile (so it works once only).
     pub async fn use_password_token(&self, tx: &mut Tx, token_hash: &str, now: DateTime<Utc>) -> Result<bool> {
         let n = with_tx!(tx, c => sqlx::query(

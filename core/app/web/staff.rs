@@ -178,6 +178,79 @@ pub async fn view_staff_deactivate_post(
 pub struct PasswordForm {
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    security_answer: String,
+}
+
+/// SECURITY.md M7: after a *reset* link (never instead of it), an ECT who set a security question
+/// answers it. The question is the one they chose, so it stays the same until answered.
+async fn security_question(
+    page: &Page,
+    token: &str,
+    user: &crate::store::users::UserRow,
+) -> AppResult<Option<&'static str>> {
+    let purpose = page.state.store().password_token_purpose(&crate::auth::hash_token(token)).await?;
+    if purpose.as_deref() != Some("reset") {
+        return Ok(None);
+    }
+    let setup = page.state.store().account_setup(user.user_id()).await?;
+    Ok(setup
+        .filter(|s| s.security_answer_hash.is_some())
+        .and_then(|s| s.security_question)
+        .and_then(|q| crate::first_login::question_text(&q)))
+}
+
+/// Checks the answer; wrong answers count on the account's login lock (M7, A7). Ok(false) when
+/// wrong or the account is locked.
+async fn check_answer(
+    page: &Page,
+    meta: &RequestMeta,
+    user: &crate::store::users::UserRow,
+    answer: &str,
+) -> AppResult<bool> {
+    use induct_domain::lockout::Gate;
+    use induct_domain::throttle::{self, LockScope};
+    let store = page.state.store();
+    let now = page.state.clock().now();
+    let scope = LockScope::Account;
+    let key = throttle::account_key(&page.site.key(), &user.username);
+    if scope.policy().gate(&store.get_lock(scope, &key, now).await?, now) == Gate::Locked {
+        return Ok(false);
+    }
+    let setup = store.account_setup(user.user_id()).await?;
+    let hash = setup.and_then(|s| s.security_answer_hash);
+    let ok = matches!(
+        page.state
+            .hasher()
+            .verify(&induct_domain::password::normalise_answer(answer), hash.as_deref())
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+        crate::auth::password::Verified::Yes { .. }
+    );
+    if !ok {
+        let mut tx = store.begin().await?;
+        let current = store.lock_counter_for_update(&mut tx, scope, &key, now).await?;
+        let (next, _) = scope.policy().after_failure(&current, now);
+        store.save_counter(&mut tx, scope, &key, &next).await?;
+        store
+            .record_audit(
+                &mut tx,
+                &crate::store::audit::NewAuditEvent {
+                    tenant: page.site.tenant_id(),
+                    kind: crate::store::audit::AuditEventKind::LoginFail,
+                    actor: Some(user.user_id()),
+                    subject: Some(&user.username),
+                    ip: &meta.ip,
+                    user_agent: &meta.user_agent,
+                    factor: Some("security_question"),
+                    detail: Some("wrong_answer"),
+                },
+                now,
+            )
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(ok)
 }
 
 /// The link's page never sends a referrer (SECURITY.md M6, S7): the token is in its address.
@@ -188,7 +261,10 @@ fn no_referrer(mut r: Response) -> Response {
 
 pub async fn view_set_password_get(page: Page, Path(token): Path<String>) -> AppResult<Response> {
     let ctx = match accounts::link_user(&page.state, &page.site, &token).await {
-        Ok(user) => context! { username => user.username, name => user.display_name, valid => true },
+        Ok(user) => {
+            let question = security_question(&page, &token, &user).await?;
+            context! { username => user.username, name => user.display_name, valid => true, question }
+        }
         Err(SetPasswordError::App(e)) => return Err(e),
         Err(_) => context! { valid => false },
     };
@@ -206,6 +282,16 @@ pub async fn view_set_password_post(
     Path(token): Path<String>,
     Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
+    if let Ok(user) = accounts::link_user(&page.state, &page.site, &token).await
+        && let Some(question) = security_question(&page, &token, &user).await?
+        && !check_answer(&page, &meta, &user, &form.security_answer).await?
+    {
+        let errors = vec![
+            context! { field => "security_answer", message => "That answer is not right. Too many wrong answers lock the account for 30 minutes." },
+        ];
+        let ctx = context! { valid => true, username => user.username, name => user.display_name, question, errors };
+        return Ok(no_referrer((StatusCode::BAD_REQUEST, page.render("set_password.html", ctx)?).into_response()));
+    }
     let result =
         accounts::set_password(&page.state, &page.site, &token, &form.password, &meta.ip, &meta.user_agent).await;
     let response = match result {
@@ -216,11 +302,16 @@ pub async fn view_set_password_post(
         }
         Err(SetPasswordError::Weak(problem)) => {
             let user = accounts::link_user(&page.state, &page.site, &token).await.ok();
+            let question = match &user {
+                Some(u) => security_question(&page, &token, u).await?,
+                None => None,
+            };
             let errors = vec![context! { field => "password", message => problem.to_string() }];
             let ctx = context! {
                 valid => true,
                 username => user.as_ref().map(|u| u.username.clone()),
                 name => user.map(|u| u.display_name),
+                question,
                 errors,
             };
             (StatusCode::BAD_REQUEST, page.render("set_password.html", ctx)?).into_response()
