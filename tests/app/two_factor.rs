@@ -120,3 +120,32 @@ async fn m2_a_pending_login_lasts_five_minutes() {
     assert_eq!(r.location(), Some("/login"));
     assert_eq!(d.get("/dashboard").await.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn the_blue_banner_invites_two_step_verification_until_on_or_dismissed_seed_000() {
+    let app = spawn_app().await;
+    let c = app.fenland();
+    c.login_ok(FEN_ECT).await;
+    assert_eq!(c.get("/dashboard").await.texts(".mfa-banner").len(), 1);
+    let r = c.post_form("/account/two-factor/dismiss", &[]).await;
+    assert_eq!(r.location(), Some("/dashboard"));
+    assert!(c.get("/dashboard").await.texts(".mfa-banner").is_empty());
+    // A month later it is back.
+    app.clock.advance(chrono::Duration::days(31));
+    let c = app.fenland();
+    c.login_ok(FEN_ECT).await;
+    assert_eq!(c.get("/dashboard").await.texts(".mfa-banner").len(), 1);
+    // Turning two-step verification on removes it for good.
+    enrol(&app, &c).await;
+    assert!(c.get("/dashboard").await.texts(".mfa-banner").is_empty());
+}
+
+#[tokio::test]
+async fn the_operator_can_dismiss_the_banner_too() {
+    let app = spawn_app().await;
+    let c = app.platform();
+    c.login_ok(OPERATOR).await;
+    assert_eq!(c.get("/dashboard").await.texts(".mfa-banner").len(), 1);
+    c.post_form("/account/two-factor/dismiss", &[]).await;
+    assert!(c.get("/dashboard").await.texts(".mfa-banner").is_empty());
+}

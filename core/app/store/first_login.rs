@@ -71,6 +71,26 @@ impl Store {
         Ok(())
     }
 
+    /// Seed 000: "dismiss this message for one month".
+    pub async fn dismiss_mfa_banner(&self, tx: &mut Tx, user: UserId, until: DateTime<Utc>) -> Result<()> {
+        // The platform's operators have no first-login record: one is made for the dismissal.
+        with_tx!(tx, c => sqlx::query(
+            "INSERT INTO account_setup (user_id, remind_by_email, news_by_email, completed_at, mfa_banner_dismissed_until)
+             VALUES ($1, $3, $4, $5, $2)
+             ON CONFLICT (user_id) DO UPDATE SET mfa_banner_dismissed_until = excluded.mfa_banner_dismissed_until")
+            .bind(user.0).bind(until).bind(true).bind(false).bind(until).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn mfa_banner_dismissed_until(&self, user: UserId) -> Result<Option<DateTime<Utc>>> {
+        with_pool!(self, p => sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
+            "SELECT mfa_banner_dismissed_until FROM account_setup WHERE user_id = $1")
+            .bind(user.0).fetch_optional(p).await)
+        .map(Option::flatten)
+        .map_err(map_err)
+    }
+
     /// Marks (or clears) a session's first-login gate.
     pub async fn set_setup_required(&self, tx: &mut Tx, session_hash: &str, required: bool) -> Result<()> {
         with_tx!(tx, c => sqlx::query("UPDATE sessions SET setup_required = $2 WHERE id_hash = $1")

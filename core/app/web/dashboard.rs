@@ -94,7 +94,22 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
             }
         }
     };
+    // Seed 000: the blue banner inviting two-step verification, until it is on or dismissed.
+    let now = page.state.clock().now();
+    let has_totp = store.totp_of(user.id).await?.is_some_and(|t| t.enabled_at.is_some());
+    let dismissed = store.mfa_banner_dismissed_until(user.id).await?.is_some_and(|until| until > now);
+    let ctx = context! { mfa_banner => !has_totp && !dismissed, ..ctx };
     Ok(page.render("dashboard.html", ctx)?.into_response())
+}
+
+/// "Dismiss this message for one month" (seed 000).
+pub async fn view_mfa_banner_dismiss_post(page: Page) -> AppResult<Response> {
+    let user = page.user()?.clone();
+    let now = page.state.clock().now();
+    let mut tx = page.state.store().begin().await?;
+    page.state.store().dismiss_mfa_banner(&mut tx, user.id, now + chrono::Duration::days(30)).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/dashboard").into_response())
 }
 
 /// Help & Support (seed 001: "Here you will find the telephone number and/or email address of

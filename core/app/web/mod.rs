@@ -197,6 +197,12 @@ fn routes(state: AppState) -> RouteTable {
         .post("/login/verify", Sites::Any, Public, login::view_verify_post)
         .get("/account/two-factor", Sites::Any, Signed(ViewOwnDashboard), account::view_two_factor_get)
         .post("/account/two-factor", Sites::Any, Signed(ViewOwnDashboard), account::view_two_factor_post)
+        .post(
+            "/account/two-factor/dismiss",
+            Sites::Any,
+            Signed(ViewOwnDashboard),
+            dashboard::view_mfa_banner_dismiss_post,
+        )
         .get("/signed-out", Sites::Any, Public, login::view_signed_out_get)
         .get("/static/{*path}", Sites::Any, Public, assets::view_asset_get)
         .get("/health", Sites::Any, Public, dashboard::view_health_get)
