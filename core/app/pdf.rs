@@ -95,13 +95,24 @@ impl Document {
                 }
                 Block::Heading(t) => {
                     y -= 8.0;
+                    // A heading never ends a page: it goes over with what follows it.
+                    if y - 16.0 - 3.0 * LINE < bottom {
+                        pages.push(vec![]);
+                        y = top;
+                    }
                     for l in wrap(t, true, 12.0, width) {
                         put(&mut pages, &mut y, Line::new(MARGIN, l, true, 12.0), 16.0);
                     }
                     y -= 2.0;
                 }
                 Block::Field { label, value } => {
-                    for l in wrap(label, true, BODY_SIZE, width) {
+                    // Keep a label with the first line of its answer.
+                    let label_lines = wrap(label, true, BODY_SIZE, width);
+                    if y - LINE * (label_lines.len() as f32 + 1.0) < bottom {
+                        pages.push(vec![]);
+                        y = top;
+                    }
+                    for l in label_lines {
                         put(&mut pages, &mut y, Line::new(MARGIN, l, true, BODY_SIZE), LINE);
                     }
                     let value = if value.trim().is_empty() { "Not answered" } else { value.as_str() };
