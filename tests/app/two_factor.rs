@@ -149,3 +149,86 @@ async fn the_operator_can_dismiss_the_banner_too() {
     c.post_form("/account/two-factor/dismiss", &[]).await;
     assert!(c.get("/dashboard").await.texts(".mfa-banner").is_empty());
 }
+
+/// The newest code emailed to an address.
+async fn emailed_code(app: &TestApp, address: &str) -> String {
+    app.deliver_mail().await;
+    let mail = app.smtp.to(address).into_iter().rfind(|m| m.text().contains("verification code")).unwrap();
+    regex::Regex::new(r"\b(\d{6})\b").unwrap().captures(&mail.text()).unwrap()[1].to_owned()
+}
+
+#[tokio::test]
+async fn m1_m3_email_codes_are_single_use_bound_to_their_login_and_replaced_by_a_resend() {
+    let app = spawn_app().await;
+    let c = app.fenland();
+    c.login_ok(FEN_ECT).await;
+    c.get("/account/two-factor").await;
+    let r = c.post_form("/account/two-factor", &[("action", "email_on")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.texts(".email-code-status")[0].starts_with("On"));
+
+    let a = app.fenland();
+    assert_eq!(a.login(FEN_ECT, PASSWORD).await.location(), Some("/login/verify"));
+    let page = a.get("/login/verify").await;
+    assert_eq!(page.texts(".code-sent-to"), ["j***@marshlane.example"]);
+    let first = emailed_code(&app, "j.lee@marshlane.example").await;
+    // Stored only hashed (M1), and never logged.
+    let stored: Vec<String> = match app.state.store().pool() {
+        induct::store::Pool::Sqlite(p) => {
+            sqlx::query_scalar("SELECT code_hash FROM login_codes").fetch_all(p).await.unwrap()
+        }
+        induct::store::Pool::Postgres(p) => {
+            sqlx::query_scalar("SELECT code_hash FROM login_codes").fetch_all(p).await.unwrap()
+        }
+    };
+    assert!(!stored.is_empty() && stored.iter().all(|h| h != &first));
+    // A resend replaces the code: the first no longer works (M3).
+    a.post_form("/login/verify/resend", &[]).await;
+    let second = emailed_code(&app, "j.lee@marshlane.example").await;
+    if first != second {
+        assert_eq!(a.post_form("/login/verify", &[("code", &first)]).await.status, StatusCode::UNAUTHORIZED);
+    }
+    // A code issued to one login does not work in another (M3).
+    let b = app.fenland();
+    b.login(FEN_ECT, PASSWORD).await;
+    b.get("/login/verify").await;
+    let for_b = emailed_code(&app, "j.lee@marshlane.example").await;
+    if second != for_b {
+        assert_eq!(b.post_form("/login/verify", &[("code", &second)]).await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(a.post_form("/login/verify", &[("code", &second)]).await.location(), Some("/dashboard"));
+    // Used once only.
+    assert_eq!(b.post_form("/login/verify", &[("code", &for_b)]).await.location(), Some("/dashboard"));
+    let c2 = app.fenland();
+    c2.login(FEN_ECT, PASSWORD).await;
+    c2.get("/login/verify").await;
+    assert_eq!(c2.post_form("/login/verify", &[("code", &for_b)]).await.status, StatusCode::UNAUTHORIZED);
+    for code in [&first, &second, &for_b] {
+        assert!(!captured_logs().contains(&format!("\"{code}\"")), "a code reached the logs");
+    }
+    let events = app.audit_events(Some("fenland")).await;
+    assert!(events.iter().any(|e| e.event == "authn_login_success" && e.factor.as_deref() == Some("email_code")));
+}
+
+#[tokio::test]
+async fn m2_an_email_code_works_at_4_59_and_not_at_5_01() {
+    let app = spawn_app().await;
+    let c = app.fenland();
+    c.login_ok(FEN_ECT).await;
+    c.get("/account/two-factor").await;
+    c.post_form("/account/two-factor", &[("action", "email_on")]).await;
+    let a = app.fenland();
+    a.login(FEN_ECT, PASSWORD).await;
+    a.get("/login/verify").await;
+    let code = emailed_code(&app, "j.lee@marshlane.example").await;
+    app.clock.advance(chrono::Duration::seconds(4 * 60 + 59));
+    assert_eq!(a.post_form("/login/verify", &[("code", &code)]).await.location(), Some("/dashboard"));
+    let b = app.fenland();
+    b.login(FEN_ECT, PASSWORD).await;
+    b.get("/login/verify").await;
+    let code = emailed_code(&app, "j.lee@marshlane.example").await;
+    app.clock.advance(chrono::Duration::seconds(5 * 60 + 1));
+    let r = b.post_form("/login/verify", &[("code", &code)]).await;
+    assert_eq!(r.location(), Some("/login"));
+    assert_eq!(b.get("/dashboard").await.status, StatusCode::SEE_OTHER);
+}

@@ -83,9 +83,7 @@ pub async fn attempt_login(state: &AppState, a: &LoginAttempt<'_>) -> Result<Log
         .map_err(|e| AppError::Internal(e.to_string()))?;
 
     match (verified, usable) {
-        (Verified::Yes { .. }, Some(user))
-            if state.store().totp_of(user.user_id()).await?.is_some_and(|t| t.enabled_at.is_some()) =>
-        {
+        (Verified::Yes { .. }, Some(user)) if second_factor_of(state, user.user_id()).await?.is_some() => {
             // The second factor's own counter (SECURITY.md M4): while it is locked, no new
             // challenge is issued.
             let key = throttle::account_key(&a.site.key(), user.username.as_str());
@@ -111,6 +109,9 @@ pub async fn attempt_login(state: &AppState, a: &LoginAttempt<'_>) -> Result<Log
             store
                 .create_challenge(&mut tx, &hash_token(&token), user.user_id(), a.ip, now, now + CHALLENGE_VALID)
                 .await?;
+            if second_factor_of(state, user.user_id()).await? == Some(SecondFactor::EmailCode) {
+                send_code(state, &mut tx, a.site, user, &hash_token(&token), now).await?;
+            }
             store
                 .record_audit(
                     &mut tx,
@@ -119,6 +120,7 @@ pub async fn attempt_login(state: &AppState, a: &LoginAttempt<'_>) -> Result<Log
                 )
                 .await?;
             tx.commit().await?;
+            state.wake_mailer();
             Ok(LoginOutcome::SecondFactor { challenge_token: token })
         }
         (Verified::Yes { needs_rehash }, Some(user)) => {
@@ -271,6 +273,64 @@ async fn audit_only(
     Ok(())
 }
 
+/// The second step a user has: an authenticator app (preferred, the stronger) or codes by email.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecondFactor {
+    Totp,
+    EmailCode,
+}
+
+pub async fn second_factor_of(state: &AppState, user: UserId) -> Result<Option<SecondFactor>, AppError> {
+    if state.store().totp_of(user).await?.is_some_and(|t| t.enabled_at.is_some()) {
+        return Ok(Some(SecondFactor::Totp));
+    }
+    Ok(state.store().email_verification_on(user).await?.then_some(SecondFactor::EmailCode))
+}
+
+/// A new code for a pending login, by email; any earlier code of it stops working (M3).
+pub async fn send_code(
+    state: &AppState,
+    tx: &mut crate::store::Tx,
+    site: &Site,
+    user: &UserRow,
+    challenge_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let code = super::codes::new_code();
+    let salt = super::codes::new_salt();
+    let expires = now + CHALLENGE_VALID;
+    state.store().put_login_code(tx, challenge_hash, &super::codes::hash_code(&salt, &code), &salt, expires).await?;
+    let mail = mail::messages::login_code(state, site, user, &code, expires)?;
+    state.store().enqueue_mail(tx, &mail, &state.config().server.base_domain, now).await?;
+    Ok(())
+}
+
+/// "Resend Code" (seed 000): a new code replaces the old, within a budget of 5 sends an hour per
+/// account. False when the pending login is over or the budget spent.
+pub async fn resend_code(state: &AppState, site: &Site, challenge_token: &str) -> Result<bool, AppError> {
+    let store = state.store();
+    let now = state.clock().now();
+    let challenge = hash_token(challenge_token);
+    let Some(user_id) = store.challenge_user(&challenge, now).await? else { return Ok(false) };
+    if second_factor_of(state, user_id).await? != Some(SecondFactor::EmailCode) {
+        return Ok(false);
+    }
+    let user = store.get_user(user_id).await?.ok_or(AppError::NotFound)?;
+    let scope = LockScope::CodeSend;
+    let key = throttle::account_key(&site.key(), &user.username);
+    let mut tx = store.begin().await?;
+    let counter = store.lock_counter_for_update(&mut tx, scope, &key, now).await?;
+    if scope.policy().gate(&counter, now) == Gate::Locked {
+        return Ok(false);
+    }
+    let (next, _) = scope.policy().after_failure(&counter, now);
+    store.save_counter(&mut tx, scope, &key, &next).await?;
+    send_code(state, &mut tx, site, &user, &challenge, now).await?;
+    tx.commit().await?;
+    state.wake_mailer();
+    Ok(true)
+}
+
 /// What a code typed on the second-factor page did.
 #[derive(Debug)]
 pub enum SecondFactorOutcome {
@@ -317,16 +377,36 @@ pub async fn finish_second_factor(
         tx.commit().await?;
         return Ok(SecondFactorOutcome::Locked);
     }
-    let totp = store.totp_of(user_id).await?.filter(|t| t.enabled_at.is_some());
-    let step = totp.as_ref().and_then(|t| {
-        let secret = induct_domain::mfa::base32_decode(&t.secret)?;
-        induct_domain::mfa::verify_totp(&secret, code, now.timestamp(), t.last_step)
-    });
+    let method = second_factor_of(state, user_id).await?;
+    let right = match method {
+        Some(SecondFactor::Totp) => {
+            let totp = store.totp_of(user_id).await?.filter(|t| t.enabled_at.is_some());
+            let step = totp.as_ref().and_then(|t| {
+                let secret = induct_domain::mfa::base32_decode(&t.secret)?;
+                induct_domain::mfa::verify_totp(&secret, code, now.timestamp(), t.last_step)
+            });
+            match step {
+                Some(step) => store.use_totp_step(&mut tx, user_id, step).await?,
+                None => false,
+            }
+        }
+        Some(SecondFactor::EmailCode) => {
+            let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+            match store.login_code(&challenge, now).await? {
+                Some((hash, salt)) if super::codes::hash_code(&salt, &typed) == hash => {
+                    store.use_login_code(&mut tx, &challenge, now).await?
+                }
+                _ => false,
+            }
+        }
+        None => false,
+    };
     let mut factor_event = event(site.tenant_id(), AuditEventKind::LoginSuccess, Some(user_id), &a, None);
-    factor_event.factor = Some("totp");
-    if let Some(step) = step
-        && store.use_totp_step(&mut tx, user_id, step).await?
-    {
+    factor_event.factor = Some(match method {
+        Some(SecondFactor::EmailCode) => "email_code",
+        _ => "totp",
+    });
+    if right {
         if !store.end_challenge(&mut tx, &challenge, now).await? {
             return Ok(SecondFactorOutcome::Expired);
         }

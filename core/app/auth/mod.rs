@@ -1,5 +1,6 @@
 //! Authentication: sessions, cookies, CSRF, password hashing and the login service.
 
+pub mod codes;
 pub mod csrf;
 pub mod login;
 pub mod password;

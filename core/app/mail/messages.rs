@@ -224,6 +224,37 @@ pub fn account_changed(
     })
 }
 
+/// An email verification code for a login (seed 000: "we will send you a unique 6 digit code").
+pub fn login_code(
+    state: &AppState,
+    site: &Site,
+    user: &UserRow,
+    code: &str,
+    expires: DateTime<Utc>,
+) -> Result<NewMail, AppError> {
+    let theme = state.themes().get(site.theme());
+    let ctx = minijinja::context! {
+        site_name => site.name(),
+        display_name => user.display_name.clone(),
+        code,
+        expires => uk_time(expires),
+    };
+    let (from_address, from_name) = sender(state, site);
+    Ok(NewMail {
+        tenant: site.tenant_id(),
+        kind: "login_code".into(),
+        to_address: user.email.clone(),
+        to_name: user.display_name.clone(),
+        from_address,
+        from_name,
+        subject: format!("{}: your verification code", site.name()),
+        body_text: theme.render("emails/login_code.txt", ctx.clone())?,
+        body_html: Some(theme.render("emails/login_code.html", ctx)?),
+        // A code that arrives after it has expired is no use.
+        expires_at: Some(expires),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

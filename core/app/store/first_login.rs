@@ -23,6 +23,7 @@ impl Store {
         .map_err(map_err)
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn save_account_setup(
         &self,
         tx: &mut Tx,

@@ -88,4 +88,62 @@ impl Store {
         .map_err(map_err)?;
         Ok(n == 1)
     }
+
+    pub async fn email_verification_on(&self, user: UserId) -> Result<bool> {
+        let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM email_verification WHERE user_id = $1")
+            .bind(user.0).fetch_one(p).await)
+        .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    pub async fn set_email_verification(&self, tx: &mut Tx, user: UserId, on: bool, now: DateTime<Utc>) -> Result<()> {
+        if on {
+            with_tx!(tx, c => sqlx::query(
+                "INSERT INTO email_verification (user_id, enabled_at) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING")
+                .bind(user.0).bind(now).execute(c).await.map(|r| r.rows_affected()))
+        } else {
+            with_tx!(tx, c => sqlx::query("DELETE FROM email_verification WHERE user_id = $1")
+                .bind(user.0).execute(c).await.map(|r| r.rows_affected()))
+        }
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// Stores a pending login's code (replacing any earlier one: a resend invalidates it) and
+    /// gives the pending login five more minutes.
+    pub async fn put_login_code(
+        &self,
+        tx: &mut Tx,
+        challenge_hash: &str,
+        code_hash: &str,
+        salt: &str,
+        expires: DateTime<Utc>,
+    ) -> Result<()> {
+        with_tx!(tx, c => sqlx::query(
+            "INSERT INTO login_codes (challenge_hash, code_hash, salt, expires_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (challenge_hash) DO UPDATE SET code_hash = excluded.code_hash, salt = excluded.salt,
+                expires_at = excluded.expires_at, used_at = NULL")
+            .bind(challenge_hash).bind(code_hash).bind(salt).bind(expires).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        with_tx!(tx, c => sqlx::query("UPDATE login_challenges SET expires_at = $2 WHERE token_hash = $1 AND used_at IS NULL")
+            .bind(challenge_hash).bind(expires).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// The live code of a pending login: (hash, salt).
+    pub async fn login_code(&self, challenge_hash: &str, now: DateTime<Utc>) -> Result<Option<(String, String)>> {
+        with_pool!(self, p => sqlx::query_as::<_, (String, String)>(
+            "SELECT code_hash, salt FROM login_codes WHERE challenge_hash = $1 AND used_at IS NULL AND expires_at > $2")
+            .bind(challenge_hash).bind(now).fetch_optional(p).await)
+        .map_err(map_err)
+    }
+
+    pub async fn use_login_code(&self, tx: &mut Tx, challenge_hash: &str, now: DateTime<Utc>) -> Result<bool> {
+        let n = with_tx!(tx, c => sqlx::query(
+            "UPDATE login_codes SET used_at = $2 WHERE challenge_hash = $1 AND used_at IS NULL AND expires_at > $2")
+            .bind(challenge_hash).bind(now).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(n == 1)
+    }
 }

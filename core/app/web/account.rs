@@ -236,9 +236,11 @@ async fn render_two_factor(
             uri => induct_domain::mfa::otpauth_uri(page.site.name(), &user.username, &secret),
         })
     });
+    let email_on = page.state.store().email_verification_on(user.id).await?;
     let body = page.render(
         "two_factor.html",
         context! {
+            email_on,
             enabled => totp.as_ref().and_then(|t| t.enabled_at).map(crate::mail::messages::uk_time),
             pending,
             needs_password => !is_recent(page)?,
@@ -265,7 +267,7 @@ pub async fn view_two_factor_post(
     let now = page.state.clock().now();
     let mut e = Errors::default();
     let action = f.get("action");
-    if !matches!(action, "start" | "confirm" | "disable") {
+    if !matches!(action, "start" | "confirm" | "disable" | "email_on" | "email_off") {
         return Err(AppError::BadRequest("unknown action"));
     }
     if !step_up(&page, &meta, f.get("password")).await? {
@@ -309,6 +311,16 @@ pub async fn view_two_factor_post(
                     return render_two_factor(&page, e, None, StatusCode::BAD_REQUEST).await;
                 }
             }
+        }
+        "email_on" => {
+            store.set_email_verification(&mut tx, user.id, true, now).await?;
+            store.record_audit(&mut tx, &audit(AuditEventKind::SecondFactorEnabled, Some("email_code")), now).await?;
+            Some("We will email you a code each time you log in.".to_owned())
+        }
+        "email_off" => {
+            store.set_email_verification(&mut tx, user.id, false, now).await?;
+            store.record_audit(&mut tx, &audit(AuditEventKind::SecondFactorDisabled, Some("email_code")), now).await?;
+            Some("We will no longer email you a code when you log in.".to_owned())
         }
         _ => {
             store.remove_totp(&mut tx, user.id).await?;

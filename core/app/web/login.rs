@@ -112,18 +112,51 @@ pub struct CodeForm {
 
 /// The second step of logging in: the code from the authenticator app (RFC 6238).
 pub async fn view_verify_get(page: Page, headers: HeaderMap) -> AppResult<Response> {
+    let ctx = verify_context(&page, &headers).await?;
+    let Some(email) = ctx else { return Ok(Redirect::to("/login").into_response()) };
+    Ok(page.render("login_verify.html", context! { errors => Vec::<minijinja::Value>::new(), email })?.into_response())
+}
+
+/// For the code page: `None` when there is no live pending login; else whether the code comes by
+/// email (and to which address, partly hidden) or from an app.
+async fn verify_context(page: &Page, headers: &HeaderMap) -> AppResult<Option<Option<String>>> {
+    use crate::auth::login::{SecondFactor, second_factor_of};
     let names = page.state.cookies();
-    let pending = read_cookie(&headers, names.mfa);
-    let valid = match &pending {
-        Some(t) => {
-            page.state.store().challenge_user(&crate::auth::hash_token(t), page.state.clock().now()).await?.is_some()
-        }
-        None => false,
+    let Some(pending) = read_cookie(headers, names.mfa) else { return Ok(None) };
+    let now = page.state.clock().now();
+    let Some(user) = page.state.store().challenge_user(&crate::auth::hash_token(&pending), now).await? else {
+        return Ok(None);
     };
-    if !valid {
-        return Ok(Redirect::to("/login").into_response());
+    if second_factor_of(&page.state, user).await? != Some(SecondFactor::EmailCode) {
+        return Ok(Some(None));
     }
-    Ok(page.render("login_verify.html", context! { errors => Vec::<minijinja::Value>::new() })?.into_response())
+    let email = page.state.store().get_user(user).await?.map(|u| u.email).unwrap_or_default();
+    // "j.lee@marshlane.example" -> "j***@marshlane.example"
+    let masked = match email.split_once('@') {
+        Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
+        None => "your email address".into(),
+    };
+    Ok(Some(Some(masked)))
+}
+
+/// "Resend Code" (seed 000): a new code; the earlier one stops working.
+pub async fn view_verify_resend_post(
+    State(state): State<AppState>,
+    page: Page,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let names = state.cookies();
+    let Some(pending) = read_cookie(&headers, names.mfa) else { return Ok(Redirect::to("/login").into_response()) };
+    let sent = crate::auth::login::resend_code(&state, &page.site, &pending).await?;
+    let Some(email) = verify_context(&page, &headers).await? else { return Ok(Redirect::to("/login").into_response()) };
+    let notice = if sent {
+        "We have sent a new code. The earlier one no longer works."
+    } else {
+        "We cannot send another code just now. Use the last one we sent, or wait and log in again."
+    };
+    Ok(page
+        .render("login_verify.html", context! { errors => Vec::<minijinja::Value>::new(), email, notice })?
+        .into_response())
 }
 
 pub async fn view_verify_post(
@@ -168,7 +201,8 @@ pub async fn view_verify_post(
         }
     };
     let errors = vec![context! { field => "code", message => message }];
-    Ok((status, page.render("login_verify.html", context! { errors })?).into_response())
+    let email = verify_context(&page, &headers).await?.flatten();
+    Ok((status, page.render("login_verify.html", context! { errors, email })?).into_response())
 }
 
 pub async fn view_logout_post(

@@ -195,6 +195,7 @@ fn routes(state: AppState) -> RouteTable {
         .post("/logout", Sites::Any, Public, login::view_logout_post)
         .get("/login/verify", Sites::Any, Public, login::view_verify_get)
         .post("/login/verify", Sites::Any, Public, login::view_verify_post)
+        .post("/login/verify/resend", Sites::Any, Public, login::view_verify_resend_post)
         .get("/account/two-factor", Sites::Any, Signed(ViewOwnDashboard), account::view_two_factor_get)
         .post("/account/two-factor", Sites::Any, Signed(ViewOwnDashboard), account::view_two_factor_post)
         .post(

@@ -50,6 +50,11 @@ impl LockPolicy {
         Self { limit: 5, window: None, lock_for: Duration::minutes(30), hard_cap: Some(15) }
     }
 
+    /// Resent codes: 5 an hour per account (SECURITY.md section 3).
+    pub fn code_send() -> Self {
+        Self { limit: 5, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }
+    }
+
     /// Recovery requests from one address: 10 an hour, whichever accounts they name.
     pub fn recovery_address() -> Self {
         Self { limit: 10, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }

@@ -17,6 +17,8 @@ pub enum LockScope {
     RecoveryAddress,
     /// Wrong second-factor codes for one account (SECURITY.md M4).
     SecondFactor,
+    /// Codes sent to one account (section 3: "Rate-limit SMS sends ... 5 per account per hour").
+    CodeSend,
 }
 
 impl LockScope {
@@ -29,6 +31,7 @@ impl LockScope {
             LockScope::PasswordReset => "password_reset",
             LockScope::RecoveryAddress => "recovery_address",
             LockScope::SecondFactor => "second_factor",
+            LockScope::CodeSend => "code_send",
         }
     }
 
@@ -42,6 +45,7 @@ impl LockScope {
             LockScope::PasswordReset => LockPolicy::password_reset(),
             LockScope::RecoveryAddress => LockPolicy::recovery_address(),
             LockScope::SecondFactor => LockPolicy::second_factor(),
+            LockScope::CodeSend => LockPolicy::code_send(),
         }
     }
 }
