@@ -214,6 +214,7 @@ pub async fn set_password(
     }
     store.set_password_hash(&mut tx, user.user_id(), &hash, now).await.map_err(AppError::from)?;
     store.delete_sessions_of_user(&mut tx, user.user_id()).await.map_err(AppError::from)?;
+    store.end_challenges_of_user(&mut tx, user.user_id(), now).await.map_err(AppError::from)?;
     // A reset of an existing password is news to the owner (SECURITY.md M6: notification mail).
     if user.password_hash.is_some() {
         let mail = crate::mail::messages::account_changed(state, site, &user, &user.email, "password", now)?;
@@ -340,10 +341,18 @@ pub async fn request_recovery(
 pub enum ChangePasswordError {
     #[error("Your current password is not right")]
     WrongCurrent,
+    #[error("Too many wrong passwords: wait 30 minutes and try again")]
+    Locked,
     #[error(transparent)]
     Weak(#[from] PasswordProblem),
     #[error(transparent)]
     App(#[from] AppError),
+}
+
+impl From<StoreError> for ChangePasswordError {
+    fn from(e: StoreError) -> Self {
+        ChangePasswordError::App(e.into())
+    }
 }
 
 /// SECURITY.md A4: a new password needs the current one. Other sessions end; this one stays. The
@@ -357,21 +366,36 @@ pub async fn change_password(
     new: &str,
     actor: &Actor<'_>,
 ) -> Result<(), ChangePasswordError> {
+    // The current password is a login in all but name: wrong guesses count on the account's lock
+    // (SECURITY.md A7), so a stolen session cannot guess it and take the account over.
+    use induct_domain::lockout::Gate;
+    use induct_domain::throttle::{self, LockScope};
+    let scope = LockScope::Account;
+    let key = throttle::account_key(&site.key(), &user.username);
+    let now = state.clock().now();
+    if scope.policy().gate(&state.store().get_lock(scope, &key, now).await?, now) == Gate::Locked {
+        return Err(ChangePasswordError::Locked);
+    }
     let verified = state
         .hasher()
         .verify(current, user.password_hash.as_deref())
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     if !matches!(verified, crate::auth::password::Verified::Yes { .. }) {
+        let mut tx = state.store().begin().await?;
+        let counter = state.store().lock_counter_for_update(&mut tx, scope, &key, now).await?;
+        let (next, _) = scope.policy().after_failure(&counter, now);
+        state.store().save_counter(&mut tx, scope, &key, &next).await?;
+        tx.commit().await?;
         return Err(ChangePasswordError::WrongCurrent);
     }
     check_new_password(new, &[site.name(), &user.username, &user.email, &user.display_name])?;
     let hash = state.hasher().hash(new).await.map_err(|e| AppError::Internal(e.to_string()))?;
-    let now = state.clock().now();
     let store = state.store();
     let mut tx = store.begin().await.map_err(AppError::from)?;
     store.set_password_hash(&mut tx, user.user_id(), &hash, now).await.map_err(AppError::from)?;
     store.delete_other_sessions(&mut tx, user.user_id(), session_hash).await.map_err(AppError::from)?;
+    store.end_challenges_of_user(&mut tx, user.user_id(), now).await.map_err(AppError::from)?;
     let subject = user.id.to_string();
     store
         .record_audit(&mut tx, &audit(site, AuditEventKind::PasswordSet, actor, &subject, Some("account_page")), now)

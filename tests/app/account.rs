@@ -191,3 +191,26 @@ async fn s5_m5_email_and_mobile_changes_need_a_recent_password_and_tell_the_old_
     assert_eq!(changes.len(), 2);
     assert!(changes.iter().all(|e| !format!("{:?}", e.detail).contains("grace@")), "no values in the audit log");
 }
+
+#[tokio::test]
+async fn a7_guessing_the_current_password_on_my_account_meets_the_account_lock() {
+    let app = spawn_app().await;
+    let c = app.fenland();
+    c.login_ok(FEN_HEAD).await;
+    c.get("/account").await;
+    for _ in 0..5 {
+        let r = c
+            .post_form(
+                "/account/password",
+                &[("current_password", "a guess"), ("new_password", "river otter lantern dawn")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    }
+    // Locked now: even the right current password is refused, and so is logging in.
+    let r = c
+        .post_form("/account/password", &[("current_password", PASSWORD), ("new_password", "river otter lantern dawn")])
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.fenland().login(FEN_HEAD, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+}

@@ -232,3 +232,15 @@ async fn m2_an_email_code_works_at_4_59_and_not_at_5_01() {
     assert_eq!(r.location(), Some("/login"));
     assert_eq!(b.get("/dashboard").await.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn setting_up_again_while_on_is_refused() {
+    let app = spawn_app().await;
+    let c = app.fenland();
+    c.login_ok(FEN_TUTOR).await;
+    enrol(&app, &c).await;
+    c.get("/account/two-factor").await;
+    let r = c.post_form("/account/two-factor", &[("action", "start")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(c.get("/account/two-factor").await.texts(".two-factor-status")[0].starts_with("On since"));
+}

@@ -110,6 +110,15 @@ pub async fn attempt_login(state: &AppState, a: &LoginAttempt<'_>) -> Result<Log
                 .create_challenge(&mut tx, &hash_token(&token), user.user_id(), a.ip, now, now + CHALLENGE_VALID)
                 .await?;
             if second_factor_of(state, user.user_id()).await? == Some(SecondFactor::EmailCode) {
+                // Codes sent at login count on the same budget as resends (no mail-bombing by
+                // logging in again and again with a known password).
+                let scope = LockScope::CodeSend;
+                let counter = store.lock_counter_for_update(&mut tx, scope, &key, now).await?;
+                if scope.policy().gate(&counter, now) == Gate::Locked {
+                    return Ok(LoginOutcome::TooManyAttempts);
+                }
+                let (next, _) = scope.policy().after_failure(&counter, now);
+                store.save_counter(&mut tx, scope, &key, &next).await?;
                 send_code(state, &mut tx, a.site, user, &hash_token(&token), now).await?;
             }
             store
@@ -316,6 +325,10 @@ pub async fn resend_code(state: &AppState, site: &Site, challenge_token: &str) -
         return Ok(false);
     }
     let user = store.get_user(user_id).await?.ok_or(AppError::NotFound)?;
+    // A pending login belongs to its own AB's site.
+    if user.tenant_id != site.tenant_id().map(|t| t.0) || !user.active {
+        return Ok(false);
+    }
     let scope = LockScope::CodeSend;
     let key = throttle::account_key(&site.key(), &user.username);
     let mut tx = store.begin().await?;
@@ -370,6 +383,12 @@ pub async fn finish_second_factor(
     let scope = LockScope::SecondFactor;
     let key = throttle::account_key(&site.key(), &user.username);
     let policy = scope.policy();
+    // What the code is checked against is read before the transaction (no pool reads while it
+    // holds a connection); using the step or code is a conditional write inside it, so a replay
+    // racing this request loses.
+    let method = second_factor_of(state, user_id).await?;
+    let totp = store.totp_of(user_id).await?.filter(|t| t.enabled_at.is_some());
+    let emailed = store.login_code(&challenge, now).await?;
     let mut tx = store.begin().await?;
     let counter = store.lock_counter_for_update(&mut tx, scope, &key, now).await?;
     if policy.gate(&counter, now) == Gate::Locked {
@@ -377,10 +396,8 @@ pub async fn finish_second_factor(
         tx.commit().await?;
         return Ok(SecondFactorOutcome::Locked);
     }
-    let method = second_factor_of(state, user_id).await?;
     let right = match method {
         Some(SecondFactor::Totp) => {
-            let totp = store.totp_of(user_id).await?.filter(|t| t.enabled_at.is_some());
             let step = totp.as_ref().and_then(|t| {
                 let secret = induct_domain::mfa::base32_decode(&t.secret)?;
                 induct_domain::mfa::verify_totp(&secret, code, now.timestamp(), t.last_step)
@@ -392,7 +409,7 @@ pub async fn finish_second_factor(
         }
         Some(SecondFactor::EmailCode) => {
             let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-            match store.login_code(&challenge, now).await? {
+            match emailed {
                 Some((hash, salt)) if super::codes::hash_code(&salt, &typed) == hash => {
                     store.use_login_code(&mut tx, &challenge, now).await?
                 }

@@ -129,7 +129,9 @@ impl Store {
     /// Marks a leased message sent. False if the lease was lost (another worker owns it now).
     pub async fn mark_mail_sent(&self, id: Uuid, token: Uuid, now: DateTime<Utc>) -> Result<bool> {
         let done = with_pool!(self, p => sqlx::query(
-            "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, locked_until = NULL, last_error = NULL
+            "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, locked_until = NULL, last_error = NULL,
+                body_text = CASE WHEN kind IN ('password_reset', 'set_password', 'login_code') THEN '[removed after delivery: it held a secret]' ELSE body_text END,
+                body_html = CASE WHEN kind IN ('password_reset', 'set_password', 'login_code') THEN NULL ELSE body_html END
              WHERE id = $2 AND lease_token = $3 AND status = 'pending'")
             .bind(now).bind(id).bind(token).execute(p).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;

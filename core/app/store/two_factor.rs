@@ -146,4 +146,11 @@ impl Store {
         .map_err(map_err)?;
         Ok(n == 1)
     }
+
+    /// Ends a user's pending logins (their password changed: a login begun before must start again).
+    pub async fn end_challenges_of_user(&self, tx: &mut Tx, user: UserId, now: DateTime<Utc>) -> Result<u64> {
+        with_tx!(tx, c => sqlx::query("UPDATE login_challenges SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+            .bind(user.0).bind(now).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)
+    }
 }

@@ -139,6 +139,10 @@ pub async fn view_account_password_post(
             let notice = "Your password has been changed. Your other sessions have been signed out.".to_owned();
             render(&page, Errors::default(), None, Some(notice), StatusCode::OK).await
         }
+        Err(ChangePasswordError::Locked) => {
+            e.add("current_password", "Too many wrong passwords: wait 30 minutes and try again");
+            render(&page, e, None, None, StatusCode::TOO_MANY_REQUESTS).await
+        }
         Err(ChangePasswordError::WrongCurrent) => {
             e.add("current_password", "Your current password is not right");
             render(&page, e, None, None, StatusCode::BAD_REQUEST).await
@@ -286,6 +290,11 @@ pub async fn view_two_factor_post(
     };
     let mut tx = store.begin().await?;
     let notice = match action {
+        "start" if store.totp_of(user.id).await?.is_some_and(|t| t.enabled_at.is_some()) => {
+            drop(tx);
+            e.add("password", "Two-step verification is already on: turn it off first to set up a new app");
+            return render_two_factor(&page, e, None, StatusCode::CONFLICT).await;
+        }
         "start" => {
             let mut secret = [0u8; 20];
             rand::fill(&mut secret);

@@ -127,10 +127,15 @@ async fn verify_context(page: &Page, headers: &HeaderMap) -> AppResult<Option<Op
     let Some(user) = page.state.store().challenge_user(&crate::auth::hash_token(&pending), now).await? else {
         return Ok(None);
     };
+    let Some(row) = page.state.store().get_user(user).await? else { return Ok(None) };
+    // A pending login belongs to its own AB's site.
+    if row.tenant_id != page.site.tenant_id().map(|t| t.0) {
+        return Ok(None);
+    }
     if second_factor_of(&page.state, user).await? != Some(SecondFactor::EmailCode) {
         return Ok(Some(None));
     }
-    let email = page.state.store().get_user(user).await?.map(|u| u.email).unwrap_or_default();
+    let email = row.email;
     // "j.lee@marshlane.example" -> "j***@marshlane.example"
     let masked = match email.split_once('@') {
         Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),

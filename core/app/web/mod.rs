@@ -214,8 +214,10 @@ fn routes(state: AppState) -> RouteTable {
         .get("/account", Sites::Any, Signed(ViewOwnDashboard), account::view_account_get)
         .post("/account/password", Sites::Any, Signed(ViewOwnDashboard), account::view_account_password_post)
         .post("/account/contact", Sites::Any, Signed(ViewOwnDashboard), account::view_account_contact_post)
-        .get("/account-recovery", Sites::Any, Public, account::view_recovery_get)
-        .post("/account-recovery", Sites::Any, Public, account::view_recovery_post)
+        // AB sites: platform operators recover through another operator (the link's page,
+        // /set-password, is an AB-site page).
+        .get("/account-recovery", Sites::Ab, Public, account::view_recovery_get)
+        .post("/account-recovery", Sites::Ab, Public, account::view_recovery_post)
         .post("/session/keepalive", Sites::Any, Signed(ViewOwnDashboard), login::view_keepalive_post)
         .get("/schools", Sites::Ab, Signed(ListSchools), schools::view_schools_get)
         .get("/schools/{school_id}", Sites::Ab, Signed(ViewSchool), schools::view_school_get)

@@ -201,7 +201,8 @@ async fn security_question(
 }
 
 /// Checks the answer; wrong answers count on the account's login lock (M7, A7). Ok(false) when
-/// wrong or the account is locked.
+/// wrong or the account is locked. The counter is held while the answer is checked, so a batch
+/// of parallel guesses is counted one by one and cannot slip past the lock.
 async fn check_answer(
     page: &Page,
     meta: &RequestMeta,
@@ -214,11 +215,12 @@ async fn check_answer(
     let now = page.state.clock().now();
     let scope = LockScope::Account;
     let key = throttle::account_key(&page.site.key(), &user.username);
-    if scope.policy().gate(&store.get_lock(scope, &key, now).await?, now) == Gate::Locked {
+    let hash = store.account_setup(user.user_id()).await?.and_then(|s| s.security_answer_hash);
+    let mut tx = store.begin().await?;
+    let counter = store.lock_counter_for_update(&mut tx, scope, &key, now).await?;
+    if scope.policy().gate(&counter, now) == Gate::Locked {
         return Ok(false);
     }
-    let setup = store.account_setup(user.user_id()).await?;
-    let hash = setup.and_then(|s| s.security_answer_hash);
     let ok = matches!(
         page.state
             .hasher()
@@ -228,9 +230,7 @@ async fn check_answer(
         crate::auth::password::Verified::Yes { .. }
     );
     if !ok {
-        let mut tx = store.begin().await?;
-        let current = store.lock_counter_for_update(&mut tx, scope, &key, now).await?;
-        let (next, _) = scope.policy().after_failure(&current, now);
+        let (next, _) = scope.policy().after_failure(&counter, now);
         store.save_counter(&mut tx, scope, &key, &next).await?;
         store
             .record_audit(
@@ -248,8 +248,8 @@ async fn check_answer(
                 now,
             )
             .await?;
-        tx.commit().await?;
     }
+    tx.commit().await?;
     Ok(ok)
 }
 
