@@ -215,6 +215,16 @@ pub async fn set_password(
     store.set_password_hash(&mut tx, user.user_id(), &hash, now).await.map_err(AppError::from)?;
     store.delete_sessions_of_user(&mut tx, user.user_id()).await.map_err(AppError::from)?;
     store.end_challenges_of_user(&mut tx, user.user_id(), now).await.map_err(AppError::from)?;
+    // A password set from the emailed link clears the account's login lock, the hard lock too
+    // (README: "until an administrator or a password reset clears it"). The second factor's lock
+    // stays: a reset never bypasses it (SECURITY.md M6).
+    let key = induct_domain::throttle::account_key(&site.key(), &user.username);
+    store.clear_counter(&mut tx, induct_domain::throttle::LockScope::Account, &key).await.map_err(AppError::from)?;
+    let any_address = induct_domain::throttle::address_and_username_key("", &site.key(), &user.username);
+    store
+        .clear_counters_ending(&mut tx, induct_domain::throttle::LockScope::AddressAndUsername, &any_address)
+        .await
+        .map_err(AppError::from)?;
     // A reset of an existing password is news to the owner (SECURITY.md M6: notification mail).
     if user.password_hash.is_some() {
         let mail = crate::mail::messages::account_changed(state, site, &user, &user.email, "password", now)?;
@@ -446,6 +456,27 @@ pub async fn change_contact(
     tx.commit().await?;
     state.wake_mailer();
     Ok(changed)
+}
+
+/// The AB's administrator unlocks an account: its login lock (hard lock included) and its second
+/// factor's lock are cleared, and the owner can log in again.
+pub async fn unlock(state: &AppState, site: &Site, user: &UserRow, actor: &Actor<'_>) -> Result<(), AppError> {
+    use induct_domain::throttle::{self, LockScope};
+    let now = state.clock().now();
+    let store = state.store();
+    let key = throttle::account_key(&site.key(), &user.username);
+    let mut tx = store.begin().await?;
+    store.clear_counter(&mut tx, LockScope::Account, &key).await?;
+    store.clear_counter(&mut tx, LockScope::SecondFactor, &key).await?;
+    // The (address, username) counters of this account, from any address.
+    let any_address = throttle::address_and_username_key("", &site.key(), &user.username);
+    store.clear_counters_ending(&mut tx, LockScope::AddressAndUsername, &any_address).await?;
+    let subject = user.id.to_string();
+    store
+        .record_audit(&mut tx, &audit(site, AuditEventKind::LoginUnlock, actor, &subject, Some("administrator")), now)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Deactivates someone who has left: they cannot log in, and their sessions end (SECURITY.md S4).

@@ -214,3 +214,48 @@ async fn a7_guessing_the_current_password_on_my_account_meets_the_account_lock()
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(app.fenland().login(FEN_HEAD, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn a8_a_locked_account_is_cleared_by_the_ab_or_by_a_password_reset() {
+    use induct_domain::lockout::LockState;
+    use induct_domain::throttle::{LockScope, account_key};
+    let app = spawn_app().await;
+    let c = app.fenland();
+    for _ in 0..5 {
+        c.login(FEN_TUTOR, "not my password").await;
+    }
+    assert_eq!(c.login(FEN_TUTOR, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    // The AB's administrator unlocks the account.
+    let ab = app.fenland();
+    ab.login_ok(FEN_AB_ADMIN).await;
+    ab.get("/staff?q=grace").await;
+    let tenant = app.tenant("fenland").await;
+    let grace = app.state.store().find_user_for_login(Some(tenant), FEN_TUTOR).await.unwrap().unwrap();
+    let r = ab.post_form(&format!("/users/{}/unlock", grace.id), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    app.fenland().login_ok(FEN_TUTOR).await;
+    assert!(app.audit_events(Some("fenland")).await.iter().any(|e| e.event == "authn_login_unlock"));
+    // Another AB's administrator cannot.
+    let n = app.northshire();
+    n.login_ok(NOR_AB_ADMIN).await;
+    n.get("/staff").await;
+    assert_eq!(n.post_form(&format!("/users/{}/unlock", grace.id), &[]).await.status, StatusCode::NOT_FOUND);
+
+    // A hard lock (100 failures) is cleared by a password reset from the emailed link.
+    let key = account_key("fenland", FEN_LEAD);
+    let mut tx = app.state.store().begin().await.unwrap();
+    let now = app.clock.now();
+    app.state.store().lock_counter_for_update(&mut tx, LockScope::Account, &key, now).await.unwrap();
+    let hard = LockState { failures: 100, window_start: now, locked_until: None, hard_locked: true };
+    app.state.store().save_counter(&mut tx, LockScope::Account, &key, &hard).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(app.fenland().login(FEN_LEAD, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    let r = app.fenland();
+    r.get("/account-recovery").await;
+    r.post_form("/account-recovery", &[("identifier", FEN_LEAD)]).await;
+    let link = reset_link(&mails_to(&app, "t.ellis@marshlane.example").await.pop().unwrap());
+    let path = link.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap();
+    r.get(&path).await;
+    assert_eq!(r.post_form(&path, &[("password", "willow heron lantern ten")]).await.status, StatusCode::OK);
+    app.fenland().login_ok_with(FEN_LEAD, "willow heron lantern ten").await;
+}

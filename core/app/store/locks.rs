@@ -72,4 +72,14 @@ impl Store {
         .map_err(map_err)?;
         Ok(done > 0)
     }
+
+    /// Clears every counter of a scope whose key ends with `suffix` (an account's
+    /// address-and-username counters, whatever the address).
+    pub async fn clear_counters_ending(&self, tx: &mut Tx, scope: LockScope, suffix: &str) -> Result<u64> {
+        with_tx!(tx, c => sqlx::query(
+            "DELETE FROM login_locks WHERE scope = $1 AND length(lock_key) >= length($2)
+               AND substr(lock_key, length(lock_key) - length($2) + 1) = $2")
+            .bind(scope.as_str()).bind(suffix).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)
+    }
 }

@@ -88,6 +88,7 @@ pub async fn view_ab_staff_get(page: Page, Query(s): Query<Search>) -> AppResult
         .filter(|p| matches(&s.q, &p.display_name, Some(&p.username)) || p.email.eq_ignore_ascii_case(s.q.trim()))
         .map(|p| {
             context! {
+                id => p.id.to_string(),
                 name => p.display_name,
                 username => p.username,
                 role => p.role.parse::<Role>().map(|r| r.title()).unwrap_or("Unknown"),
@@ -258,4 +259,22 @@ pub async fn view_ects_csv_get(page: Page, meta: RequestMeta) -> AppResult<Respo
         "ects.csv",
         export::write_csv(&["Name", "TRN", "Schools", "Induction start date", "Status"], &rows),
     ))
+}
+
+/// The AB unlocks one of its people (staff or ECT).
+pub async fn view_user_unlock_post(page: Page, meta: RequestMeta, Path(user_id): Path<String>) -> AppResult<Response> {
+    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let id: UserId = user_id.parse().map_err(|_| AppError::NotFound)?;
+    let person = page.state.store().get_user(id).await?.ok_or(AppError::NotFound)?;
+    if person.tenant_id != Some(tenant.0) {
+        return Err(AppError::NotFound);
+    }
+    let actor = Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    crate::accounts::unlock(&page.state, &page.site, &person, &actor).await?;
+    let back = if person.role == Role::Ect.as_str() {
+        format!("/ects/{}", person.id)
+    } else {
+        format!("/staff?q={}", person.username)
+    };
+    Ok(Redirect::to(&back).into_response())
 }

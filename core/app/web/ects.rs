@@ -881,6 +881,8 @@ async fn render_ect(page: &Page, ect_id: &str, notice: Option<String>) -> AppRes
             can_assign => user.role.allows(Permission::AssignTutorsAndMentors),
             can_leave => user.role.allows(Permission::RecordLeavers),
             can_send_link => user.role.allows(Permission::ManageStaffAccounts) && ect.active,
+            can_unlock => user.role.allows(Permission::UnlockAccounts),
+            ect_user_id => ect.id.to_string(),
             notice,
         },
     )?;

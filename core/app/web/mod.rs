@@ -324,6 +324,7 @@ fn routes(state: AppState) -> RouteTable {
         .get("/tasks", Sites::Ab, Signed(ViewAbTasks), ab::view_tasks_get)
         .post("/leavers/{leaver_id}/acknowledge", Sites::Ab, Signed(ViewAbTasks), ab::view_leaver_acknowledge_post)
         .get("/staff", Sites::Ab, Signed(ListAbStaff), ab::view_ab_staff_get)
+        .post("/users/{user_id}/unlock", Sites::Ab, Signed(UnlockAccounts), ab::view_user_unlock_post)
         .get("/exports", Sites::Ab, Signed(ExportForNationalService), ab::view_exports_get)
         .get("/exports/claims.csv", Sites::Ab, Signed(ExportForNationalService), ab::view_claims_csv_get)
         .get("/exports/outcomes.csv", Sites::Ab, Signed(ExportForNationalService), ab::view_outcomes_csv_get)

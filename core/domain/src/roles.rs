@@ -116,6 +116,9 @@ pub enum Permission {
     ViewAlerts,
     /// Raise an alert with the AB (seed 003).
     RaiseAlerts,
+    /// Unlock an account locked by wrong passwords or codes (SECURITY.md A8: "until an
+    /// administrator ... clears it").
+    UnlockAccounts,
 }
 
 impl Role {
@@ -213,6 +216,7 @@ impl Role {
             ReviewReports => self == AbAdmin,
             PrintSchoolReports | ViewAlerts => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor),
             RaiseAlerts => matches!(self, HeadTeacher | InductionLead | InductionTutor),
+            UnlockAccounts => self == AbAdmin,
         }
     }
 }
@@ -335,6 +339,8 @@ mod tests {
             (SchoolAdmin, ViewAlerts, false),
             (AbAdmin, RaiseAlerts, false),
             (InductionTutor, RaiseAlerts, true),
+            (AbAdmin, UnlockAccounts, true),
+            (HeadTeacher, UnlockAccounts, false),
         ];
         for (role, permission, allowed) in table {
             assert_eq!(role.allows(permission), allowed, "{role} {permission:?}");
