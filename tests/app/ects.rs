@@ -693,3 +693,25 @@ async fn demo_data_shows_every_registration_status() {
         assert_eq!(dash.texts(&format!("[data-task={task}]")), ["1"], "{task}");
     }
 }
+
+#[tokio::test]
+async fn s5_the_ect_changing_their_email_needs_a_recent_password_and_the_old_address_is_told() {
+    let app = spawn_app().await;
+    let ect = app.fenland();
+    ect.login_ok(FEN_ECT).await;
+    app.clock.advance(chrono::Duration::minutes(6));
+    let page = ect.get("/my-details").await;
+    let mut fields = page.form_fields("#details");
+    fields.iter_mut().find(|(k, _)| k == "email").unwrap().1 = "jordan@elsewhere.example".into();
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = ect.post_form("/my-details", &pairs).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("reauth_required"));
+    let mut with_password = pairs.clone();
+    with_password.retain(|(k, _)| *k != "password");
+    with_password.push(("password", crate::helpers::PASSWORD));
+    let r = ect.post_form("/my-details", &with_password).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.deliver_mail().await;
+    assert!(app.smtp.to("j.lee@marshlane.example").iter().any(|m| m.text().contains("email address of your")));
+}

@@ -66,6 +66,7 @@ async fn details_context(page: &Page) -> AppResult<minijinja::Value> {
         })
         .collect();
     Ok(context! {
+        needs_password => !super::step_up::is_recent(page)?,
         name => me.display_name,
         email => me.email,
         username => me.username,
@@ -170,11 +171,37 @@ pub async fn view_my_details_post(
     if !e.is_empty() {
         return render(&page, e, Some(f.typed()), None, StatusCode::BAD_REQUEST).await;
     }
+    // SECURITY.md S5: a new email address needs a password entered in the last five minutes, and
+    // the old address is told (it is where reset links go).
+    let me = page.state.store().get_user(user.id).await?.ok_or(AppError::NotFound)?;
+    let email_changed = !email.eq_ignore_ascii_case(&me.email);
+    if email_changed && !super::step_up::step_up(&page, &meta, f.get("password")).await? {
+        let mut e = Errors::default();
+        e.add("password", "Enter your password to change your email address (reauth_required)");
+        return render(&page, e, Some(f.typed()), None, StatusCode::FORBIDDEN).await;
+    }
     let (home_address, itt_provider, qts_date, subjects, age_range) = rest.unwrap_or_default();
     let d = OwnDetails { name, email, identity, home_address, itt_provider, qts_date, subjects, age_range };
     let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
     match crate::ects::update_own_details(&page.state, &page.site, user.id, &d, &actor).await {
-        Ok(()) => render(&page, Errors::default(), None, Some("Your details have been saved."), StatusCode::OK).await,
+        Ok(()) => {
+            if email_changed {
+                let now = page.state.clock().now();
+                let mail = crate::mail::messages::account_changed(
+                    &page.state,
+                    &page.site,
+                    &me,
+                    &me.email,
+                    "email address",
+                    now,
+                )?;
+                let mut tx = page.state.store().begin().await?;
+                page.state.store().enqueue_mail(&mut tx, &mail, &page.state.config().server.base_domain, now).await?;
+                tx.commit().await?;
+                page.state.wake_mailer();
+            }
+            render(&page, Errors::default(), None, Some("Your details have been saved."), StatusCode::OK).await
+        }
         Err(OwnDetailsError::App(a)) => Err(a),
         Err(other) => {
             let mut e = Errors::default();
