@@ -13,12 +13,33 @@ struct Driver {
     base: String,
     session: String,
     http: reqwest::Client,
+    /// The browser's own profile directory (unique per test).
+    profile: std::path::PathBuf,
 }
 
 impl Drop for Driver {
+    /// Ends the browser with the session, even when a test panics: killing chromedriver alone left
+    /// Chromium running, and over many runs the browsers filled the machine's memory. The session
+    /// is deleted over plain HTTP (no async here), then anything still running with this test's
+    /// own profile directory is killed.
     fn drop(&mut self) {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://").to_owned();
+        if let Ok(mut stream) = std::net::TcpStream::connect(&addr) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let request = format!(
+                "DELETE /session/{} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                self.session
+            );
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let mut reply = Vec::new();
+                let _ = stream.read_to_end(&mut reply);
+            }
+        }
+        let _ = Command::new("pkill").arg("-KILL").arg("-f").arg(self.profile.display().to_string()).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -69,7 +90,7 @@ impl Driver {
         });
         let r: Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
         let session = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}")).to_owned();
-        Some(Driver { child, base, session, http })
+        Some(Driver { child, base, session, http, profile })
     }
 
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
