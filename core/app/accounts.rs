@@ -249,7 +249,7 @@ pub async fn set_password(
 pub const RESET_LINK_VALID: Duration = Duration::minutes(60);
 
 /// Counts one use of a budget; false when it is spent (the counter machine of the login locks).
-async fn within_budget(
+pub(crate) async fn within_budget(
     state: &AppState,
     scope: induct_domain::throttle::LockScope,
     key: &str,

@@ -35,21 +35,14 @@ pub enum RegisterError {
 /// Counts one submission of the public form from an address; false once the address has used its
 /// budget (`LockPolicy::public_registration`), until the hour is over.
 pub async fn within_budget(state: &AppState, site: &Site, ip: &str) -> Result<bool, AppError> {
-    use induct_domain::lockout::Gate;
-    use induct_domain::throttle::LockScope;
-    let scope = LockScope::SchoolRegistration;
-    let policy = scope.policy();
     let key = format!("{}|{ip}", site.key());
-    let now = state.clock().now();
-    let mut tx = state.store().begin().await?;
-    let current = state.store().lock_counter_for_update(&mut tx, scope, &key, now).await?;
-    if policy.gate(&current, now) == Gate::Locked {
-        return Ok(false);
-    }
-    let (next, _) = policy.after_failure(&current, now);
-    state.store().save_counter(&mut tx, scope, &key, &next).await?;
-    tx.commit().await?;
-    Ok(true)
+    crate::accounts::within_budget(
+        state,
+        induct_domain::throttle::LockScope::SchoolRegistration,
+        &key,
+        state.clock().now(),
+    )
+    .await
 }
 
 /// Records a school as pending with its registrant, whose account stays inactive until the AB

@@ -193,11 +193,8 @@ pub fn clean(value: &str) -> String {
     v.chars().take(MAX_ANSWER_CHARS).collect()
 }
 
-pub struct Actor<'a> {
-    pub user: UserId,
-    pub ip: &'a str,
-    pub user_agent: &'a str,
-}
+/// Who acts: the same record as for account changes.
+pub use crate::accounts::Actor;
 
 async fn audit(
     state: &AppState,

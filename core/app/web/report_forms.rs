@@ -301,7 +301,6 @@ pub async fn view_report_fill_post(
                 new_school_address: "",
                 new_ab: "",
             };
-            let ea = crate::accounts::Actor { user: a.user, ip: a.ip, user_agent: a.user_agent };
             crate::ects::record_leaver(
                 &page.state,
                 &page.site,
@@ -309,7 +308,7 @@ pub async fn view_report_fill_post(
                 UserId(c.induction.ect_user_id),
                 school,
                 &l,
-                &ea,
+                &a,
             )
             .await?;
         }
