@@ -55,6 +55,11 @@ impl LockPolicy {
         Self { limit: 5, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }
     }
 
+    /// Text messages for one AB: 200 an hour (SECURITY.md section 3).
+    pub fn sms_tenant() -> Self {
+        Self { limit: 200, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }
+    }
+
     /// Recovery requests from one address: 10 an hour, whichever accounts they name.
     pub fn recovery_address() -> Self {
         Self { limit: 10, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }

@@ -37,6 +37,9 @@ pub enum PasswordProblem {
     Common,
     #[error("Password must not be based on your name, username, email address or this service's name")]
     TooPersonal,
+    /// A change must change it: the old one may be known to someone else (SECURITY.md A5).
+    #[error("Choose a password that is different from your current one")]
+    Unchanged,
 }
 
 impl PasswordProblem {
@@ -47,6 +50,7 @@ impl PasswordProblem {
             PasswordProblem::TooLong => "password_too_long",
             PasswordProblem::Common => "password_common",
             PasswordProblem::TooPersonal => "password_personal",
+            PasswordProblem::Unchanged => "password_unchanged",
         }
     }
 }

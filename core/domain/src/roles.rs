@@ -171,6 +171,13 @@ impl Role {
         self != Role::PlatformOperator
     }
 
+    /// Whether the role must use a strong second factor (an authenticator app or a verified mobile
+    /// number; not email) before it reaches any data: roles that see many ECTs (SECURITY.md D9,
+    /// and section 3: "For staff with wide access (D9), require TOTP or SMS rather than email").
+    pub fn needs_strong_second_factor(self) -> bool {
+        matches!(self, Role::PlatformOperator | Role::AbAdmin)
+    }
+
     /// Whether the role works at schools and so must belong to at least one.
     pub fn is_school_role(self) -> bool {
         matches!(self.reach(), Reach::OwnSchools | Reach::OwnRecord)

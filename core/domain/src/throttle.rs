@@ -19,6 +19,9 @@ pub enum LockScope {
     SecondFactor,
     /// Codes sent to one account (section 3: "Rate-limit SMS sends ... 5 per account per hour").
     CodeSend,
+    /// Text messages sent for one AB, whoever they go to (section 3: "200 per tenant per hour";
+    /// each costs money and a flood could be used against the AB).
+    SmsTenant,
 }
 
 impl LockScope {
@@ -32,6 +35,7 @@ impl LockScope {
             LockScope::RecoveryAddress => "recovery_address",
             LockScope::SecondFactor => "second_factor",
             LockScope::CodeSend => "code_send",
+            LockScope::SmsTenant => "sms_tenant",
         }
     }
 
@@ -46,6 +50,7 @@ impl LockScope {
             LockScope::RecoveryAddress => LockPolicy::recovery_address(),
             LockScope::SecondFactor => LockPolicy::second_factor(),
             LockScope::CodeSend => LockPolicy::code_send(),
+            LockScope::SmsTenant => LockPolicy::sms_tenant(),
         }
     }
 }

@@ -17,6 +17,8 @@ pub enum FieldProblem {
     Email,
     #[error("Enter a UK telephone number, like 01354 000 100")]
     Phone,
+    #[error("Enter a UK mobile number, like 07700 900123, or leave it empty")]
+    Mobile,
     #[error("Enter the school's 6-digit URN, like 123456")]
     Urn,
     #[error("Enter the teacher reference number (TRN): 7 digits, like 1234567")]
@@ -135,6 +137,31 @@ pub fn phone(input: &str) -> Result<String, FieldProblem> {
     if allowed && (10..=13).contains(&digits) { Ok(s.to_owned()) } else { Err(FieldProblem::Phone) }
 }
 
+/// A UK mobile number in its national form (`07xxxxxxxxx`, 11 digits), as typed with spaces or as
+/// `+44 7...`. Only mobiles: codes go by text message, and the recovery form matches this form.
+pub fn uk_mobile(input: &str) -> Result<String, FieldProblem> {
+    let s = input.trim();
+    let allowed = s.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == ' ' || (c == '+' && i == 0));
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    let national = match digits.strip_prefix("44") {
+        Some(rest) if s.starts_with('+') => format!("0{rest}"),
+        _ => digits,
+    };
+    if allowed && national.len() == 11 && national.starts_with("07") { Ok(national) } else { Err(FieldProblem::Mobile) }
+}
+
+/// The international form of a national UK mobile (`07700900123` -> `+447700900123`), as SMS
+/// providers take it.
+pub fn mobile_e164(national: &str) -> String {
+    format!("+44{}", national.strip_prefix('0').unwrap_or(national))
+}
+
+/// A mobile number shown on a page or in an email without giving it away: `07*** ***123`.
+pub fn mask_mobile(national: &str) -> String {
+    let tail: String = national.chars().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("07*** ***{tail}")
+}
+
 /// A teacher reference number: exactly 7 digits (DOMAIN.md 2.10, RECT `Teacher::TRN_FORMAT`;
 /// SECURITY.md I5).
 pub fn trn(input: &str) -> Result<String, FieldProblem> {
@@ -189,6 +216,25 @@ pub fn age_range(input: &str) -> Result<String, FieldProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uk_mobiles_are_kept_in_national_form() {
+        for (typed, want) in [
+            ("07700 900123", Some("07700900123")),
+            ("+44 7700 900123", Some("07700900123")),
+            ("+447700900123", Some("07700900123")),
+            ("07700900123", Some("07700900123")),
+            ("01354 000100", None),
+            ("0770090012", None),
+            ("447700900123", None),
+            ("07700-900123", None),
+            ("", None),
+        ] {
+            assert_eq!(uk_mobile(typed).ok().as_deref(), want, "{typed:?}");
+        }
+        assert_eq!(mobile_e164("07700900123"), "+447700900123");
+        assert_eq!(mask_mobile("07700900123"), "07*** ***123");
+    }
 
     #[test]
     fn postcodes_i5() {
