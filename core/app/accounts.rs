@@ -213,6 +213,8 @@ pub async fn set_password(
         return Err(SetPasswordError::InvalidLink);
     }
     store.set_password_hash(&mut tx, user.user_id(), &hash, now).await.map_err(AppError::from)?;
+    // A password chosen by its owner ends a "compromised" mark (SECURITY.md A5).
+    store.set_must_change_password(&mut tx, user.user_id(), false).await.map_err(AppError::from)?;
     store.delete_sessions_of_user(&mut tx, user.user_id()).await.map_err(AppError::from)?;
     store.end_challenges_of_user(&mut tx, user.user_id(), now).await.map_err(AppError::from)?;
     // A password set from the emailed link clears the account's login lock, the hard lock too
@@ -400,10 +402,15 @@ pub async fn change_password(
         return Err(ChangePasswordError::WrongCurrent);
     }
     check_new_password(new, &[site.name(), &user.username, &user.email, &user.display_name])?;
+    if new == current {
+        return Err(ChangePasswordError::Weak(PasswordProblem::Unchanged));
+    }
     let hash = state.hasher().hash(new).await.map_err(|e| AppError::Internal(e.to_string()))?;
     let store = state.store();
     let mut tx = store.begin().await.map_err(AppError::from)?;
     store.set_password_hash(&mut tx, user.user_id(), &hash, now).await.map_err(AppError::from)?;
+    // A password chosen by its owner ends a "compromised" mark (SECURITY.md A5).
+    store.set_must_change_password(&mut tx, user.user_id(), false).await.map_err(AppError::from)?;
     store.delete_other_sessions(&mut tx, user.user_id(), session_hash).await.map_err(AppError::from)?;
     store.end_challenges_of_user(&mut tx, user.user_id(), now).await.map_err(AppError::from)?;
     let subject = user.id.to_string();
@@ -443,6 +450,10 @@ pub async fn change_contact(
     }
     let mut tx = store.begin().await?;
     store.set_user_contact(&mut tx, user.user_id(), email, mobile).await?;
+    if old_mobile.as_deref() != mobile {
+        // Codes by text went to the old number: a new one must be proved first (M5).
+        store.remove_sms(&mut tx, user.user_id()).await?;
+    }
     let subject = user.id.to_string();
     let detail = changed.join(",");
     store
@@ -476,6 +487,30 @@ pub async fn unlock(state: &AppState, site: &Site, user: &UserRow, actor: &Actor
         .record_audit(&mut tx, &audit(site, AuditEventKind::LoginUnlock, actor, &subject, Some("administrator")), now)
         .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// SECURITY.md A5: the AB's administrator has evidence that a password is known to someone else.
+/// Every session and pending login of the person ends, and their next login goes to "choose a new
+/// password" before anything else. The person is told by email.
+pub async fn mark_compromised(
+    state: &AppState,
+    site: &Site,
+    user: &UserRow,
+    actor: &Actor<'_>,
+) -> Result<(), AppError> {
+    let now = state.clock().now();
+    let store = state.store();
+    let mut tx = store.begin().await?;
+    store.set_must_change_password(&mut tx, user.user_id(), true).await?;
+    store.delete_sessions_of_user(&mut tx, user.user_id()).await?;
+    store.end_challenges_of_user(&mut tx, user.user_id(), now).await?;
+    let subject = user.id.to_string();
+    store.record_audit(&mut tx, &audit(site, AuditEventKind::PasswordCompromised, actor, &subject, None), now).await?;
+    let mail = crate::mail::messages::password_compromised(state, site, user, now)?;
+    store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await?;
+    tx.commit().await?;
+    state.wake_mailer();
     Ok(())
 }
 

@@ -14,6 +14,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub mail: MailConfig,
+    #[serde(default)]
+    pub sms: SmsConfig,
     pub security: SecurityConfig,
     /// Fill an empty database with the demo appropriate bodies, schools and users.
     pub demo: bool,
@@ -124,6 +126,53 @@ pub struct MailConfig {
     pub smtp_timeout_secs: u64,
 }
 
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SmsProviderKind {
+    /// Text messages land in the demo mailbox, beside the demo's mail (development).
+    Demo,
+    /// GOV.UK Notify's API (the public sector's text message service).
+    Notify,
+}
+
+/// Text messages (login codes by SMS). They go through the outbox like mail.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SmsConfig {
+    pub provider: SmsProviderKind,
+    /// GOV.UK Notify's API origin (tests point it at a loopback server).
+    pub notify_base_url: String,
+    /// The Notify API key, `{name}-{service id}-{secret}`.
+    #[serde(serialize_with = "expose_optional_secret")]
+    pub notify_api_key: Option<SecretString>,
+    /// A Notify text message template whose whole content is `((body))`.
+    pub notify_template_id: String,
+    pub timeout_secs: u64,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            provider: SmsProviderKind::Demo,
+            notify_base_url: "https://api.notifications.service.gov.uk".into(),
+            notify_api_key: None,
+            notify_template_id: String::new(),
+            timeout_secs: 10,
+        }
+    }
+}
+
+impl std::fmt::Debug for SmsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsConfig")
+            .field("provider", &self.provider)
+            .field("notify_base_url", &self.notify_base_url)
+            .field("notify_api_key", &self.notify_api_key.as_ref().map(|_| "***"))
+            .field("notify_template_id", &self.notify_template_id)
+            .finish()
+    }
+}
+
 #[derive(Clone, Serialize, Deserialize)]
 pub struct SecurityConfig {
     /// Key for CSRF tokens and other MACs. If unset, a random key is created in `data_dir/secret.key`.
@@ -179,6 +228,7 @@ impl Default for Config {
                 worker: true,
                 smtp_timeout_secs: 20,
             },
+            sms: SmsConfig::default(),
             security: SecurityConfig { secret_key: None, hashing_concurrency: (2 * cores).max(2) },
             demo: false,
             themes_dir: "themes".into(),
@@ -224,6 +274,7 @@ impl Config {
         for (key, var) in [
             ("security.secret_key", "INDUCT__SECURITY__SECRET_KEY_FILE"),
             ("mail.smtp_password", "INDUCT__MAIL__SMTP_PASSWORD_FILE"),
+            ("sms.notify_api_key", "INDUCT__SMS__NOTIFY_API_KEY_FILE"),
             ("database.url", "INDUCT__DATABASE__URL_FILE"),
         ] {
             if let Ok(path) = std::env::var(var) {
@@ -247,6 +298,13 @@ impl Config {
         }
         if self.server.base_domain.is_empty() || self.server.base_domain.contains('/') {
             return Err(ConfigError::Rule("server.base_domain must be a host name".into()));
+        }
+        if self.sms.provider == SmsProviderKind::Notify {
+            let key = self.sms.notify_api_key.as_ref().map(|k| k.expose_secret().to_owned()).unwrap_or_default();
+            crate::sms::NotifyKey::parse(&key).map_err(|e| ConfigError::Rule(format!("sms.notify_api_key: {e}")))?;
+            if self.sms.notify_template_id.trim().is_empty() {
+                return Err(ConfigError::Rule("sms.notify_template_id must be set for the notify provider".into()));
+            }
         }
         Ok(())
     }

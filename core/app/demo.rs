@@ -18,6 +18,11 @@ pub const DEMO_PASSWORD: &str = "plum-orchard-lantern-47";
 
 pub const OPERATOR_USERNAME: &str = "100001";
 
+/// The authenticator-app key of the demo's AB administrators and platform operator, who must use
+/// two-step verification (SECURITY.md D9). Public like the demo password: add it to an app, or
+/// print the current code with `cargo run -- totp-code`.
+pub const DEMO_TOTP_KEY: &str = "NFXGI5LDOQWWIZLNN4WXI33UOAWWWZLZ";
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemoAb {
@@ -211,6 +216,19 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
             }
         }
     }
+    // D9: the roles that see many ECTs log in with an authenticator app.
+    let mut tx = store.begin().await?;
+    for (ab, username, role, ..) in &people {
+        if !role.needs_strong_second_factor() {
+            continue;
+        }
+        let tenant = ab.map(|i| tenant_ids[i]);
+        let user = store.find_user_for_login(tenant, username).await?.context("demo user just created")?;
+        let secret = induct_domain::mfa::base32_decode(DEMO_TOTP_KEY).context("demo key is base32")?;
+        store.start_totp(&mut tx, user.user_id(), &state.keys().seal_totp_secret(user.user_id(), &secret), now).await?;
+        store.enable_totp(&mut tx, user.user_id(), -1, now).await?;
+    }
+    tx.commit().await?;
     seed_inductions(state, &abs, &tenant_ids, &school_ids).await?;
     seed_registrations(state, &abs, &tenant_ids, &school_ids).await?;
     for (ab, tenant) in abs.iter().zip(&tenant_ids) {
@@ -237,6 +255,10 @@ pub async fn print_welcome(state: &AppState) -> anyhow::Result<()> {
         out.push('\n');
     }
     out.push_str(&format!("  Password for every demo account: {DEMO_PASSWORD}\n"));
+    out.push_str(&format!(
+        "  AB administrators and the platform operator also need a code from an authenticator app:\n    \
+         add the key {DEMO_TOTP_KEY} (time-based, 6 digits), or run `cargo run -- totp-code`.\n"
+    ));
     out.push_str("  Mail is not sent in the demo: the platform operator reads it under \"Sent mail\".\n");
     println!("{out}");
     Ok(())
@@ -553,6 +575,8 @@ async fn seed_reports(state: &AppState, ab: &DemoAb, tenant: induct_domain::Tena
             session_created_at: now,
             authenticated_at: now,
             setup_required: false,
+            must_change_password: false,
+            strong_second_factor: false,
         }))
     };
     let Some(tutor) = user_of(Role::InductionTutor).await? else { return Ok(()) };
@@ -610,6 +634,8 @@ async fn seed_reports(state: &AppState, ab: &DemoAb, tenant: induct_domain::Tena
                 session_created_at: now,
                 authenticated_at: now,
                 setup_required: false,
+                must_change_password: false,
+                strong_second_factor: false,
             };
             let ctx = rf::load(state, &me, ect.user_id(), open.number).await?;
             let mut comments = vec![("ect.confirmed".to_owned(), "yes".to_owned())];

@@ -18,10 +18,12 @@ pub mod pdf;
 pub mod plugins;
 pub mod registration;
 pub mod report_forms;
+pub mod sms;
 pub mod state;
 pub mod store;
 pub mod tenancy;
 pub mod themes;
+pub mod two_factor;
 pub mod web;
 
 use anyhow::Context;
@@ -57,8 +59,20 @@ pub async fn build_with_routes(
         .with_context(|| format!("loading themes from {}", config.themes_dir.display()))?;
     let secret = load_secret(&config)?;
     let mail_transport = mail::MailTransport::from_config(&config.mail).context("configuring mail")?;
+    let sms_transport = sms::SmsTransport::from_config(&config.sms)
+        .map_err(|e| anyhow::anyhow!(e))
+        .context("configuring text messages")?;
     let plugins = plugins::Plugins::new(plugins::Limits::default()).context("starting the plugin host")?;
-    let state = AppState::new(state::StateParts { config, store, clock, themes, secret, mail_transport, plugins });
+    let state = AppState::new(state::StateParts {
+        config,
+        store,
+        clock,
+        themes,
+        secret,
+        mail_transport,
+        sms_transport,
+        plugins,
+    });
     if state.config().demo {
         demo::seed_if_empty(&state).await.context("seeding demo data")?;
     }

@@ -15,6 +15,8 @@ const USAGE: &str = "usage: induct [COMMAND]
   plugin install --ab SLUG FILE        check a plugin and make it the AB's active plugin
   plugin list --ab SLUG                the AB's installed plugin versions
   plugin rollback --ab SLUG            make the version installed before the active one active again
+  totp-code [KEY]                      the authenticator-app code for a base32 key now (default: the
+                                       demo's key), for people without an app at hand
 
 Configuration: config/default.toml, config/$INDUCT_ENV.toml, INDUCT__SECTION__KEY variables,
 DATABASE_URL. See README.md.";
@@ -53,6 +55,8 @@ async fn run() -> anyhow::Result<()> {
         ["plugin", "install", "--ab", slug, file] => plugin_install(config, slug, Path::new(file)).await,
         ["plugin", "list", "--ab", slug] => plugin_list(config, slug).await,
         ["plugin", "rollback", "--ab", slug] => plugin_rollback(config, slug).await,
+        ["totp-code"] => totp_code(induct::demo::DEMO_TOTP_KEY),
+        ["totp-code", key] => totp_code(key),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             Ok(())
@@ -62,6 +66,14 @@ async fn run() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     }
+}
+
+fn totp_code(key: &str) -> anyhow::Result<()> {
+    let secret = induct_domain::mfa::base32_decode(key).context("the key is not base32")?;
+    let now = chrono::Utc::now().timestamp();
+    let left = induct_domain::mfa::STEP_SECS - now.rem_euclid(induct_domain::mfa::STEP_SECS);
+    println!("{} (changes in {left} s)", induct_domain::mfa::totp_code(&secret, now));
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -33,6 +33,7 @@ struct Inner {
     cookies: CookieNames,
     session_policy: SessionPolicy,
     mail_transport: MailTransport,
+    sms_transport: crate::sms::SmsTransport,
     plugins: crate::plugins::Plugins,
     mail_bell: Notify,
     routes: RwLock<Arc<Vec<RouteInfo>>>,
@@ -50,6 +51,7 @@ pub struct StateParts {
     pub themes: Themes,
     pub secret: Vec<u8>,
     pub mail_transport: MailTransport,
+    pub sms_transport: crate::sms::SmsTransport,
     pub plugins: crate::plugins::Plugins,
 }
 
@@ -68,6 +70,7 @@ impl AppState {
                 cookies,
                 session_policy: SessionPolicy::default(),
                 mail_transport: p.mail_transport,
+                sms_transport: p.sms_transport,
                 plugins: p.plugins,
                 mail_bell: Notify::new(),
                 routes: RwLock::new(Arc::new(vec![])),
@@ -102,6 +105,10 @@ impl AppState {
     }
     pub fn mail_transport(&self) -> &MailTransport {
         &self.inner.mail_transport
+    }
+
+    pub fn sms_transport(&self) -> &crate::sms::SmsTransport {
+        &self.inner.sms_transport
     }
 
     pub fn plugins(&self) -> &crate::plugins::Plugins {

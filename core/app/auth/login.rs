@@ -11,6 +11,7 @@ use super::password::Verified;
 use super::{hash_token, new_token};
 use crate::error::AppError;
 use crate::mail;
+use crate::mail::messages::LockCause;
 use crate::state::AppState;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::store::sessions::NewSession;
@@ -82,8 +83,14 @@ pub async fn attempt_login(state: &AppState, a: &LoginAttempt<'_>) -> Result<Log
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
 
+    // What second steps the account has is read only for a right password (an unknown user's
+    // refusal must not take longer for it).
+    let factors = match (&verified, usable) {
+        (Verified::Yes { .. }, Some(user)) => second_factors_of(state, user.user_id()).await?,
+        _ => SecondFactors::default(),
+    };
     match (verified, usable) {
-        (Verified::Yes { .. }, Some(user)) if second_factor_of(state, user.user_id()).await?.is_some() => {
+        (Verified::Yes { .. }, Some(user)) if factors.any() => {
             // The second factor's own counter (SECURITY.md M4): while it is locked, no new
             // challenge is issued.
             let key = throttle::account_key(&a.site.key(), user.username.as_str());
@@ -109,17 +116,14 @@ pub async fn attempt_login(state: &AppState, a: &LoginAttempt<'_>) -> Result<Log
             store
                 .create_challenge(&mut tx, &hash_token(&token), user.user_id(), a.ip, now, now + CHALLENGE_VALID)
                 .await?;
-            if second_factor_of(state, user.user_id()).await? == Some(SecondFactor::EmailCode) {
-                // Codes sent at login count on the same budget as resends (no mail-bombing by
-                // logging in again and again with a known password).
-                let scope = LockScope::CodeSend;
-                let counter = store.lock_counter_for_update(&mut tx, scope, &key, now).await?;
-                if scope.policy().gate(&counter, now) == Gate::Locked {
-                    return Ok(LoginOutcome::TooManyAttempts);
-                }
-                let (next, _) = scope.policy().after_failure(&counter, now);
-                store.save_counter(&mut tx, scope, &key, &next).await?;
-                send_code(state, &mut tx, a.site, user, &hash_token(&token), now).await?;
+            // With one way to receive codes, the code goes at once; with two, the person chooses
+            // on the next page (seed 000: "you will be asked how you wish to receive your
+            // verification code"). An app needs nothing sent.
+            if let [channel] = factors.code_channels()[..]
+                && !factors.totp
+                && !issue_code(state, &mut tx, a.site, user, &factors, &hash_token(&token), channel, now).await?
+            {
+                return Ok(LoginOutcome::TooManyAttempts);
             }
             store
                 .record_audit(
@@ -231,7 +235,7 @@ async fn record_failure(
             && notify
             && let Some(user) = user
         {
-            let message = mail::messages::account_locked(state, a.site, user, lock_event, now)?;
+            let message = mail::messages::account_locked(state, a.site, user, lock_event, LockCause::Passwords, now)?;
             store.enqueue_mail(&mut tx, &message, &state.config().server.base_domain, now).await?;
         }
     }
@@ -282,66 +286,195 @@ async fn audit_only(
     Ok(())
 }
 
-/// The second step a user has: an authenticator app (preferred, the stronger) or codes by email.
+/// How a code reaches its owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SecondFactor {
-    Totp,
-    EmailCode,
+pub enum CodeChannel {
+    Email,
+    Sms,
 }
 
-pub async fn second_factor_of(state: &AppState, user: UserId) -> Result<Option<SecondFactor>, AppError> {
-    if state.store().totp_of(user).await?.is_some_and(|t| t.enabled_at.is_some()) {
-        return Ok(Some(SecondFactor::Totp));
+impl CodeChannel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodeChannel::Email => "email",
+            CodeChannel::Sms => "sms",
+        }
     }
-    Ok(state.store().email_verification_on(user).await?.then_some(SecondFactor::EmailCode))
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "email" => Some(CodeChannel::Email),
+            "sms" => Some(CodeChannel::Sms),
+            _ => None,
+        }
+    }
+
+    /// The audit log's name of the factor (SECURITY.md A10: "the factor used").
+    pub fn factor(self) -> &'static str {
+        match self {
+            CodeChannel::Email => "email_code",
+            CodeChannel::Sms => "sms_code",
+        }
+    }
 }
 
-/// A new code for a pending login, by email; any earlier code of it stops working (M3).
-pub async fn send_code(
+/// The second steps a person has set up. An authenticator app is the stronger and is asked for
+/// when it is on (SECURITY.md M5); otherwise codes go by email or by text message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecondFactors {
+    pub totp: bool,
+    pub email: bool,
+    /// A verified mobile number (national form).
+    pub sms: Option<String>,
+}
+
+impl SecondFactors {
+    pub fn any(&self) -> bool {
+        self.totp || self.email || self.sms.is_some()
+    }
+
+    /// An app or a verified mobile: what D9 asks of staff who see many ECTs (email is not enough:
+    /// SECURITY.md section 3).
+    pub fn strong(&self) -> bool {
+        self.totp || self.sms.is_some()
+    }
+
+    /// The ways codes can be sent, text message first (the seed's order: "via email or text" is
+    /// offered as a choice; a phone is the stronger of the two).
+    pub fn code_channels(&self) -> Vec<CodeChannel> {
+        let mut out = vec![];
+        if self.sms.is_some() {
+            out.push(CodeChannel::Sms);
+        }
+        if self.email {
+            out.push(CodeChannel::Email);
+        }
+        out
+    }
+}
+
+pub async fn second_factors_of(state: &AppState, user: UserId) -> Result<SecondFactors, AppError> {
+    let store = state.store();
+    Ok(SecondFactors {
+        totp: store.totp_of(user).await?.is_some_and(|t| t.enabled_at.is_some()),
+        email: store.email_verification_on(user).await?,
+        sms: store.sms_of(user).await?.filter(|s| s.verified_at.is_some()).map(|s| s.mobile),
+    })
+}
+
+/// Sends a new code for a pending login by `channel`; any earlier code of it stops working (M3).
+/// Every code counts on the account's send budget (5 an hour), and text messages also on the
+/// AB's (200 an hour; SECURITY.md section 3). False when a budget is spent: nothing is sent.
+#[allow(clippy::too_many_arguments)]
+pub async fn issue_code(
     state: &AppState,
     tx: &mut crate::store::Tx,
     site: &Site,
     user: &UserRow,
+    factors: &SecondFactors,
     challenge_hash: &str,
+    channel: CodeChannel,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
+    let store = state.store();
+    let mobile = match channel {
+        CodeChannel::Sms => Some(factors.sms.clone().ok_or(AppError::BadRequest("no verified mobile number"))?),
+        CodeChannel::Email if factors.email => None,
+        CodeChannel::Email => return Err(AppError::BadRequest("codes by email are off")),
+    };
+    if !spend_code_budget(state, tx, site, &user.username, channel, now).await? {
+        return Ok(false);
+    }
     let code = super::codes::new_code();
     let salt = super::codes::new_salt();
     let expires = now + CHALLENGE_VALID;
-    state.store().put_login_code(tx, challenge_hash, &super::codes::hash_code(&salt, &code), &salt, expires).await?;
-    let mail = mail::messages::login_code(state, site, user, &code, expires)?;
-    state.store().enqueue_mail(tx, &mail, &state.config().server.base_domain, now).await?;
-    Ok(())
+    store
+        .put_login_code(tx, challenge_hash, &super::codes::hash_code(&salt, &code), &salt, channel.as_str(), expires)
+        .await?;
+    let domain = &state.config().server.base_domain;
+    match mobile {
+        Some(mobile) => {
+            let sms = crate::mail::messages::login_code_sms(state, site, user, &mobile, &code, expires)?;
+            store.enqueue_sms(tx, &sms, domain, now).await?;
+        }
+        None => {
+            let mail = mail::messages::login_code(state, site, user, &code, expires)?;
+            store.enqueue_mail(tx, &mail, domain, now).await?;
+        }
+    }
+    Ok(true)
 }
 
-/// "Resend Code" (seed 000): a new code replaces the old, within a budget of 5 sends an hour per
-/// account. False when the pending login is over or the budget spent.
-pub async fn resend_code(state: &AppState, site: &Site, challenge_token: &str) -> Result<bool, AppError> {
+/// Counts one code sent to an account on its budget (5 an hour, both kinds), and a text message on
+/// its AB's too (200 an hour; SECURITY.md section 3: "Rate-limit SMS sends (cost and DoS)").
+/// False when a budget is spent: the caller sends nothing.
+pub(crate) async fn spend_code_budget(
+    state: &AppState,
+    tx: &mut crate::store::Tx,
+    site: &Site,
+    username: &str,
+    channel: CodeChannel,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let store = state.store();
+    let mut budgets = vec![(LockScope::CodeSend, throttle::account_key(&site.key(), username))];
+    if channel == CodeChannel::Sms {
+        budgets.push((LockScope::SmsTenant, site.key()));
+    }
+    for (scope, key) in &budgets {
+        let counter = store.lock_counter_for_update(tx, *scope, key, now).await?;
+        if scope.policy().gate(&counter, now) == Gate::Locked {
+            return Ok(false);
+        }
+        let (next, _) = scope.policy().after_failure(&counter, now);
+        store.save_counter(tx, *scope, key, &next).await?;
+    }
+    Ok(true)
+}
+
+/// What "Send verification code" or "Resend code" did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SendOutcome {
+    Sent(CodeChannel),
+    /// A budget is spent (or the chosen way is not set up): nothing sent.
+    NotSent,
+    /// The pending login is over.
+    Expired,
+}
+
+/// "Send Verification Code" and "Resend Code" (seed 000): a new code by the chosen way (or the
+/// way the last one went) replaces the old.
+pub async fn resend_code(
+    state: &AppState,
+    site: &Site,
+    challenge_token: &str,
+    channel: Option<CodeChannel>,
+) -> Result<SendOutcome, AppError> {
     let store = state.store();
     let now = state.clock().now();
     let challenge = hash_token(challenge_token);
-    let Some(user_id) = store.challenge_user(&challenge, now).await? else { return Ok(false) };
-    if second_factor_of(state, user_id).await? != Some(SecondFactor::EmailCode) {
-        return Ok(false);
-    }
+    let Some(user_id) = store.challenge_user(&challenge, now).await? else { return Ok(SendOutcome::Expired) };
     let user = store.get_user(user_id).await?.ok_or(AppError::NotFound)?;
     // A pending login belongs to its own AB's site.
     if user.tenant_id != site.tenant_id().map(|t| t.0) || !user.active {
-        return Ok(false);
+        return Ok(SendOutcome::Expired);
     }
-    let scope = LockScope::CodeSend;
-    let key = throttle::account_key(&site.key(), &user.username);
+    let factors = second_factors_of(state, user_id).await?;
+    let last = store.login_code_channel(&challenge).await?.and_then(|c| CodeChannel::parse(&c));
+    let channels = factors.code_channels();
+    let Some(channel) = channel.or(last).or(channels.first().copied()).filter(|c| channels.contains(c)) else {
+        return Ok(SendOutcome::NotSent);
+    };
+    if factors.totp {
+        return Ok(SendOutcome::NotSent);
+    }
     let mut tx = store.begin().await?;
-    let counter = store.lock_counter_for_update(&mut tx, scope, &key, now).await?;
-    if scope.policy().gate(&counter, now) == Gate::Locked {
-        return Ok(false);
+    if !issue_code(state, &mut tx, site, &user, &factors, &challenge, channel, now).await? {
+        return Ok(SendOutcome::NotSent);
     }
-    let (next, _) = scope.policy().after_failure(&counter, now);
-    store.save_counter(&mut tx, scope, &key, &next).await?;
-    send_code(state, &mut tx, site, &user, &challenge, now).await?;
     tx.commit().await?;
     state.wake_mailer();
-    Ok(true)
+    Ok(SendOutcome::Sent(channel))
 }
 
 /// What a code typed on the second-factor page did.
@@ -386,9 +519,9 @@ pub async fn finish_second_factor(
     // What the code is checked against is read before the transaction (no pool reads while it
     // holds a connection); using the step or code is a conditional write inside it, so a replay
     // racing this request loses.
-    let method = second_factor_of(state, user_id).await?;
+    let factors = second_factors_of(state, user_id).await?;
     let totp = store.totp_of(user_id).await?.filter(|t| t.enabled_at.is_some());
-    let emailed = store.login_code(&challenge, now).await?;
+    let sent = store.login_code(&challenge, now).await?;
     let mut tx = store.begin().await?;
     let counter = store.lock_counter_for_update(&mut tx, scope, &key, now).await?;
     if policy.gate(&counter, now) == Gate::Locked {
@@ -396,33 +529,30 @@ pub async fn finish_second_factor(
         tx.commit().await?;
         return Ok(SecondFactorOutcome::Locked);
     }
-    let right = match method {
-        Some(SecondFactor::Totp) => {
-            let step = totp.as_ref().and_then(|t| {
-                let secret = induct_domain::mfa::base32_decode(&t.secret)?;
-                induct_domain::mfa::verify_totp(&secret, code, now.timestamp(), t.last_step)
-            });
-            match step {
-                Some(step) => store.use_totp_step(&mut tx, user_id, step).await?,
-                None => false,
+    let (right, factor) = if factors.totp {
+        let step = totp.as_ref().and_then(|t| {
+            let secret = state.keys().open_totp_secret(user_id, &t.secret)?;
+            induct_domain::mfa::verify_totp(&secret, code, now.timestamp(), t.last_step)
+        });
+        let right = match step {
+            Some(step) => store.use_totp_step(&mut tx, user_id, step).await?,
+            None => false,
+        };
+        (right, "totp")
+    } else {
+        let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        match sent {
+            Some((hash, salt, channel)) => {
+                let factor = CodeChannel::parse(&channel).unwrap_or(CodeChannel::Email).factor();
+                let right = super::codes::hash_code(&salt, &typed) == hash
+                    && store.use_login_code(&mut tx, &challenge, now).await?;
+                (right, factor)
             }
+            None => (false, "code"),
         }
-        Some(SecondFactor::EmailCode) => {
-            let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-            match emailed {
-                Some((hash, salt)) if super::codes::hash_code(&salt, &typed) == hash => {
-                    store.use_login_code(&mut tx, &challenge, now).await?
-                }
-                _ => false,
-            }
-        }
-        None => false,
     };
     let mut factor_event = event(site.tenant_id(), AuditEventKind::LoginSuccess, Some(user_id), &a, None);
-    factor_event.factor = Some(match method {
-        Some(SecondFactor::EmailCode) => "email_code",
-        _ => "totp",
-    });
+    factor_event.factor = Some(factor);
     if right {
         if !store.end_challenge(&mut tx, &challenge, now).await? {
             return Ok(SecondFactorOutcome::Expired);
@@ -462,8 +592,13 @@ pub async fn finish_second_factor(
             factor_event.detail =
                 Some(if matches!(ev, LockEvent::HardLocked) { "second_factor_hard" } else { "second_factor" });
             store.record_audit(&mut tx, &factor_event, now).await?;
+            if ev == LockEvent::HardLocked {
+                // SECURITY.md M4: "hard-lock after 3 consecutive OTP lock cycles": the account
+                // itself, until an emailed reset or the AB's administrator clears it.
+                store.hard_lock(&mut tx, LockScope::Account, &key, now).await?;
+            }
             // SECURITY.md M4: the owner hears of every second-factor lock.
-            let message = mail::messages::account_locked(state, site, &user, ev, now)?;
+            let message = mail::messages::account_locked(state, site, &user, ev, LockCause::Codes, now)?;
             store.enqueue_mail(&mut tx, &message, &state.config().server.base_domain, now).await?;
             SecondFactorOutcome::Locked
         }

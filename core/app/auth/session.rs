@@ -85,6 +85,10 @@ pub struct CurrentUser {
     pub authenticated_at: DateTime<Utc>,
     /// The first-login steps are still to do (seed 001): nothing else is reachable.
     pub setup_required: bool,
+    /// An administrator marked the password compromised: it must be changed first (A5).
+    pub must_change_password: bool,
+    /// An authenticator app or a verified mobile number is set up (D9).
+    pub strong_second_factor: bool,
 }
 
 /// Set when the request carried a session that has just expired.
@@ -211,6 +215,8 @@ async fn lookup(state: &AppState, token: &str, site: Option<&Site>, ip: &str, ag
         session_created_at: row.created_at,
         authenticated_at: row.authenticated_at,
         setup_required: row.setup_required,
+        must_change_password: row.must_change_password,
+        strong_second_factor: row.strong_second_factor,
     }))
 }
 

@@ -6,7 +6,7 @@ use induct_domain::lockout::LockEvent;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::outbox::NewMail;
+use crate::store::outbox::{NewMail, NewSms};
 use crate::store::users::UserRow;
 use crate::tenancy::Site;
 
@@ -24,15 +24,55 @@ fn sender(state: &AppState, site: &Site) -> (String, String) {
     }
 }
 
-/// SECURITY.md A8: the account's owner hears of the first lock of a run, and of a hard lock.
+/// Who a themed message goes to and what it is.
+struct Envelope<'a> {
+    /// What caused it (for the operator's view; never content).
+    kind: &'a str,
+    to_address: &'a str,
+    to_name: &'a str,
+    subject: String,
+    /// `emails/<template>.txt` and `.html` in the site's theme.
+    template: &'a str,
+    /// After this the message is dropped, not sent stale.
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// A message in the site's theme (text and HTML) from the site's sender (the AB's, or the
+/// platform's).
+fn themed(state: &AppState, site: &Site, e: Envelope<'_>, ctx: minijinja::Value) -> Result<NewMail, AppError> {
+    let theme = state.themes().get(site.theme());
+    let (from_address, from_name) = sender(state, site);
+    Ok(NewMail {
+        tenant: site.tenant_id(),
+        kind: e.kind.into(),
+        to_address: e.to_address.into(),
+        to_name: e.to_name.into(),
+        from_address,
+        from_name,
+        subject: e.subject,
+        body_text: theme.render(&format!("emails/{}.txt", e.template), ctx.clone())?,
+        body_html: Some(theme.render(&format!("emails/{}.html", e.template), ctx)?),
+        expires_at: e.expires_at,
+    })
+}
+
+/// What locked an account: wrong passwords, or wrong codes at the second step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockCause {
+    Passwords,
+    Codes,
+}
+
+/// SECURITY.md A8: the account's owner hears of the first lock of a run, and of a hard lock; M4:
+/// of every lock of the second step, and that the third locks the account itself.
 pub fn account_locked(
     state: &AppState,
     site: &Site,
     user: &UserRow,
     event: LockEvent,
+    cause: LockCause,
     now: DateTime<Utc>,
 ) -> Result<NewMail, AppError> {
-    let theme = state.themes().get(site.theme());
     let (until, hard) = match event {
         LockEvent::Locked { until, .. } => (Some(uk_time(until)), false),
         LockEvent::HardLocked => (None, true),
@@ -44,24 +84,25 @@ pub fn account_locked(
         username => user.username.clone(),
         until => until,
         hard => hard,
+        codes => cause == LockCause::Codes,
         at => uk_time(now),
         login_url => format!("{}/login", state.config().origin_for(tenant.map(|t| t.slug.as_str()))),
         contact_email => tenant.map(|t| t.contact_email.clone()),
         contact_phone => tenant.map(|t| t.contact_phone.clone()),
     };
-    let (from_address, from_name) = sender(state, site);
-    Ok(NewMail {
-        tenant: site.tenant_id(),
-        kind: "account_locked".into(),
-        to_address: user.email.clone(),
-        to_name: user.display_name.clone(),
-        from_address,
-        from_name,
-        subject: format!("{}: your account has been locked", site.name()),
-        body_text: theme.render("emails/account_locked.txt", ctx.clone())?,
-        body_html: Some(theme.render("emails/account_locked.html", ctx)?),
-        expires_at: None,
-    })
+    themed(
+        state,
+        site,
+        Envelope {
+            kind: "account_locked",
+            to_address: &user.email,
+            to_name: &user.display_name,
+            subject: format!("{}: your account has been locked", site.name()),
+            template: "account_locked",
+            expires_at: None,
+        },
+        ctx,
+    )
 }
 
 /// A link to set a password (new accounts, seed 001: "you will receive an email ... containing
@@ -75,7 +116,6 @@ pub fn set_password_link(
     expires: DateTime<Utc>,
     new_account: bool,
 ) -> Result<NewMail, AppError> {
-    let theme = state.themes().get(site.theme());
     let tenant = site.tenant();
     let origin = state.config().origin_for(tenant.map(|t| t.slug.as_str()));
     let ctx = minijinja::context! {
@@ -87,24 +127,24 @@ pub fn set_password_link(
         expires => uk_time(expires),
         new_account => new_account,
     };
-    let (from_address, from_name) = sender(state, site);
-    Ok(NewMail {
-        tenant: site.tenant_id(),
-        kind: "set_password".into(),
-        to_address: user.email.clone(),
-        to_name: user.display_name.clone(),
-        from_address,
-        from_name,
-        subject: if new_account {
-            format!("{}: your username and how to set your password", site.name())
-        } else {
-            format!("{}: set your password", site.name())
+    themed(
+        state,
+        site,
+        Envelope {
+            kind: "set_password",
+            to_address: &user.email,
+            to_name: &user.display_name,
+            subject: if new_account {
+                format!("{}: your username and how to set your password", site.name())
+            } else {
+                format!("{}: set your password", site.name())
+            },
+            template: "set_password",
+            // A link that has expired is not worth sending.
+            expires_at: Some(expires),
         },
-        body_text: theme.render("emails/set_password.txt", ctx.clone())?,
-        body_html: Some(theme.render("emails/set_password.html", ctx)?),
-        // A link that has expired is not worth sending.
-        expires_at: Some(expires),
-    })
+        ctx,
+    )
 }
 
 /// The AB's decision on an ECT's registration, to the person who registered them (seed 001: the
@@ -121,7 +161,6 @@ pub fn registration_decided(
     note: Option<&str>,
     link_path: &str,
 ) -> Result<NewMail, AppError> {
-    let theme = state.themes().get(site.theme());
     let tenant = site.tenant();
     let origin = state.config().origin_for(tenant.map(|t| t.slug.as_str()));
     let ctx = minijinja::context! {
@@ -135,23 +174,23 @@ pub fn registration_decided(
         link => format!("{origin}{link_path}"),
         contact_email => tenant.map(|t| t.contact_email.clone()),
     };
-    let (from_address, from_name) = sender(state, site);
-    Ok(NewMail {
-        tenant: site.tenant_id(),
-        kind: if authorised { "registration_authorised" } else { "registration_rejected" }.into(),
-        to_address: to.email.clone(),
-        to_name: to.display_name.clone(),
-        from_address,
-        from_name,
-        subject: format!(
-            "{}: registration of {ect_name} {}",
-            site.name(),
-            if authorised { "authorised" } else { "rejected" }
-        ),
-        body_text: theme.render("emails/registration_decided.txt", ctx.clone())?,
-        body_html: Some(theme.render("emails/registration_decided.html", ctx)?),
-        expires_at: None,
-    })
+    themed(
+        state,
+        site,
+        Envelope {
+            kind: if authorised { "registration_authorised" } else { "registration_rejected" },
+            to_address: &to.email,
+            to_name: &to.display_name,
+            subject: format!(
+                "{}: registration of {ect_name} {}",
+                site.name(),
+                if authorised { "authorised" } else { "rejected" }
+            ),
+            template: "registration_decided",
+            expires_at: None,
+        },
+        ctx,
+    )
 }
 
 /// Seed 000 "Can't access your account": a single-use link to choose a new password (SECURITY.md
@@ -163,7 +202,6 @@ pub fn password_reset(
     token: &str,
     expires: DateTime<Utc>,
 ) -> Result<NewMail, AppError> {
-    let theme = state.themes().get(site.theme());
     let origin = state.config().origin_for(site.tenant().map(|t| t.slug.as_str()));
     let ctx = minijinja::context! {
         site_name => site.name(),
@@ -173,19 +211,19 @@ pub fn password_reset(
         login_url => format!("{origin}/login"),
         expires => uk_time(expires),
     };
-    let (from_address, from_name) = sender(state, site);
-    Ok(NewMail {
-        tenant: site.tenant_id(),
-        kind: "password_reset".into(),
-        to_address: user.email.clone(),
-        to_name: user.display_name.clone(),
-        from_address,
-        from_name,
-        subject: format!("{}: your username and a link to reset your password", site.name()),
-        body_text: theme.render("emails/password_reset.txt", ctx.clone())?,
-        body_html: Some(theme.render("emails/password_reset.html", ctx)?),
-        expires_at: Some(expires),
-    })
+    themed(
+        state,
+        site,
+        Envelope {
+            kind: "password_reset",
+            to_address: &user.email,
+            to_name: &user.display_name,
+            subject: format!("{}: your username and a link to reset your password", site.name()),
+            template: "password_reset",
+            expires_at: Some(expires),
+        },
+        ctx,
+    )
 }
 
 /// A notice to the account's owner that something about their login changed (a password, an
@@ -198,7 +236,6 @@ pub fn account_changed(
     what: &str,
     at: DateTime<Utc>,
 ) -> Result<NewMail, AppError> {
-    let theme = state.themes().get(site.theme());
     let tenant = site.tenant();
     let ctx = minijinja::context! {
         site_name => site.name(),
@@ -209,19 +246,19 @@ pub fn account_changed(
         contact_email => tenant.map(|t| t.contact_email.clone()),
         login_url => format!("{}/login", state.config().origin_for(tenant.map(|t| t.slug.as_str()))),
     };
-    let (from_address, from_name) = sender(state, site);
-    Ok(NewMail {
-        tenant: site.tenant_id(),
-        kind: "account_changed".into(),
-        to_address: to.to_owned(),
-        to_name: user.display_name.clone(),
-        from_address,
-        from_name,
-        subject: format!("{}: your {what} was changed", site.name()),
-        body_text: theme.render("emails/account_changed.txt", ctx.clone())?,
-        body_html: Some(theme.render("emails/account_changed.html", ctx)?),
-        expires_at: None,
-    })
+    themed(
+        state,
+        site,
+        Envelope {
+            kind: "account_changed",
+            to_address: to,
+            to_name: &user.display_name,
+            subject: format!("{}: your {what} was changed", site.name()),
+            template: "account_changed",
+            expires_at: None,
+        },
+        ctx,
+    )
 }
 
 /// An email verification code for a login (seed 000: "we will send you a unique 6 digit code").
@@ -232,24 +269,110 @@ pub fn login_code(
     code: &str,
     expires: DateTime<Utc>,
 ) -> Result<NewMail, AppError> {
-    let theme = state.themes().get(site.theme());
     let ctx = minijinja::context! {
         site_name => site.name(),
         display_name => user.display_name.clone(),
         code,
         expires => uk_time(expires),
     };
-    let (from_address, from_name) = sender(state, site);
-    Ok(NewMail {
+    themed(
+        state,
+        site,
+        Envelope {
+            kind: "login_code",
+            to_address: &user.email,
+            to_name: &user.display_name,
+            subject: format!("{}: your verification code", site.name()),
+            template: "login_code",
+            // A code that arrives after it has expired is no use.
+            expires_at: Some(expires),
+        },
+        ctx,
+    )
+}
+
+/// SECURITY.md A5: the AB marked the person's password compromised; the next login asks for a
+/// new one.
+pub fn password_compromised(
+    state: &AppState,
+    site: &Site,
+    user: &UserRow,
+    at: DateTime<Utc>,
+) -> Result<NewMail, AppError> {
+    let tenant = site.tenant();
+    let ctx = minijinja::context! {
+        site_name => site.name(),
+        display_name => user.display_name.clone(),
+        username => user.username.clone(),
+        at => uk_time(at),
+        contact_email => tenant.map(|t| t.contact_email.clone()),
+        login_url => format!("{}/login", state.config().origin_for(tenant.map(|t| t.slug.as_str()))),
+    };
+    themed(
+        state,
+        site,
+        Envelope {
+            kind: "password_compromised",
+            to_address: &user.email,
+            to_name: &user.display_name,
+            subject: format!("{}: choose a new password", site.name()),
+            template: "password_compromised",
+            expires_at: None,
+        },
+        ctx,
+    )
+}
+
+/// A verification code for a login by text message (seed 000: "via email or text"). Short: one
+/// text message.
+pub fn login_code_sms(
+    state: &AppState,
+    site: &Site,
+    user: &UserRow,
+    mobile: &str,
+    code: &str,
+    expires: DateTime<Utc>,
+) -> Result<NewSms, AppError> {
+    sms(state, site, user, mobile, "login_code", "emails/login_code_sms.txt", code, expires)
+}
+
+/// The code that proves a mobile number before codes go to it (SECURITY.md M5).
+pub fn mobile_code_sms(
+    state: &AppState,
+    site: &Site,
+    user: &UserRow,
+    mobile: &str,
+    code: &str,
+    expires: DateTime<Utc>,
+) -> Result<NewSms, AppError> {
+    sms(state, site, user, mobile, "mobile_code", "emails/mobile_code_sms.txt", code, expires)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sms(
+    state: &AppState,
+    site: &Site,
+    user: &UserRow,
+    mobile: &str,
+    kind: &str,
+    template: &str,
+    code: &str,
+    expires: DateTime<Utc>,
+) -> Result<NewSms, AppError> {
+    let local = expires.with_timezone(&London);
+    let ctx = minijinja::context! {
+        site_name => site.name(),
+        code,
+        expires => local.format("%-I:%M%P").to_string(),
+    };
+    let theme = state.themes().get(site.theme());
+    Ok(NewSms {
         tenant: site.tenant_id(),
-        kind: "login_code".into(),
-        to_address: user.email.clone(),
+        kind: kind.into(),
+        to_mobile: mobile.into(),
         to_name: user.display_name.clone(),
-        from_address,
-        from_name,
-        subject: format!("{}: your verification code", site.name()),
-        body_text: theme.render("emails/login_code.txt", ctx.clone())?,
-        body_html: Some(theme.render("emails/login_code.html", ctx)?),
+        from_name: sender(state, site).1,
+        body: theme.render(template, ctx)?.trim().to_owned(),
         // A code that arrives after it has expired is no use.
         expires_at: Some(expires),
     })

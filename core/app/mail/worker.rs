@@ -1,4 +1,4 @@
-//! The outbox worker.
+//! The outbox worker: mail and text messages alike.
 
 use chrono::{DateTime, Duration, Utc};
 use std::time::Duration as StdDuration;
@@ -37,7 +37,12 @@ pub async fn deliver_batch(state: &AppState) -> Result<PassReport, StoreError> {
             report.failed += 1;
             continue;
         }
-        match state.mail_transport().deliver(store, &row, now).await {
+        let delivered = if row.channel == "sms" {
+            crate::sms::deliver(state, &row, now).await
+        } else {
+            state.mail_transport().deliver(store, &row, now).await
+        };
+        match delivered {
             Ok(()) => {
                 if !store.mark_mail_sent(row.id, token, now).await? {
                     tracing::warn!(outbox_id = %row.id, "lease lost before the message was marked sent");

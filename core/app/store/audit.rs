@@ -24,6 +24,8 @@ pub enum AuditEventKind {
     UserCreated,
     PasswordLinkSent,
     PasswordSet,
+    /// SECURITY.md A5: an administrator marked a password compromised.
+    PasswordCompromised,
     UserDeactivated,
     SchoolRegistered,
     SchoolAuthorised,
@@ -73,6 +75,7 @@ impl AuditEventKind {
             AuditEventKind::UserCreated => "user_created",
             AuditEventKind::PasswordLinkSent => "user_password_link_sent",
             AuditEventKind::PasswordSet => "authn_password_change",
+            AuditEventKind::PasswordCompromised => "authn_password_compromised",
             AuditEventKind::UserDeactivated => "user_deactivated",
             AuditEventKind::SchoolRegistered => "school_registered",
             AuditEventKind::SchoolAuthorised => "school_authorised",

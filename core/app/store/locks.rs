@@ -66,6 +66,12 @@ impl Store {
     }
 
     /// Clears a counter (a success, a reset or an administrator's unlock).
+    /// Locks a counter until it is cleared by hand (an emailed reset or an administrator's unlock).
+    pub async fn hard_lock(&self, tx: &mut Tx, scope: LockScope, key: &str, now: DateTime<Utc>) -> Result<()> {
+        let current = self.lock_counter_for_update(tx, scope, key, now).await?;
+        self.save_counter(tx, scope, key, &LockState { hard_locked: true, locked_until: None, ..current }).await
+    }
+
     pub async fn clear_counter(&self, tx: &mut Tx, scope: LockScope, key: &str) -> Result<bool> {
         let done = with_tx!(tx, c => sqlx::query("DELETE FROM login_locks WHERE scope = $1 AND lock_key = $2")
             .bind(scope.as_str()).bind(key).execute(c).await.map(|r| r.rows_affected()))

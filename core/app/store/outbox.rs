@@ -47,6 +47,22 @@ pub struct OutboxRow {
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// `email` or `sms`.
+    pub channel: String,
+}
+
+/// A text message to queue (the outbox carries them beside mail: same leases, retries, expiry).
+#[derive(Clone, Debug)]
+pub struct NewSms {
+    pub tenant: Option<TenantId>,
+    pub kind: String,
+    /// The number in national form (`07700900123`).
+    pub to_mobile: String,
+    pub to_name: String,
+    /// Who it says it is from (the AB's name), for the operator's view and the demo mailbox.
+    pub from_name: String,
+    pub body: String,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -64,7 +80,7 @@ pub struct DemoMailRow {
 macro_rules! columns {
     () => {
         "id, tenant_id, message_id, kind, to_address, to_name, from_address, from_name, subject, body_text,
-         body_html, status, attempts, next_attempt_at, last_error, created_at, sent_at, expires_at"
+         body_html, status, attempts, next_attempt_at, last_error, created_at, sent_at, expires_at, channel"
     };
 }
 
@@ -100,6 +116,23 @@ impl Store {
         Ok(message_id)
     }
 
+    /// Queues a text message inside the caller's transaction. Returns its id (the provider's
+    /// reference).
+    pub async fn enqueue_sms(&self, tx: &mut Tx, m: &NewSms, message_domain: &str, now: DateTime<Utc>) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let message_id = format!("<{id}@{message_domain}>");
+        with_tx!(tx, c => sqlx::query(
+            "INSERT INTO outbox (id, tenant_id, message_id, kind, to_address, to_name, from_address, from_name, subject,
+                                 body_text, body_html, status, attempts, next_attempt_at, created_at, expires_at, channel)
+             VALUES ($1, $2, $3, $4, $5, $6, '', $7, $8, $9, NULL, 'pending', 0, $10, $10, $11, 'sms')")
+            .bind(id).bind(m.tenant.map(|t| t.0)).bind(&message_id).bind(&m.kind).bind(&m.to_mobile)
+            .bind(&m.to_name).bind(&m.from_name).bind(format!("Text message from {}", m.from_name)).bind(&m.body)
+            .bind(now).bind(m.expires_at)
+            .execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(id)
+    }
+
     /// Leases up to `limit` due messages to the worker holding `token`, oldest first.
     pub async fn claim_due_mail(
         &self,
@@ -130,8 +163,8 @@ impl Store {
     pub async fn mark_mail_sent(&self, id: Uuid, token: Uuid, now: DateTime<Utc>) -> Result<bool> {
         let done = with_pool!(self, p => sqlx::query(
             "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, locked_until = NULL, last_error = NULL,
-                body_text = CASE WHEN kind IN ('password_reset', 'set_password', 'login_code') THEN '[removed after delivery: it held a secret]' ELSE body_text END,
-                body_html = CASE WHEN kind IN ('password_reset', 'set_password', 'login_code') THEN NULL ELSE body_html END
+                body_text = CASE WHEN kind IN ('password_reset', 'set_password', 'login_code', 'mobile_code') THEN '[removed after delivery: it held a secret]' ELSE body_text END,
+                body_html = CASE WHEN kind IN ('password_reset', 'set_password', 'login_code', 'mobile_code') THEN NULL ELSE body_html END
              WHERE id = $2 AND lease_token = $3 AND status = 'pending'")
             .bind(now).bind(id).bind(token).execute(p).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;

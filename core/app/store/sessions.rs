@@ -18,6 +18,10 @@ pub struct SessionRow {
     /// The last login or password re-entry in this session.
     pub authenticated_at: DateTime<Utc>,
     pub setup_required: bool,
+    /// An administrator marked the password compromised (SECURITY.md A5).
+    pub must_change_password: bool,
+    /// The user has an authenticator app or a verified mobile number (SECURITY.md D9).
+    pub strong_second_factor: bool,
     pub username: String,
     pub role: String,
     pub display_name: String,
@@ -46,7 +50,12 @@ impl Store {
 
     pub async fn find_session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
         let sql = "SELECT s.id_hash, s.user_id, s.tenant_id, s.created_at, s.last_seen_at,
-                          COALESCE(s.authenticated_at, s.created_at) AS authenticated_at, s.setup_required, u.username, u.role, u.display_name, u.email, u.active
+                          COALESCE(s.authenticated_at, s.created_at) AS authenticated_at, s.setup_required,
+                          u.must_change_password,
+                          (EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL)
+                           OR EXISTS (SELECT 1 FROM user_sms m WHERE m.user_id = u.id AND m.verified_at IS NOT NULL))
+                            AS strong_second_factor,
+                          u.username, u.role, u.display_name, u.email, u.active
                    FROM sessions s JOIN users u ON u.id = s.user_id
                    WHERE s.id_hash = $1";
         with_pool!(self, p => sqlx::query_as::<_, SessionRow>(sql).bind(id_hash).fetch_optional(p).await)

@@ -88,6 +88,14 @@ impl Store {
     }
 
     /// Replaces a password hash (used to upgrade hashes made with weaker parameters, A1).
+    /// SECURITY.md A5: the next login must choose a new password (or no longer must).
+    pub async fn set_must_change_password(&self, tx: &mut Tx, id: UserId, must: bool) -> Result<()> {
+        with_tx!(tx, c => sqlx::query("UPDATE users SET must_change_password = $1 WHERE id = $2")
+            .bind(must).bind(id.0).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
     pub async fn set_password_hash(
         &self,
         tx: &mut Tx,
@@ -111,12 +119,8 @@ impl Store {
     /// compared).
     pub async fn find_users_for_recovery(&self, tenant: Option<TenantId>, identifier: &str) -> Result<Vec<UserRow>> {
         let id = identifier.trim();
-        let digits: String = id.chars().filter(char::is_ascii_digit).collect();
         // A UK mobile typed as 07... or +447...: compare the national form.
-        let national = match digits.strip_prefix("44") {
-            Some(rest) if id.starts_with('+') => format!("0{rest}"),
-            _ => digits.clone(),
-        };
+        let national = induct_domain::validate::uk_mobile(id).unwrap_or_default();
         let sql = concat!(
             "SELECT ",
             columns!(),

@@ -262,19 +262,46 @@ pub async fn view_ects_csv_get(page: Page, meta: RequestMeta) -> AppResult<Respo
 }
 
 /// The AB unlocks one of its people (staff or ECT).
-pub async fn view_user_unlock_post(page: Page, meta: RequestMeta, Path(user_id): Path<String>) -> AppResult<Response> {
+/// The person an AB administrator acts on: someone of the same AB, else 404 (SECURITY.md T3).
+async fn person_of_ab(page: &Page, user_id: &str) -> AppResult<crate::store::users::UserRow> {
     let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
     let id: UserId = user_id.parse().map_err(|_| AppError::NotFound)?;
     let person = page.state.store().get_user(id).await?.ok_or(AppError::NotFound)?;
     if person.tenant_id != Some(tenant.0) {
         return Err(AppError::NotFound);
     }
-    let actor = Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent };
-    crate::accounts::unlock(&page.state, &page.site, &person, &actor).await?;
+    Ok(person)
+}
+
+/// Back to where the button was: the ECT's page, or the staff list.
+fn back_to(person: &crate::store::users::UserRow) -> Response {
     let back = if person.role == Role::Ect.as_str() {
         format!("/ects/{}", person.id)
     } else {
         format!("/staff?q={}", person.username)
     };
-    Ok(Redirect::to(&back).into_response())
+    Redirect::to(&back).into_response()
+}
+
+pub async fn view_user_unlock_post(page: Page, meta: RequestMeta, Path(user_id): Path<String>) -> AppResult<Response> {
+    let person = person_of_ab(&page, &user_id).await?;
+    let actor = Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    crate::accounts::unlock(&page.state, &page.site, &person, &actor).await?;
+    Ok(back_to(&person))
+}
+
+/// SECURITY.md A5: "Force a change only on evidence of compromise": the person's sessions end and
+/// their next login must choose a new password.
+pub async fn view_user_compromised_post(
+    page: Page,
+    meta: RequestMeta,
+    Path(user_id): Path<String>,
+) -> AppResult<Response> {
+    let person = person_of_ab(&page, &user_id).await?;
+    if person.id == page.user()?.id.0 {
+        return Err(AppError::BadRequest("mark your own password as compromised by changing it"));
+    }
+    let actor = Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    crate::accounts::mark_compromised(&page.state, &page.site, &person, &actor).await?;
+    Ok(back_to(&person))
 }

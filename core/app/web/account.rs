@@ -29,30 +29,24 @@ fn activity_title(event: &str, detail: Option<&str>) -> &'static str {
         ("authn_step_up", Some("fail")) => "Wrong password when confirming an action",
         ("authn_step_up", _) => "Password confirmed for an action",
         ("user_contact_changed", _) => "Email address or mobile number changed",
-        ("authn_mfa_challenge", _) => "Password accepted; code from the app asked for",
-        ("authn_mfa_enabled", _) => "Two-step verification turned on",
-        ("authn_mfa_disabled", _) => "Two-step verification turned off",
+        ("authn_mfa_challenge", _) => "Password accepted; a verification code asked for",
+        ("authn_mfa_enabled", Some("sms_code")) => "Codes by text message turned on",
+        ("authn_mfa_enabled", Some("email_code")) => "Codes by email turned on",
+        ("authn_mfa_enabled", _) => "Authenticator app turned on",
+        ("authn_mfa_disabled", Some("sms_code")) => "Codes by text message turned off",
+        ("authn_mfa_disabled", Some("email_code")) => "Codes by email turned off",
+        ("authn_mfa_disabled", _) => "Authenticator app turned off",
+        ("authn_password_compromised", _) => "A password was marked as compromised",
         _ => "Account event",
     }
 }
 
-/// A UK mobile number in its national form (07xxx xxxxxx), or a field problem.
-fn mobile(input: &str) -> Result<Option<String>, &'static str> {
-    let s = input.trim();
-    if s.is_empty() {
+/// An empty field clears the mobile number; anything else must be a UK mobile.
+fn mobile(input: &str) -> Result<Option<String>, String> {
+    if input.trim().is_empty() {
         return Ok(None);
     }
-    let allowed = s.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == ' ' || (c == '+' && i == 0));
-    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
-    let national = match digits.strip_prefix("44") {
-        Some(rest) if s.starts_with('+') => format!("0{rest}"),
-        _ => digits,
-    };
-    if allowed && national.len() == 11 && national.starts_with("07") {
-        Ok(Some(national))
-    } else {
-        Err("Enter a UK mobile number, like 07700 900123, or leave it empty")
-    }
+    validate::uk_mobile(input).map(Some).map_err(|p| p.to_string())
 }
 
 async fn render(
@@ -104,6 +98,15 @@ pub async fn view_account_get(page: Page) -> AppResult<Response> {
     render(&page, Errors::default(), None, None, StatusCode::OK).await
 }
 
+/// SECURITY.md A5: after an administrator marked the password compromised, this page comes before
+/// every other; otherwise the password form is on My Account.
+pub async fn view_change_password_get(page: Page) -> AppResult<Response> {
+    if !page.user()?.must_change_password {
+        return Ok(axum::response::Redirect::to("/account#password").into_response());
+    }
+    Ok(page.render("change_password.html", context! { errors => Vec::<minijinja::Value>::new() })?.into_response())
+}
+
 /// SECURITY.md A4: the current and the new password.
 pub async fn view_account_password_post(
     page: Page,
@@ -113,6 +116,14 @@ pub async fn view_account_password_post(
     let f = Fields(pairs);
     let user = page.user()?.clone();
     let me = page.state.store().get_user(user.id).await?.ok_or(AppError::NotFound)?;
+    let forced = user.must_change_password;
+    let render = async |page: &Page, e: Errors, notice: Option<String>, status: StatusCode| {
+        if forced && status != StatusCode::OK {
+            let body = page.render("change_password.html", context! { errors => e.0 })?;
+            return Ok((status, body).into_response());
+        }
+        render(page, e, None, notice, status).await
+    };
     let mut e = Errors::default();
     if f.get("current_password").is_empty() {
         e.add("current_password", "Enter your current password");
@@ -121,7 +132,7 @@ pub async fn view_account_password_post(
         e.add("new_password", "Enter a new password");
     }
     if !e.is_empty() {
-        return render(&page, e, None, None, StatusCode::BAD_REQUEST).await;
+        return render(&page, e, None, StatusCode::BAD_REQUEST).await;
     }
     let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
     let result = accounts::change_password(
@@ -135,21 +146,22 @@ pub async fn view_account_password_post(
     )
     .await;
     match result {
+        Ok(()) if forced => Ok(axum::response::Redirect::to("/dashboard").into_response()),
         Ok(()) => {
             let notice = "Your password has been changed. Your other sessions have been signed out.".to_owned();
-            render(&page, Errors::default(), None, Some(notice), StatusCode::OK).await
+            render(&page, Errors::default(), Some(notice), StatusCode::OK).await
         }
         Err(ChangePasswordError::Locked) => {
             e.add("current_password", "Too many wrong passwords: wait 30 minutes and try again");
-            render(&page, e, None, None, StatusCode::TOO_MANY_REQUESTS).await
+            render(&page, e, None, StatusCode::TOO_MANY_REQUESTS).await
         }
         Err(ChangePasswordError::WrongCurrent) => {
             e.add("current_password", "Your current password is not right");
-            render(&page, e, None, None, StatusCode::BAD_REQUEST).await
+            render(&page, e, None, StatusCode::BAD_REQUEST).await
         }
         Err(ChangePasswordError::Weak(p)) => {
             e.add("new_password", p.to_string());
-            render(&page, e, None, None, StatusCode::BAD_REQUEST).await
+            render(&page, e, None, StatusCode::BAD_REQUEST).await
         }
         Err(ChangePasswordError::App(a)) => Err(a),
     }
@@ -222,9 +234,10 @@ pub async fn view_recovery_post(
     Ok(no_referrer(body.into_response()))
 }
 
-/// Two-step verification with an authenticator app (RFC 6238; SECURITY.md M5: the stronger choice
-/// than codes by email or SMS). Setting it up shows a new secret to scan or type; a code from the
-/// app confirms it. Turning it on or off needs a recent password (S5).
+/// Two-step verification (seed 000): an authenticator app (RFC 6238; SECURITY.md M5: the stronger
+/// choice), codes by text message to a proved mobile number, or codes by email. Every change
+/// needs a recent password (S5). Roles that see many ECTs must keep an app or a mobile (D9); until
+/// they have one, every page sends them here.
 async fn render_two_factor(
     page: &Page,
     errors: Errors,
@@ -232,21 +245,30 @@ async fn render_two_factor(
     status: StatusCode,
 ) -> AppResult<Response> {
     let user = page.user()?.clone();
-    let totp = page.state.store().totp_of(user.id).await?;
-    let pending = totp.as_ref().filter(|t| t.enabled_at.is_none()).and_then(|t| {
-        let secret = induct_domain::mfa::base32_decode(&t.secret)?;
-        Some(context! {
-            secret => t.secret.clone(),
+    let store = page.state.store();
+    let totp = store.totp_of(user.id).await?;
+    let pending = crate::two_factor::pending_totp_secret(&page.state, user.id).await?.map(|secret| {
+        context! {
+            secret => induct_domain::mfa::base32_encode(&secret),
             uri => induct_domain::mfa::otpauth_uri(page.site.name(), &user.username, &secret),
-        })
+        }
     });
-    let email_on = page.state.store().email_verification_on(user.id).await?;
+    let sms = store.sms_of(user.id).await?;
+    let mobile = store.user_mobile(user.id).await?;
+    let email_on = store.email_verification_on(user.id).await?;
+    let enabled = totp.as_ref().and_then(|t| t.enabled_at);
+    let sms_on = sms.as_ref().is_some_and(|s| s.verified_at.is_some());
     let body = page.render(
         "two_factor.html",
         context! {
             email_on,
-            enabled => totp.as_ref().and_then(|t| t.enabled_at).map(crate::mail::messages::uk_time),
+            enabled => enabled.map(crate::mail::messages::uk_time),
             pending,
+            sms_on,
+            sms_pending => sms.as_ref().is_some_and(|s| s.verified_at.is_none()),
+            sms_to => sms.as_ref().map(|s| validate::mask_mobile(&s.mobile)),
+            mobile => mobile.as_deref().map(validate::mask_mobile),
+            required => user.role.needs_strong_second_factor() && enabled.is_none() && !sms_on,
             needs_password => !is_recent(page)?,
             errors => errors.0,
             notice,
@@ -264,79 +286,82 @@ pub async fn view_two_factor_post(
     meta: RequestMeta,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    use crate::store::audit::{AuditEventKind, NewAuditEvent};
+    use crate::two_factor::{self as tf, TwoFactorError as E};
     let f = Fields(pairs);
     let user = page.user()?.clone();
-    let store = page.state.store();
-    let now = page.state.clock().now();
+    let state = &page.state;
+    let now = state.clock().now();
     let mut e = Errors::default();
     let action = f.get("action");
-    if !matches!(action, "start" | "confirm" | "disable" | "email_on" | "email_off") {
+    let known = ["start", "confirm", "disable", "email_on", "email_off", "sms_start", "sms_confirm", "sms_off"];
+    if !known.contains(&action) {
         return Err(AppError::BadRequest("unknown action"));
     }
     if !step_up(&page, &meta, f.get("password")).await? {
         e.add("password", "Enter your password to change two-step verification (reauth_required)");
         return render_two_factor(&page, e, None, StatusCode::FORBIDDEN).await;
     }
-    let audit = |kind, detail| NewAuditEvent {
-        tenant: user.tenant,
-        kind,
-        actor: Some(user.id),
-        subject: None,
-        ip: &meta.ip,
-        user_agent: &meta.user_agent,
-        factor: Some("totp"),
-        detail,
+    let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let me = state.store().get_user(user.id).await?.ok_or(AppError::NotFound)?;
+    let result = match action {
+        "start" => tf::start_totp(state, user.id, now).await.map(|()| None),
+        "confirm" => tf::confirm_totp(state, &page.site, &actor, f.get("code"), now).await.map(|()| {
+            Some("Two-step verification is on. You will be asked for a code from your app when you log in.".to_owned())
+        }),
+        "disable" => tf::disable_totp(state, &page.site, user.role, &actor, now)
+            .await
+            .map(|()| Some("Your authenticator app is no longer asked for.".to_owned())),
+        "email_on" => tf::set_email_codes(state, &page.site, &actor, true, now)
+            .await
+            .map(|()| Some("We will email you a code each time you log in.".to_owned())),
+        "email_off" => tf::set_email_codes(state, &page.site, &actor, false, now)
+            .await
+            .map(|()| Some("We will no longer email you a code when you log in.".to_owned())),
+        "sms_start" => tf::start_sms(state, &page.site, &me, now).await.map(|mobile| {
+            Some(format!(
+                "We have sent a code to {}. Enter it below to confirm the number.",
+                validate::mask_mobile(&mobile)
+            ))
+        }),
+        "sms_confirm" => tf::confirm_sms(state, &page.site, &me, &actor, f.get("sms_code"), now)
+            .await
+            .map(|()| Some("Your mobile number is confirmed: you can now get codes by text message.".to_owned())),
+        _ => tf::disable_sms(state, &page.site, user.role, &actor, now)
+            .await
+            .map(|()| Some("We will no longer text you codes.".to_owned())),
     };
-    let mut tx = store.begin().await?;
-    let notice = match action {
-        "start" if store.totp_of(user.id).await?.is_some_and(|t| t.enabled_at.is_some()) => {
-            drop(tx);
-            e.add("password", "Two-step verification is already on: turn it off first to set up a new app");
-            return render_two_factor(&page, e, None, StatusCode::CONFLICT).await;
+    let (field, message, status) = match result {
+        Ok(notice) => return render_two_factor(&page, Errors::default(), notice, StatusCode::OK).await,
+        Err(E::App(a)) => return Err(a),
+        Err(E::AlreadyOn) => (
+            "password",
+            "Two-step verification is already on: turn it off first to set up a new app",
+            StatusCode::CONFLICT,
+        ),
+        Err(E::NothingPending) => ("code", "Start again: there is nothing waiting for a code", StatusCode::CONFLICT),
+        Err(E::WrongCode) if action == "confirm" => (
+            "code",
+            "That code is not right. Check the time on your phone and try the newest code.",
+            StatusCode::BAD_REQUEST,
+        ),
+        Err(E::WrongCode) => ("sms_code", "That code is not right, or it has expired", StatusCode::BAD_REQUEST),
+        Err(E::Locked) => {
+            ("sms_code", "Too many wrong codes: wait 30 minutes and try again", StatusCode::TOO_MANY_REQUESTS)
         }
-        "start" => {
-            let mut secret = [0u8; 20];
-            rand::fill(&mut secret);
-            store.start_totp(&mut tx, user.id, &induct_domain::mfa::base32_encode(&secret), now).await?;
-            None
+        Err(E::NoMobile) => {
+            ("sms", "Add your mobile number on My Account first, then confirm it here", StatusCode::BAD_REQUEST)
         }
-        "confirm" => {
-            let totp = store.totp_of(user.id).await?.filter(|t| t.enabled_at.is_none()).ok_or(AppError::NotFound)?;
-            let secret =
-                induct_domain::mfa::base32_decode(&totp.secret).ok_or_else(|| AppError::Internal("secret".into()))?;
-            match induct_domain::mfa::verify_totp(&secret, f.get("code"), now.timestamp(), None) {
-                Some(step) => {
-                    store.enable_totp(&mut tx, user.id, step, now).await?;
-                    store.record_audit(&mut tx, &audit(AuditEventKind::SecondFactorEnabled, None), now).await?;
-                    Some(
-                        "Two-step verification is on. You will be asked for a code from your app when you log in."
-                            .to_owned(),
-                    )
-                }
-                None => {
-                    drop(tx);
-                    e.add("code", "That code is not right. Check the time on your phone and try the newest code.");
-                    return render_two_factor(&page, e, None, StatusCode::BAD_REQUEST).await;
-                }
-            }
-        }
-        "email_on" => {
-            store.set_email_verification(&mut tx, user.id, true, now).await?;
-            store.record_audit(&mut tx, &audit(AuditEventKind::SecondFactorEnabled, Some("email_code")), now).await?;
-            Some("We will email you a code each time you log in.".to_owned())
-        }
-        "email_off" => {
-            store.set_email_verification(&mut tx, user.id, false, now).await?;
-            store.record_audit(&mut tx, &audit(AuditEventKind::SecondFactorDisabled, Some("email_code")), now).await?;
-            Some("We will no longer email you a code when you log in.".to_owned())
-        }
-        _ => {
-            store.remove_totp(&mut tx, user.id).await?;
-            store.record_audit(&mut tx, &audit(AuditEventKind::SecondFactorDisabled, None), now).await?;
-            Some("Two-step verification is off.".to_owned())
-        }
+        Err(E::NotSent) => (
+            "sms",
+            "We cannot send another text message just now. Wait an hour and try again.",
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(E::RoleNeedsIt) => (
+            if action == "disable" { "password" } else { "sms" },
+            "Your role must keep an authenticator app or a confirmed mobile number: set up the other one first",
+            StatusCode::CONFLICT,
+        ),
     };
-    tx.commit().await?;
-    render_two_factor(&page, Errors::default(), notice, StatusCode::OK).await
+    e.add(field, message);
+    render_two_factor(&page, e, None, status).await
 }

@@ -96,9 +96,9 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
     };
     // Seed 000: the blue banner inviting two-step verification, until it is on or dismissed.
     let now = page.state.clock().now();
-    let has_totp = store.totp_of(user.id).await?.is_some_and(|t| t.enabled_at.is_some());
+    let factors = crate::auth::login::second_factors_of(&page.state, user.id).await?;
     let dismissed = store.mfa_banner_dismissed_until(user.id).await?.is_some_and(|until| until > now);
-    let ctx = context! { mfa_banner => !has_totp && !dismissed, ..ctx };
+    let ctx = context! { mfa_banner => !factors.any() && !dismissed, ..ctx };
     Ok(page.render("dashboard.html", ctx)?.into_response())
 }
 

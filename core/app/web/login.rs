@@ -110,21 +110,51 @@ pub struct CodeForm {
     code: String,
 }
 
-/// The second step of logging in: the code from the authenticator app (RFC 6238).
-pub async fn view_verify_get(page: Page, headers: HeaderMap) -> AppResult<Response> {
-    let ctx = verify_context(&page, &headers).await?;
-    let Some(email) = ctx else { return Ok(Redirect::to("/login").into_response()) };
-    Ok(page.render("login_verify.html", context! { errors => Vec::<minijinja::Value>::new(), email })?.into_response())
+#[derive(Deserialize, Default)]
+pub struct SendForm {
+    #[serde(default)]
+    channel: String,
 }
 
-/// For the code page: `None` when there is no live pending login; else whether the code comes by
-/// email (and to which address, partly hidden) or from an app.
-async fn verify_context(page: &Page, headers: &HeaderMap) -> AppResult<Option<Option<String>>> {
-    use crate::auth::login::{SecondFactor, second_factor_of};
+/// What the second-step page shows for a live pending login.
+struct Verify {
+    /// `app`, `choose` (no code sent yet: by text or by email?), `email` or `sms`.
+    mode: &'static str,
+    /// Where codes can go, partly hidden: "j***@marshlane.example", "07*** ***123".
+    email: Option<String>,
+    mobile: Option<String>,
+}
+
+impl Verify {
+    fn context(&self, errors: Vec<minijinja::Value>, notice: Option<&str>) -> minijinja::Value {
+        context! {
+            errors,
+            notice,
+            mode => self.mode,
+            email => self.email.clone(),
+            mobile => self.mobile.clone(),
+            sent_to => match self.mode { "sms" => self.mobile.clone(), "email" => self.email.clone(), _ => None },
+            both => self.email.is_some() && self.mobile.is_some(),
+        }
+    }
+}
+
+/// "j.lee@marshlane.example" -> "j***@marshlane.example"
+fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
+        None => "your email address".into(),
+    }
+}
+
+/// For the code page: `None` when there is no live pending login.
+async fn verify_context(page: &Page, headers: &HeaderMap) -> AppResult<Option<Verify>> {
+    use crate::auth::login::{CodeChannel, second_factors_of};
     let names = page.state.cookies();
     let Some(pending) = read_cookie(headers, names.mfa) else { return Ok(None) };
     let now = page.state.clock().now();
-    let Some(user) = page.state.store().challenge_user(&crate::auth::hash_token(&pending), now).await? else {
+    let challenge = crate::auth::hash_token(&pending);
+    let Some(user) = page.state.store().challenge_user(&challenge, now).await? else {
         return Ok(None);
     };
     let Some(row) = page.state.store().get_user(user).await? else { return Ok(None) };
@@ -132,36 +162,63 @@ async fn verify_context(page: &Page, headers: &HeaderMap) -> AppResult<Option<Op
     if row.tenant_id != page.site.tenant_id().map(|t| t.0) {
         return Ok(None);
     }
-    if second_factor_of(&page.state, user).await? != Some(SecondFactor::EmailCode) {
-        return Ok(Some(None));
-    }
-    let email = row.email;
-    // "j.lee@marshlane.example" -> "j***@marshlane.example"
-    let masked = match email.split_once('@') {
-        Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
-        None => "your email address".into(),
+    let factors = second_factors_of(&page.state, user).await?;
+    let email = factors.email.then(|| mask_email(&row.email));
+    let mobile = factors.sms.as_deref().map(induct_domain::validate::mask_mobile);
+    let mode = if factors.totp {
+        "app"
+    } else {
+        match page.state.store().login_code_channel(&challenge).await?.as_deref().and_then(CodeChannel::parse) {
+            Some(CodeChannel::Sms) => "sms",
+            Some(CodeChannel::Email) => "email",
+            None => "choose",
+        }
     };
-    Ok(Some(Some(masked)))
+    Ok(Some(Verify { mode, email, mobile }))
 }
 
-/// "Resend Code" (seed 000): a new code; the earlier one stops working.
+/// The second step of logging in: a code from the authenticator app, or one sent by text
+/// message or email (seed 000), after choosing how when both are set up.
+pub async fn view_verify_get(page: Page, headers: HeaderMap) -> AppResult<Response> {
+    let Some(v) = verify_context(&page, &headers).await? else { return Ok(Redirect::to("/login").into_response()) };
+    Ok(page.render("login_verify.html", v.context(vec![], None))?.into_response())
+}
+
+/// "Send Verification Code" with the chosen way, and "Resend Code" (seed 000): a new code; the
+/// earlier one stops working.
 pub async fn view_verify_resend_post(
     State(state): State<AppState>,
     page: Page,
     headers: HeaderMap,
+    Form(form): Form<SendForm>,
 ) -> AppResult<Response> {
+    use crate::auth::login::{CodeChannel, SendOutcome, resend_code};
     let names = state.cookies();
     let Some(pending) = read_cookie(&headers, names.mfa) else { return Ok(Redirect::to("/login").into_response()) };
-    let sent = crate::auth::login::resend_code(&state, &page.site, &pending).await?;
-    let Some(email) = verify_context(&page, &headers).await? else { return Ok(Redirect::to("/login").into_response()) };
-    let notice = if sent {
-        "We have sent a new code. The earlier one no longer works."
-    } else {
-        "We cannot send another code just now. Use the last one we sent, or wait and log in again."
+    let chosen = CodeChannel::parse(&form.channel);
+    if !form.channel.is_empty() && chosen.is_none() {
+        return Err(AppError::BadRequest("unknown channel"));
+    }
+    let Some(before) = verify_context(&page, &headers).await? else {
+        return Ok(Redirect::to("/login").into_response());
     };
-    Ok(page
-        .render("login_verify.html", context! { errors => Vec::<minijinja::Value>::new(), email, notice })?
-        .into_response())
+    if before.mode == "choose" && chosen.is_none() {
+        let errors = vec![context! { field => "channel", message => "Choose how you want to receive your code" }];
+        return Ok(
+            (StatusCode::BAD_REQUEST, page.render("login_verify.html", before.context(errors, None))?).into_response()
+        );
+    }
+    let outcome = resend_code(&state, &page.site, &pending, chosen).await?;
+    let Some(v) = verify_context(&page, &headers).await? else { return Ok(Redirect::to("/login").into_response()) };
+    let notice = match outcome {
+        SendOutcome::Sent(_) if before.mode == "choose" => "We have sent your code.",
+        SendOutcome::Sent(_) => "We have sent a new code. The earlier one no longer works.",
+        SendOutcome::NotSent => {
+            "We cannot send another code just now. Use the last one we sent, or wait and log in again."
+        }
+        SendOutcome::Expired => return Ok(Redirect::to("/login").into_response()),
+    };
+    Ok(page.render("login_verify.html", v.context(vec![], Some(notice)))?.into_response())
 }
 
 pub async fn view_verify_post(
@@ -174,10 +231,20 @@ pub async fn view_verify_post(
     use crate::auth::login::{SecondFactorOutcome, finish_second_factor};
     let names = state.cookies();
     let Some(pending) = read_cookie(&headers, names.mfa) else { return Ok(Redirect::to("/login").into_response()) };
+    let Some(v) = verify_context(&page, &headers).await? else {
+        let mut response = Redirect::to("/login").into_response();
+        response.headers_mut().append(header::SET_COOKIE, names.clear(names.mfa));
+        return Ok(response);
+    };
     if form.code.trim().is_empty() {
-        let errors =
-            vec![context! { field => "code", message => "Enter the 6-digit code from your authenticator app" }];
-        return Ok((StatusCode::BAD_REQUEST, page.render("login_verify.html", context! { errors })?).into_response());
+        let message = match v.mode {
+            "app" => "Enter the 6-digit code from your authenticator app",
+            _ => "Enter the 6-digit code we sent you",
+        };
+        let errors = vec![context! { field => "code", message => message }];
+        return Ok(
+            (StatusCode::BAD_REQUEST, page.render("login_verify.html", v.context(errors, None))?).into_response()
+        );
     }
     let outcome = finish_second_factor(&state, &page.site, &pending, &form.code, &meta.ip, &meta.user_agent).await?;
     let (status, message) = match outcome {
@@ -192,9 +259,13 @@ pub async fn view_verify_post(
             h.append(header::SET_COOKIE, names.clear(names.mfa));
             return Ok(response);
         }
-        SecondFactorOutcome::WrongCode => {
-            (StatusCode::UNAUTHORIZED, "That code is not right. Check your app and try again.")
-        }
+        SecondFactorOutcome::WrongCode => (
+            StatusCode::UNAUTHORIZED,
+            match v.mode {
+                "app" => "That code is not right. Check your app and try again.",
+                _ => "That code is not right, or it has expired. Check it, or send a new code.",
+            },
+        ),
         SecondFactorOutcome::Locked => (
             StatusCode::TOO_MANY_REQUESTS,
             "Too many wrong codes. For your security, wait 30 minutes and log in again.",
@@ -206,8 +277,7 @@ pub async fn view_verify_post(
         }
     };
     let errors = vec![context! { field => "code", message => message }];
-    let email = verify_context(&page, &headers).await?.flatten();
-    Ok((status, page.render("login_verify.html", context! { errors, email })?).into_response())
+    Ok((status, page.render("login_verify.html", v.context(errors, None))?).into_response())
 }
 
 pub async fn view_logout_post(

@@ -137,9 +137,11 @@ async fn enforce(State(guard): State<Guard>, req: Request, next: Next) -> Respon
         }
         return AppError::Unauthenticated.into_response();
     };
-    // Seed 001: the first-login steps come before anything else.
-    if user.setup_required && !SETUP_ROUTES.contains(&guard.info.path) {
-        return axum::response::Redirect::to("/welcome").into_response();
+    // Before anything else, in this order: a password marked compromised is changed (SECURITY.md
+    // A5); staff who see many ECTs set up a strong second factor (D9); the first-login steps are
+    // done (seed 001).
+    if let Some(to) = gate(&user, guard.info.path) {
+        return axum::response::Redirect::to(to).into_response();
     }
     if !user.role.allows(permission) {
         let meta = RequestMeta::from_extensions(req.extensions());
@@ -153,6 +155,28 @@ async fn enforce(State(guard): State<Guard>, req: Request, next: Next) -> Respon
 
 /// What a signed-in user may reach before finishing the first-login steps.
 const SETUP_ROUTES: [&str; 4] = ["/welcome", "/session/keepalive", "/help", "/account/two-factor"];
+
+/// What a user whose password was marked compromised may reach: changing it.
+const PASSWORD_ROUTES: [&str; 4] = ["/account/password", "/session/keepalive", "/help", "/logout"];
+
+/// What staff without a strong second factor may reach: setting one up (and the mobile number it
+/// needs, on My Account).
+const ENROL_ROUTES: [&str; 6] =
+    ["/account/two-factor", "/account", "/account/contact", "/session/keepalive", "/help", "/logout"];
+
+/// Where a signed-in user must go first, if anywhere.
+fn gate(user: &CurrentUser, path: &str) -> Option<&'static str> {
+    if user.must_change_password && !PASSWORD_ROUTES.contains(&path) {
+        return Some("/account/password");
+    }
+    if user.role.needs_strong_second_factor() && !user.strong_second_factor && !ENROL_ROUTES.contains(&path) {
+        return Some("/account/two-factor");
+    }
+    if user.setup_required && !SETUP_ROUTES.contains(&path) {
+        return Some("/welcome");
+    }
+    None
+}
 
 /// SECURITY.md D2: a refused request is an `authz_fail` event.
 pub async fn audit_denied(
@@ -212,6 +236,7 @@ fn routes(state: AppState) -> RouteTable {
         .get("/welcome", Sites::Ab, Signed(ViewOwnDashboard), welcome::view_welcome_get)
         .post("/welcome", Sites::Ab, Signed(ViewOwnDashboard), welcome::view_welcome_post)
         .get("/account", Sites::Any, Signed(ViewOwnDashboard), account::view_account_get)
+        .get("/account/password", Sites::Any, Signed(ViewOwnDashboard), account::view_change_password_get)
         .post("/account/password", Sites::Any, Signed(ViewOwnDashboard), account::view_account_password_post)
         .post("/account/contact", Sites::Any, Signed(ViewOwnDashboard), account::view_account_contact_post)
         // AB sites: platform operators recover through another operator (the link's page,
@@ -325,6 +350,7 @@ fn routes(state: AppState) -> RouteTable {
         .post("/leavers/{leaver_id}/acknowledge", Sites::Ab, Signed(ViewAbTasks), ab::view_leaver_acknowledge_post)
         .get("/staff", Sites::Ab, Signed(ListAbStaff), ab::view_ab_staff_get)
         .post("/users/{user_id}/unlock", Sites::Ab, Signed(UnlockAccounts), ab::view_user_unlock_post)
+        .post("/users/{user_id}/compromised", Sites::Ab, Signed(UnlockAccounts), ab::view_user_compromised_post)
         .get("/exports", Sites::Ab, Signed(ExportForNationalService), ab::view_exports_get)
         .get("/exports/claims.csv", Sites::Ab, Signed(ExportForNationalService), ab::view_claims_csv_get)
         .get("/exports/outcomes.csv", Sites::Ab, Signed(ExportForNationalService), ab::view_outcomes_csv_get)
