@@ -220,6 +220,20 @@ impl Driver {
         self.wait_for_url(|u| u.ends_with("/dashboard"), "login").await;
     }
 
+    /// Logs in an AB administrator, who also types the code of the demo's authenticator-app key
+    /// (SECURITY.md D9).
+    async fn log_in_with_app(&self, app: &crate::helpers::TestApp, origin: &str, username: &str) {
+        self.goto(&format!("{origin}/login")).await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", PASSWORD).await;
+        self.click("#login-button").await;
+        self.wait_for_url(|u| u.ends_with("/login/verify"), "code page").await;
+        let code = app.fenland().demo_totp_code(username);
+        self.type_into("#code", &code).await;
+        self.click("#verify-button").await;
+        self.wait_for_url(|u| u.ends_with("/dashboard"), "login").await;
+    }
+
     async fn log_out(&self) {
         self.click(".header-account button").await;
         self.wait_for_url(|u| u.ends_with("/signed-out"), "logout").await;
@@ -284,7 +298,7 @@ async fn browser_register_an_ect_head_signs_ab_authorises() {
     d.log_out().await;
 
     // The AB checks QTS and authorises.
-    d.log_in(&origin, FEN_AB_ADMIN).await;
+    d.log_in_with_app(&app, &origin, FEN_AB_ADMIN).await;
     d.goto(&registration).await;
     d.click("#decision-authorise").await;
     d.click("#qts_checked-yes").await;
@@ -393,7 +407,7 @@ async fn browser_final_assessment_from_tutor_to_ab_acceptance() {
     d.log_out().await;
 
     // The AB accepts.
-    d.log_in(&origin, FEN_AB_ADMIN).await;
+    d.log_in_with_app(&app, &origin, FEN_AB_ADMIN).await;
     d.goto(&base).await;
     d.click("#decision-accept").await;
     d.click("#decide button[type=submit]").await;

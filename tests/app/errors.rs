@@ -138,11 +138,12 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(r.body.contains("Fenland Teaching School Hub"));
 
-    // Only the AB admin's one login was recorded.
+    // Only the AB admin's one login was recorded: the password step, then the app's code (D9).
     let events = app.audit_events(Some("fenland")).await;
-    assert_eq!(events.len(), events_before + 1);
-    assert_eq!(events.iter().filter(|e| e.event.starts_with("authn_")).count(), 1);
-    assert!(events.iter().any(|e| e.event == "authn_login_success"));
+    assert_eq!(events.len(), events_before + 2);
+    assert_eq!(events.iter().filter(|e| e.event.starts_with("authn_")).count(), 2);
+    assert!(events.iter().any(|e| e.event == "authn_mfa_challenge"));
+    assert!(events.iter().any(|e| e.event == "authn_login_success" && e.factor.as_deref() == Some("totp")));
 }
 
 #[tokio::test]

@@ -49,6 +49,8 @@ pub struct TestApp {
     pub clock: Clock,
     pub smtp: SmtpCapture,
     pub config: Config,
+    /// The last authenticator-app step used per demo username (a step works once).
+    totp_steps: std::sync::Arc<Mutex<std::collections::HashMap<String, i64>>>,
     dir: PathBuf,
     server: tokio::task::JoinHandle<()>,
 }
@@ -146,6 +148,9 @@ fn capture_logs() {
 
 pub async fn spawn_app_with(opts: Options) -> TestApp {
     capture_logs();
+    // The test clients' TLS (never used on loopback, but reqwest builds it): the ring provider
+    // the app uses too.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = std::env::temp_dir().join(format!("induct-test-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let smtp = SmtpCapture::start().await;
@@ -168,7 +173,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     let server = tokio::spawn(async move {
         induct::serve(app, listener, std::future::pending()).await.unwrap();
     });
-    TestApp { addr, state, clock, smtp, config, dir, server }
+    TestApp { addr, state, clock, smtp, config, totp_steps: Default::default(), dir, server }
 }
 
 impl TestApp {
@@ -193,6 +198,8 @@ impl TestApp {
             origin: format!("http://{host}:{}", self.addr.port()),
             cookies: Mutex::new(BTreeMap::new()),
             csrf: Mutex::new(None),
+            clock: self.clock.clone(),
+            totp_steps: self.totp_steps.clone(),
         }
     }
 
@@ -369,6 +376,8 @@ pub struct Client {
     pub origin: String,
     cookies: Mutex<BTreeMap<String, String>>,
     csrf: Mutex<Option<String>>,
+    clock: Clock,
+    totp_steps: std::sync::Arc<Mutex<std::collections::HashMap<String, i64>>>,
 }
 
 impl Client {
@@ -517,11 +526,39 @@ impl Client {
         self.login_ok_with(username, PASSWORD).await
     }
 
-    /// Signs in with this password and asserts it worked.
+    /// Signs in with this password and asserts it worked. The demo's AB administrators and
+    /// operator must also give a code from their authenticator app (SECURITY.md D9): the code for
+    /// the demo key is worked out here like an app would.
     pub async fn login_ok_with(&self, username: &str, password: &str) {
         let r = self.login(username, password).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "login of {username} failed: {}", r.body);
+        if r.location() == Some("/login/verify") {
+            let code = self.demo_totp_code(username);
+            self.get("/login/verify").await;
+            let r = self.post_form("/login/verify", &[("code", &code)]).await;
+            assert_eq!(r.location(), Some("/dashboard"), "code step of {username} failed: {}", r.body);
+            return;
+        }
         assert_eq!(r.location(), Some("/dashboard"));
+    }
+
+    /// The demo key's code for a step this user has not used yet: the app accepts the step
+    /// either side of now, so up to three logins share one moment of the fixed clock; after that
+    /// the clock moves on 30 seconds, as it would while a person types.
+    pub fn demo_totp_code(&self, username: &str) -> String {
+        use induct_domain::mfa;
+        let secret = mfa::base32_decode(induct::demo::DEMO_TOTP_KEY).unwrap();
+        let mut steps = self.totp_steps.lock().unwrap();
+        let last = steps.get(username).copied();
+        let step = loop {
+            let now = mfa::step_of(self.clock.now().timestamp());
+            if let Some(s) = [now - 1, now, now + 1].into_iter().find(|s| last.is_none_or(|l| *s > l)) {
+                break s;
+            }
+            self.clock.advance(chrono::Duration::seconds(mfa::STEP_SECS));
+        };
+        steps.insert(username.to_owned(), step);
+        format!("{:06}", mfa::hotp(&secret, step as u64))
     }
 }
 

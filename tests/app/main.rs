@@ -21,6 +21,7 @@ mod registration;
 mod report_forms;
 mod security_headers;
 mod sessions;
+mod sms;
 mod staff;
 mod themes;
 mod two_factor;
