@@ -9,8 +9,10 @@
 use induct_domain::{Role, TenantId, UserId};
 use induct_plugin_host::{ConsentItem, Policy};
 
+use crate::accounts::Actor;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::store::audit::{AuditEventKind, NewAuditEvent};
 
 /// The questions offered (none of them guessable from the induction record).
 pub const QUESTIONS: [(&str, &str); 5] = [
@@ -23,6 +25,17 @@ pub const QUESTIONS: [(&str, &str); 5] = [
 
 pub fn question_text(id: &str) -> Option<&'static str> {
     QUESTIONS.iter().find(|(k, _)| *k == id).map(|(_, t)| *t)
+}
+
+/// A security answer as stored before hashing: normalised (trim, lowercase, NFKC; M7), 3 to 100
+/// characters, no control characters; else the message for the field.
+pub fn check_answer(typed: &str) -> Result<String, &'static str> {
+    let answer = induct_domain::password::normalise_answer(typed);
+    let n = answer.chars().count();
+    if !(3..=100).contains(&n) || answer.chars().any(char::is_control) {
+        return Err("Enter an answer of 3 to 100 characters that you will remember");
+    }
+    Ok(answer)
 }
 
 /// SECURITY.md section 3: "default it to off for staff roles".
@@ -83,4 +96,65 @@ pub async fn mark_existing_done(state: &AppState, user: UserId, tenant: TenantId
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Security information (seed 000: "Select the type of security questions you want on your
+/// account ... and enter an answer"): a new question and answer, hashed (the caller has checked a
+/// recent password: SECURITY.md M7 "Changing answers needs re-auth"). `question` is one of
+/// [`QUESTIONS`]; `answer` has passed [`check_answer`].
+pub async fn change_security_question(
+    state: &AppState,
+    tenant: TenantId,
+    actor: &Actor<'_>,
+    question: &str,
+    answer: &str,
+) -> Result<(), AppError> {
+    let hash = state.hasher().hash(answer).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = state.clock().now();
+    let store = state.store();
+    let setup = store.account_setup(actor.user).await?;
+    let (remind, news) = setup.map_or((true, false), |s| (s.remind_by_email, s.news_by_email));
+    let mut tx = store.begin().await?;
+    store.save_account_setup(&mut tx, actor.user, Some(question), Some(&hash), remind, news, now).await?;
+    store.record_audit(&mut tx, &event(tenant, actor, AuditEventKind::SecurityQuestionChanged, None), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Contact preferences (seed 001): reminders of reports due by email, and news of courses.
+pub async fn change_preferences(
+    state: &AppState,
+    tenant: TenantId,
+    actor: &Actor<'_>,
+    remind_by_email: bool,
+    news_by_email: bool,
+) -> Result<(), AppError> {
+    let now = state.clock().now();
+    let store = state.store();
+    let mut tx = store.begin().await?;
+    store.save_account_setup(&mut tx, actor.user, None, None, remind_by_email, news_by_email, now).await?;
+    let detail = format!("reminders={remind_by_email},news={news_by_email}");
+    store
+        .record_audit(&mut tx, &event(tenant, actor, AuditEventKind::ContactPreferencesChanged, Some(&detail)), now)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn event<'a>(
+    tenant: TenantId,
+    actor: &'a Actor<'a>,
+    kind: AuditEventKind,
+    detail: Option<&'a str>,
+) -> NewAuditEvent<'a> {
+    NewAuditEvent {
+        tenant: Some(tenant),
+        kind,
+        actor: Some(actor.user),
+        subject: None,
+        ip: actor.ip,
+        user_agent: actor.user_agent,
+        factor: None,
+        detail,
+    }
 }

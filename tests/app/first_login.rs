@@ -206,3 +206,53 @@ async fn a_new_privacy_notice_version_is_asked_for_at_the_next_login() {
     assert_eq!(r.location(), Some("/dashboard"));
     assert!(app.state.store().has_accepted(user.user_id(), "2026-09").await.unwrap());
 }
+
+#[tokio::test]
+async fn m7_security_information_changes_the_question_only_with_a_fresh_password_and_keeps_preferences() {
+    let app = spawn_app().await;
+    let username = new_ect(&app).await;
+    set_up(&app, &username).await;
+    let c = app.fenland();
+    c.login_ok(&username).await;
+    let page = c.get("/account/security").await;
+    assert_eq!(page.texts(".security-question"), ["Your question: The name of your first pet"]);
+    // Bad input: messages next to the fields, nothing changed.
+    let r = c.post_form("/account/security", &[("action", "question"), ("security_answer", "x")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.texts("#security_question-error"), ["Error: Choose a security question"]);
+    assert!(!r.texts("#security_answer-error").is_empty());
+    // M7 (6): more than five minutes after logging in, the password is asked for: 403 without it.
+    app.clock.advance(chrono::Duration::minutes(6));
+    c.get("/account/security").await;
+    let change = [("action", "question"), ("security_question", "first_school"), ("security_answer", " Fen Road ")];
+    let r = c.post_form("/account/security", &change).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("reauth_required"));
+    assert_eq!(r.texts(".security-question"), ["Your question: The name of your first pet"]);
+    let mut with_password = change.to_vec();
+    with_password.push(("password", PASSWORD));
+    let r = c.post_form("/account/security", &with_password).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.texts(".security-question"), ["Your question: The name of the first school you went to"]);
+    // Stored as an Argon2id hash of the normalised answer (M7 2, 3).
+    let tenant = app.tenant("fenland").await;
+    let user = app.state.store().find_user_for_login(Some(tenant), &username).await.unwrap().unwrap();
+    let setup = app.state.store().account_setup(user.user_id()).await.unwrap().unwrap();
+    let hash = setup.security_answer_hash.unwrap();
+    assert!(hash.starts_with("$argon2id$"));
+    assert!(
+        app.state
+            .hasher()
+            .verify("fen road", Some(&hash))
+            .await
+            .is_ok_and(|v| matches!(v, induct::auth::password::Verified::Yes { .. }))
+    );
+    // Contact preferences (seed 001) are saved and shown back.
+    let r = c.post_form("/account/security", &[("action", "preferences"), ("news_by_email", "yes")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let setup = app.state.store().account_setup(user.user_id()).await.unwrap().unwrap();
+    assert!(!setup.remind_by_email && setup.news_by_email);
+    let events = app.audit_events(Some("fenland")).await;
+    assert!(events.iter().any(|e| e.event == "authn_security_question_change"));
+    assert!(events.iter().any(|e| e.event == "user_contact_preferences_changed"));
+}

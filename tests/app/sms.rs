@@ -309,3 +309,40 @@ async fn section_3_text_messages_have_a_budget_per_account() {
     c.get("/account/two-factor").await;
     assert_eq!(c.post_form("/account/two-factor", &[("action", "sms_start")]).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn m2_m4_a_texted_code_expires_after_five_minutes_and_five_wrong_codes_lock() {
+    let (app, notify) = spawn_with_notify().await;
+    let c = app.fenland();
+    c.login_ok(FEN_SCHOOL_ADMIN).await;
+    set_mobile(&c, "office.admin@marshlane.example", "07700900321").await;
+    c.get("/account/two-factor").await;
+    c.post_form("/account/two-factor", &[("action", "sms_start"), ("password", PASSWORD)]).await;
+    app.deliver_mail().await;
+    let code = notify.last_code_to("+447700900321");
+    // M2: refused at 5:01.
+    app.clock.advance(chrono::Duration::seconds(5 * 60 + 1));
+    let confirm =
+        |code: String| [("action", "sms_confirm".to_owned()), ("sms_code", code), ("password", PASSWORD.into())];
+    let fields = confirm(code.clone());
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = c.post_form("/account/two-factor", &pairs).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // A new code; five wrong ones lock for 30 minutes, even the right one (M4) ...
+    c.post_form("/account/two-factor", &[("action", "sms_start"), ("password", PASSWORD)]).await;
+    app.deliver_mail().await;
+    let code = notify.last_code_to("+447700900321");
+    let wrong = confirm("000000".into());
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for _ in 0..3 {
+        assert_eq!(c.post_form("/account/two-factor", &wrong).await.status, StatusCode::BAD_REQUEST);
+    }
+    assert_eq!(c.post_form("/account/two-factor", &wrong).await.status, StatusCode::TOO_MANY_REQUESTS);
+    let right = confirm(code.clone());
+    let right: Vec<(&str, &str)> = right.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(c.post_form("/account/two-factor", &right).await.status, StatusCode::TOO_MANY_REQUESTS);
+    // ... the owner is told, and nothing was turned on.
+    app.deliver_mail().await;
+    assert!(app.smtp.to("office.admin@marshlane.example").iter().any(|m| m.text().contains("wrong verification code")));
+    assert!(c.get("/account/two-factor").await.texts(".sms-code-status")[0].starts_with("We have sent a code"));
+}

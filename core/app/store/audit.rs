@@ -56,6 +56,10 @@ pub enum AuditEventKind {
     SecondFactorEnabled,
     SecondFactorDisabled,
     FirstLoginCompleted,
+    /// A new security question and answer (SECURITY.md M7).
+    SecurityQuestionChanged,
+    /// Email reminders or news switched on or off.
+    ContactPreferencesChanged,
 }
 
 impl AuditEventKind {
@@ -106,6 +110,8 @@ impl AuditEventKind {
             AuditEventKind::SecondFactorEnabled => "authn_mfa_enabled",
             AuditEventKind::SecondFactorDisabled => "authn_mfa_disabled",
             AuditEventKind::FirstLoginCompleted => "user_first_login_completed",
+            AuditEventKind::SecurityQuestionChanged => "authn_security_question_change",
+            AuditEventKind::ContactPreferencesChanged => "user_contact_preferences_changed",
         }
     }
 }

@@ -203,6 +203,78 @@ pub async fn view_account_contact_post(
     render(&page, Errors::default(), None, Some(notice), StatusCode::OK).await
 }
 
+/// Security information (seed 000): the security question (ECTs; SECURITY.md M7) and contact
+/// preferences (seed 001).
+async fn render_security(
+    page: &Page,
+    errors: Errors,
+    typed: Option<std::collections::BTreeMap<String, String>>,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    use crate::first_login::{QUESTIONS, asks_security_question, question_text};
+    let user = page.user()?.clone();
+    let setup = page.state.store().account_setup(user.id).await?;
+    let body = page.render(
+        "security_info.html",
+        context! {
+            ask_question => asks_security_question(user.role),
+            question => setup.as_ref().and_then(|s| s.security_question.as_deref()).and_then(question_text),
+            questions => QUESTIONS.to_vec(),
+            remind_by_email => setup.as_ref().is_none_or(|s| s.remind_by_email),
+            news_by_email => setup.as_ref().is_some_and(|s| s.news_by_email),
+            needs_password => !is_recent(page)?,
+            typed => typed.unwrap_or_default(),
+            errors => errors.0,
+            notice,
+        },
+    )?;
+    Ok((status, body).into_response())
+}
+
+pub async fn view_security_get(page: Page) -> AppResult<Response> {
+    render_security(&page, Errors::default(), None, None, StatusCode::OK).await
+}
+
+/// A new question and answer needs a recent password (SECURITY.md M7: "Changing the answer
+/// without a fresh password -> 403"); preferences do not.
+pub async fn view_security_post(
+    page: Page,
+    meta: RequestMeta,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    use crate::first_login::{self, asks_security_question, question_text};
+    let f = Fields(pairs);
+    let user = page.user()?.clone();
+    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let mut e = Errors::default();
+    match f.get("action") {
+        "question" if asks_security_question(user.role) => {
+            if question_text(f.get("security_question")).is_none() {
+                e.add("security_question", "Choose a security question");
+            }
+            let answer = first_login::check_answer(f.get("security_answer")).map_err(|m| e.add("security_answer", m));
+            let Ok(answer) = answer.map_err(|_| ()).and_then(|a| if e.is_empty() { Ok(a) } else { Err(()) }) else {
+                return render_security(&page, e, Some(f.typed()), None, StatusCode::BAD_REQUEST).await;
+            };
+            if !step_up(&page, &meta, f.get("password")).await? {
+                e.add("password", "Enter your password to change your security question (reauth_required)");
+                return render_security(&page, e, Some(f.typed()), None, StatusCode::FORBIDDEN).await;
+            }
+            first_login::change_security_question(&page.state, tenant, &actor, f.get("security_question"), &answer)
+                .await?;
+            render_security(&page, e, None, Some("Your security question has been changed."), StatusCode::OK).await
+        }
+        "preferences" => {
+            let (remind, news) = (f.get("remind_by_email") == "yes", f.get("news_by_email") == "yes");
+            first_login::change_preferences(&page.state, tenant, &actor, remind, news).await?;
+            render_security(&page, e, None, Some("Your contact preferences have been saved."), StatusCode::OK).await
+        }
+        _ => Err(AppError::BadRequest("unknown action")),
+    }
+}
+
 /// The recovery pages carry no referrer either way (their answers name accounts).
 fn no_referrer(mut r: Response) -> Response {
     r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));

@@ -89,6 +89,7 @@ pub fn for_role(role: Role) -> Vec<MenuItem> {
             later("Courses"),
             later("Resources"),
             link("Login Details", "/account"),
+            link("Security Information", "/account/security"),
             link("Help & Support", "/help"),
         ],
     }

@@ -239,6 +239,8 @@ fn routes(state: AppState) -> RouteTable {
         .get("/account/password", Sites::Any, Signed(ViewOwnDashboard), account::view_change_password_get)
         .post("/account/password", Sites::Any, Signed(ViewOwnDashboard), account::view_account_password_post)
         .post("/account/contact", Sites::Any, Signed(ViewOwnDashboard), account::view_account_contact_post)
+        .get("/account/security", Sites::Ab, Signed(ViewOwnDashboard), account::view_security_get)
+        .post("/account/security", Sites::Ab, Signed(ViewOwnDashboard), account::view_security_post)
         // AB sites: platform operators recover through another operator (the link's page,
         // /set-password, is an AB-site page).
         .get("/account-recovery", Sites::Ab, Public, account::view_recovery_get)

@@ -84,11 +84,12 @@ pub async fn view_welcome_post(
             None => e.add("security_question", "Choose a security question"),
             Some(_) => question = Some(f.get("security_question").to_owned()),
         }
-        let answer = induct_domain::password::normalise_answer(f.get("security_answer"));
-        if answer.chars().count() < 3 || answer.chars().count() > 100 || answer.chars().any(char::is_control) {
-            e.add("security_answer", "Enter an answer of 3 to 100 characters that you will remember");
-        } else {
-            answer_hash = Some(page.state.hasher().hash(&answer).await.map_err(|e| AppError::Internal(e.to_string()))?);
+        match first_login::check_answer(f.get("security_answer")) {
+            Err(message) => e.add("security_answer", message),
+            Ok(answer) => {
+                answer_hash =
+                    Some(page.state.hasher().hash(&answer).await.map_err(|e| AppError::Internal(e.to_string()))?)
+            }
         }
     }
     let policy = first_login::privacy_policy(&page.state, tenant, user.role).await?;
