@@ -3,7 +3,29 @@
 use chrono::Duration;
 use reqwest::StatusCode;
 
-use crate::helpers::{spawn_app, users::*};
+use crate::helpers::{PASSWORD, spawn_app, users::*};
+
+#[tokio::test]
+async fn s1_re_entering_the_password_issues_a_new_session_id_and_the_page_keeps_working() {
+    let app = spawn_app().await;
+    let c = app.fenland();
+    c.login_ok(FEN_LEAD).await;
+    app.clock.advance(Duration::minutes(6));
+    c.get("/account").await;
+    let before = c.cookie("__Host-session").unwrap();
+    let fields = [("email", "t.ellis@marshlane.example"), ("mobile", "07700900111")];
+    let r = c.post_form("/account/contact", &[fields[0], fields[1], ("password", PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let after = c.cookie("__Host-session").unwrap();
+    assert_ne!(before, after, "a new id at re-authentication");
+    // The old id is dead; the page's forms carry a token for the new one.
+    let old = app.fenland();
+    old.set_cookie("__Host-session", &before);
+    assert_eq!(old.get("/dashboard").await.location(), Some("/login"));
+    let r = c.post_form("/account/contact", &[fields[0], ("mobile", "07700900222")]).await;
+    assert_eq!(r.status, StatusCode::OK, "no password needed within five minutes: {}", r.body);
+    assert_eq!(c.get("/dashboard").await.status, StatusCode::OK);
+}
 
 #[tokio::test]
 async fn s1_login_issues_a_fresh_session_and_the_old_one_dies() {

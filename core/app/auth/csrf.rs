@@ -21,9 +21,10 @@ use crate::state::AppState;
 pub const FORM_FIELD: &str = "csrf_token";
 pub const HEADER: &str = "x-csrf-token";
 
-/// The token for forms on this page (a request extension).
+/// The token for forms on this page (a request extension), and the random cookie it is bound to
+/// (a page whose session id changed during the request makes its token again from it).
 #[derive(Clone, Debug)]
-pub struct CsrfToken(pub String);
+pub struct CsrfToken(pub String, pub String);
 
 pub fn token_for(state: &AppState, csrf_cookie: &str, session_cookie: &str) -> String {
     state.keys().csrf_mac(format!("{csrf_cookie}|{session_cookie}").as_bytes())
@@ -46,7 +47,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         req
     };
     let mut req = req;
-    req.extensions_mut().insert(CsrfToken(expected));
+    req.extensions_mut().insert(CsrfToken(expected, binding.clone()));
     let mut response = next.run(req).await;
     if let Some(value) = fresh {
         response.headers_mut().append(header::SET_COOKIE, names.build(names.csrf, value));

@@ -91,6 +91,21 @@ pub struct CurrentUser {
     pub strong_second_factor: bool,
 }
 
+/// A new session id issued during this request (SECURITY.md S1: at re-authentication); the
+/// session middleware sends it as the cookie with the response.
+#[derive(Clone, Debug, Default)]
+pub struct SessionRotation(pub std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl SessionRotation {
+    pub fn set(&self, token: String) {
+        *self.0.lock().expect("rotation lock") = Some(token);
+    }
+
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().expect("rotation lock").clone()
+    }
+}
+
 /// Set when the request carried a session that has just expired.
 #[derive(Clone, Copy, Debug)]
 pub struct SessionTimedOut;
@@ -138,11 +153,13 @@ pub async fn resolve_session(State(state): State<AppState>, mut req: Request, ne
 
     let is_static = req.uri().path().starts_with("/static/");
     let cookie = read_cookie(req.headers(), state.cookies().session);
+    let rotation = SessionRotation::default();
     if let (false, Some(token)) = (is_static, cookie) {
         let site = req.extensions().get::<Site>().cloned();
         match lookup(&state, &token, site.as_ref(), &ip, &agent).await {
             Ok(Lookup::Live(user)) => {
                 req.extensions_mut().insert(user);
+                req.extensions_mut().insert(rotation.clone());
             }
             Ok(Lookup::Expired) => {
                 req.extensions_mut().insert(SessionTimedOut);
@@ -151,7 +168,12 @@ pub async fn resolve_session(State(state): State<AppState>, mut req: Request, ne
             Err(e) => return axum::response::IntoResponse::into_response(e),
         }
     }
-    next.run(req).await
+    let mut response = next.run(req).await;
+    if let Some(token) = rotation.get() {
+        let names = state.cookies();
+        response.headers_mut().append(header::SET_COOKIE, names.build(names.session, token));
+    }
+    response
 }
 
 enum Lookup {

@@ -62,10 +62,11 @@ impl Store {
             .map_err(map_err)
     }
 
-    /// The user re-entered their password (step-up before a signature).
-    pub async fn mark_authenticated(&self, id_hash: &str, now: DateTime<Utc>) -> Result<()> {
-        with_pool!(self, p => sqlx::query("UPDATE sessions SET authenticated_at = $1 WHERE id_hash = $2")
-            .bind(now).bind(id_hash).execute(p).await.map(|r| r.rows_affected()))
+    /// The user re-entered their password (step-up before a signature): the session gets a new
+    /// id (SECURITY.md S1) and counts as freshly authenticated.
+    pub async fn rotate_session(&self, old_hash: &str, new_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        with_pool!(self, p => sqlx::query("UPDATE sessions SET id_hash = $1, authenticated_at = $2 WHERE id_hash = $3")
+            .bind(new_hash).bind(now).bind(old_hash).execute(p).await.map(|r| r.rows_affected()))
         .map_err(map_err)?;
         Ok(())
     }

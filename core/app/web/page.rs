@@ -10,7 +10,7 @@ use minijinja::{Value, context};
 use super::headers::CspNonce;
 use super::menu;
 use crate::auth::csrf::CsrfToken;
-use crate::auth::session::CurrentUser;
+use crate::auth::session::{CurrentUser, SessionRotation};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::tenancy::Site;
@@ -20,6 +20,10 @@ pub struct Page {
     pub site: Site,
     pub user: Option<CurrentUser>,
     pub csrf: String,
+    /// The random cookie the CSRF token is bound to.
+    csrf_binding: String,
+    /// Where a new session id goes when the password is re-entered (SECURITY.md S1).
+    pub rotation: Option<SessionRotation>,
     pub nonce: String,
 }
 
@@ -33,6 +37,8 @@ impl FromRequestParts<AppState> for Page {
             site,
             user: parts.extensions.get::<CurrentUser>().cloned(),
             csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
+            csrf_binding: parts.extensions.get::<CsrfToken>().map(|t| t.1.clone()).unwrap_or_default(),
+            rotation: parts.extensions.get::<SessionRotation>().cloned(),
             nonce: parts.extensions.get::<CspNonce>().map(|n| n.0.clone()).unwrap_or_default(),
         })
     }
@@ -76,10 +82,19 @@ impl Page {
             site => site_context(&self.state, &self.site),
             user => user,
             menu => self.user.as_ref().map(|u| Serde(menu::for_role(u.role))),
-            csrf_token => self.csrf.clone(),
+            csrf_token => self.csrf_token(),
             csp_nonce => self.nonce.clone(),
             idle_timeout_secs => policy.idle.num_seconds(),
             idle_warning_secs => policy.warn_before.num_seconds(),
+        }
+    }
+
+    /// The token for this page's forms: bound to the session id the browser will hold after this
+    /// response (a new one if the password was re-entered during the request).
+    pub fn csrf_token(&self) -> String {
+        match self.rotation.as_ref().and_then(SessionRotation::get) {
+            Some(session) => crate::auth::csrf::token_for(&self.state, &self.csrf_binding, &session),
+            None => self.csrf.clone(),
         }
     }
 

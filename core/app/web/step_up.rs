@@ -65,7 +65,12 @@ pub async fn step_up(page: &Page, meta: &RequestMeta, password: &str) -> AppResu
         .await?;
     tx.commit().await?;
     if ok {
-        page.state.store().mark_authenticated(&user.session_hash, now).await?;
+        // S1: a new session id at re-authentication; the old one stops working now.
+        let token = crate::auth::new_token();
+        page.state.store().rotate_session(&user.session_hash, &crate::auth::hash_token(&token), now).await?;
+        if let Some(rotation) = &page.rotation {
+            rotation.set(token);
+        }
     }
     Ok(ok)
 }
