@@ -294,6 +294,26 @@ pub async fn request_recovery(
         let key = format!("{}|{}", site.key(), user.id);
         budgets.push(within_budget(state, LockScope::PasswordReset, &key, now).await?);
     }
+    if users.is_empty() {
+        // The same work as a match, so that the answer takes the same time whether or not an
+        // account exists (SECURITY.md A6, M6), as login verifies a dummy hash: a budget kept for
+        // the identifier as typed, and a reset message rendered and thrown away.
+        let key = format!("{}|?{}", site.key(), identifier.to_lowercase());
+        within_budget(state, LockScope::PasswordReset, &key, now).await?;
+        let nobody = UserRow {
+            id: uuid::Uuid::nil(),
+            tenant_id: site.tenant_id().map(|t| t.0),
+            username: String::new(),
+            role: Role::Ect.as_str().into(),
+            display_name: String::new(),
+            email: String::new(),
+            password_hash: None,
+            password_changed_at: None,
+            active: false,
+            created_at: now,
+        };
+        let _ = crate::mail::messages::password_reset(state, site, &nobody, &new_token(), now + RESET_LINK_VALID)?;
+    }
     let mut tx = store.begin().await?;
     let mut sent = 0;
     for (user, allowed) in users.iter().zip(budgets) {
