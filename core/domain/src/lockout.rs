@@ -175,6 +175,21 @@ mod tests {
         assert_eq!(p.gate(&s, t(4 + 1803)), Gate::Open);
     }
 
+    /// Section 3 of SECURITY.md: "5 per account per hour and 200 per tenant per hour" for texts;
+    /// the budgets come back after the hour.
+    #[test]
+    fn sending_budgets_per_account_and_per_ab() {
+        for (p, budget) in [(LockPolicy::code_send(), 5), (LockPolicy::sms_tenant(), 200)] {
+            let mut s = LockState::fresh(t(0));
+            for i in 0..budget {
+                assert_eq!(p.gate(&s, t(i)), Gate::Open, "send {}", i + 1);
+                s = p.after_failure(&s, t(i)).0;
+            }
+            assert_eq!(p.gate(&s, t(budget)), Gate::Locked, "send {} is over budget", budget + 1);
+            assert_eq!(p.gate(&s, t(budget - 1 + 3600)), Gate::Open, "an hour later");
+        }
+    }
+
     #[test]
     fn hundred_consecutive_failures_hard_lock_a8() {
         let p = LockPolicy::account();
