@@ -10,6 +10,7 @@ pub mod ids;
 pub mod induction;
 pub mod lockout;
 pub mod mfa;
+pub mod notices;
 pub mod password;
 pub mod registration;
 pub mod report_flow;

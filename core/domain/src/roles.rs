@@ -95,6 +95,9 @@ pub enum Permission {
     ListAbStaff,
     /// Download claims and outcomes for the national service (DOMAIN.md 2.11).
     ExportForNationalService,
+    /// See what reminders and notifications were sent to whom, what failed, and resend it (issue
+    /// 8; SG 2.74: the AB chases late reports).
+    ViewAbNotifications,
     /// An ECT's own personal, training and previous-school details (seed 000).
     EditOwnDetails,
     /// Fill in a progress review or assessment (DOMAIN.md 2.1: tutors; leads "complete
@@ -210,7 +213,9 @@ impl Role {
                 matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor | SchoolAdmin)
             }
             SignEctRegistrations => self == HeadTeacher,
-            AuthoriseEctRegistrations | ViewAbTasks | ListAbStaff | ExportForNationalService => self == AbAdmin,
+            AuthoriseEctRegistrations | ViewAbTasks | ListAbStaff | ExportForNationalService | ViewAbNotifications => {
+                self == AbAdmin
+            }
             // School administrators "cannot edit after" registering (DOMAIN.md 2.1).
             ViewEctRecord => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor),
             AssignTutorsAndMentors | RecordLeavers => matches!(self, AbAdmin | HeadTeacher | InductionLead),
@@ -330,6 +335,9 @@ mod tests {
             (HeadTeacher, ViewAbTasks, false),
             (AbAdmin, ExportForNationalService, true),
             (InductionLead, ExportForNationalService, false),
+            (AbAdmin, ViewAbNotifications, true),
+            (HeadTeacher, ViewAbNotifications, false),
+            (PlatformOperator, ViewAbNotifications, false),
             (Ect, EditOwnDetails, true),
             (AbAdmin, EditOwnDetails, false),
             (PlatformOperator, ListEcts, false),
