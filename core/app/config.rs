@@ -16,6 +16,8 @@ pub struct Config {
     pub mail: MailConfig,
     #[serde(default)]
     pub sms: SmsConfig,
+    #[serde(default)]
+    pub notifications: NotificationsConfig,
     pub security: SecurityConfig,
     /// Fill an empty database with the demo appropriate bodies, schools and users.
     pub demo: bool,
@@ -173,6 +175,28 @@ impl std::fmt::Debug for SmsConfig {
     }
 }
 
+/// Reminders and notifications (seed 003; DOMAIN.md 2.12).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotificationsConfig {
+    /// A day's reminders go from this hour, UK time (nobody wants one at midnight).
+    pub send_from_hour: u32,
+    /// After a gap in which no process ran, reminders of this many past days are caught up (only
+    /// the newest of each report is sent).
+    pub catch_up_days: i64,
+    /// How often each process runs the reminder scan (it is idempotent: any number may run it).
+    pub scan_interval_secs: u64,
+    /// How long a worker holds a claimed notification.
+    pub lease_secs: i64,
+    pub batch_size: i64,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        Self { send_from_hour: 7, catch_up_days: 2, scan_interval_secs: 300, lease_secs: 300, batch_size: 50 }
+    }
+}
+
 #[derive(Clone, Serialize, Deserialize)]
 pub struct SecurityConfig {
     /// Key for CSRF tokens and other MACs. If unset, a random key is created in `data_dir/secret.key`.
@@ -229,6 +253,7 @@ impl Default for Config {
                 smtp_timeout_secs: 20,
             },
             sms: SmsConfig::default(),
+            notifications: NotificationsConfig::default(),
             security: SecurityConfig { secret_key: None, hashing_concurrency: (2 * cores).max(2) },
             demo: false,
             themes_dir: "themes".into(),
@@ -298,6 +323,9 @@ impl Config {
         }
         if self.server.base_domain.is_empty() || self.server.base_domain.contains('/') {
             return Err(ConfigError::Rule("server.base_domain must be a host name".into()));
+        }
+        if self.notifications.send_from_hour > 23 || self.notifications.catch_up_days < 0 {
+            return Err(ConfigError::Rule("notifications.send_from_hour is 0-23 and catch_up_days 0 or more".into()));
         }
         if self.sms.provider == SmsProviderKind::Notify {
             let key = self.sms.notify_api_key.as_ref().map(|k| k.expose_secret().to_owned()).unwrap_or_default();

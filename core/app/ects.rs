@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use induct_domain::induction::{Fraction, InductionType};
+use induct_domain::notices::NoticeKind;
 use induct_domain::registration::{
     RegistrationAction, RegistrationKind, RegistrationStatus, RejectionReason, TrainingProgramme, TransitionProblem,
 };
@@ -186,7 +187,10 @@ pub async fn register(
         .record_audit(&mut tx, &audit(tenant, AuditEventKind::EctRegistered, actor, &subject, Some(kind.as_str())), now)
         .await
         .map_err(AppError::from)?;
+    // Seed 001: "it will go to your Head Teacher to sign": the head hears of it (issue 8).
+    crate::notify::registration_event(state, &mut tx, tenant, id, NoticeKind::RegistrationAwaitingHead).await?;
     tx.commit().await.map_err(AppError::from)?;
+    state.wake_mailer();
     Ok(id)
 }
 
@@ -229,7 +233,10 @@ pub async fn sign(
         .record_audit(&mut tx, &audit(tenant, AuditEventKind::EctRegistrationSigned, actor, &subject, Some(&hash)), now)
         .await
         .map_err(AppError::from)?;
+    // Seed 001: the AB then completes its checks: its administrators hear of it (issue 8).
+    crate::notify::registration_event(state, &mut tx, tenant, row.id, NoticeKind::RegistrationAwaitingAb).await?;
     tx.commit().await.map_err(AppError::from)?;
+    state.wake_mailer();
     Ok(())
 }
 

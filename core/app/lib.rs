@@ -14,6 +14,7 @@ pub mod first_login;
 pub mod forms;
 pub mod induction;
 pub mod mail;
+pub mod notify;
 pub mod pdf;
 pub mod plugins;
 pub mod registration;

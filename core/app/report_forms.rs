@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use induct_domain::calendar::BankHolidays;
+use induct_domain::notices::NoticeKind;
 use induct_domain::report_flow::{self, FlowAction, FlowProblem, FormStatus, Signer, SigningPolicy};
 use induct_domain::timeline::{PlannedReport, ReportKind};
 use induct_domain::{Role, SchoolId, TenantId, UserId};
@@ -408,7 +409,11 @@ pub async fn release(state: &AppState, ctx: &ReportCtx, actor: &Actor<'_>) -> Re
     form.updated_at = now;
     store.save_form(&mut tx, ctx.tenant, &form).await?;
     audit(state, &mut tx, ctx, AuditEventKind::ReportReleased, actor, None, now).await?;
+    // Issue 8: the ECT hears the report is ready for their comments.
+    let occasion = format!("v{}", form.version);
+    notice(state, &mut tx, ctx, NoticeKind::ReadyForComments, &occasion).await?;
     tx.commit().await?;
+    state.wake_mailer();
     Ok(())
 }
 
@@ -514,7 +519,17 @@ pub async fn sign(
     if next == FormStatus::Submitted {
         audit(state, &mut tx, ctx, AuditEventKind::ReportSubmitted, actor, None, now).await?;
     }
+    // Issue 8: whoever signs next hears of it.
+    let next_signer = match next {
+        FormStatus::EctSigned => Some(NoticeKind::ReadyForTutorSignature),
+        FormStatus::AwaitingHead => Some(NoticeKind::ReadyForHeadSignature),
+        _ => None,
+    };
+    if let Some(kind) = next_signer {
+        notice(state, &mut tx, ctx, kind, &format!("v{}", form.version)).await?;
+    }
     tx.commit().await?;
+    state.wake_mailer();
     Ok(next)
 }
 
@@ -557,7 +572,16 @@ pub async fn decide(
     store.save_form(&mut tx, ctx.tenant, &form).await?;
     let kind = if accept { AuditEventKind::ReportAccepted } else { AuditEventKind::ReportReturned };
     audit(state, &mut tx, ctx, kind, actor, None, now).await?;
+    // Issue 8: the school (and the ECT, when accepted) hear the AB's decision. A returned report
+    // comes back as a new version, so each return is news once.
+    let (notice_kind, occasion) = if accept {
+        (NoticeKind::Accepted, "accepted".to_owned())
+    } else {
+        (NoticeKind::Returned, format!("v{}", form.version - 1))
+    };
+    notice(state, &mut tx, ctx, notice_kind, &occasion).await?;
     tx.commit().await?;
+    state.wake_mailer();
     if accept {
         // The next report of the plan appears (seed 003: "The next progress review is generated
         // as the last one is completed").
@@ -566,6 +590,17 @@ pub async fn decide(
         tx.commit().await?;
     }
     Ok(())
+}
+
+/// News of this report for the people it concerns, told once the transaction commits.
+async fn notice(
+    state: &AppState,
+    tx: &mut crate::store::Tx,
+    ctx: &ReportCtx,
+    kind: NoticeKind,
+    occasion: &str,
+) -> Result<(), AppError> {
+    crate::notify::report_event(state, tx, ctx.tenant, ctx.induction.id, ctx.report.number, kind, occasion).await
 }
 
 /// A support plan upload: PDF, Word or OpenDocument text, checked by content, not name.

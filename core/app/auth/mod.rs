@@ -57,10 +57,15 @@ impl Keys {
     }
 
     /// The secret behind [`Keys::seal_totp_secret`]'s output; `None` if it was tampered with,
-    /// belongs to another user or was sealed under another key.
+    /// belongs to another user or was sealed under another key. A secret stored before sealing
+    /// (plain base32) still opens.
     pub fn open_totp_secret(&self, user: induct_domain::UserId, stored: &str) -> Option<Vec<u8>> {
         use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-        let bytes = URL_SAFE_NO_PAD.decode(stored.strip_prefix("v1.")?).ok()?;
+        let Some(sealed) = stored.strip_prefix("v1.") else {
+            // Set up before secrets were sealed: still the plain base32 the app was given.
+            return induct_domain::mfa::base32_decode(stored);
+        };
+        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
         if bytes.len() < 12 + 16 {
             return None;
         }

@@ -17,6 +17,11 @@ pub fn uk_time(t: DateTime<Utc>) -> String {
     format!("{} on {}", local.format("%-I:%M%P"), local.format("%A %-d %B %Y"))
 }
 
+/// A date as people in England read it: "Friday 4 December 2026".
+pub fn uk_date(d: chrono::NaiveDate) -> String {
+    d.format("%A %-d %B %Y").to_string()
+}
+
 fn sender(state: &AppState, site: &Site) -> (String, String) {
     match site.tenant() {
         Some(t) => (t.mail_from_address.clone(), t.mail_from_name.clone()),
@@ -317,6 +322,171 @@ pub fn password_compromised(
             to_name: &user.display_name,
             subject: format!("{}: choose a new password", site.name()),
             template: "password_compromised",
+            expires_at: None,
+        },
+        ctx,
+    )
+}
+
+/// What a report's reminder or news says (seed 003: "The emails will state that the Induction
+/// Tutor must log into ECT Manager to complete the form").
+pub struct NoticeMail<'a> {
+    pub kind: induct_domain::notices::NoticeKind,
+    /// What it asks of this recipient now.
+    pub ask: induct_domain::notices::Ask,
+    /// Written to the ECT themselves ("your progress review").
+    pub to_ect: bool,
+    pub ect_name: &'a str,
+    pub report_title: &'a str,
+    pub due: Option<chrono::NaiveDate>,
+    pub today: chrono::NaiveDate,
+    /// Where to act, on the AB's site.
+    pub link_path: &'a str,
+}
+
+/// A report's reminder (a week before, the day before, the day, overdue, weekly) or news (ready
+/// for comments or a signature, returned, accepted), in the AB's theme. It names only the ECT
+/// and the report, which every recipient already sees on their dashboard.
+pub fn report_notice(state: &AppState, site: &Site, to: &UserRow, n: &NoticeMail<'_>) -> Result<NewMail, AppError> {
+    use induct_domain::notices::NoticeKind as K;
+    let whose = if n.to_ect { "Your".to_owned() } else { format!("{}'s", n.ect_name) };
+    let what = format!("{whose} {}", n.report_title.to_lowercase());
+    let due = n.due.map(uk_date);
+    let headline = match n.kind {
+        K::DueInAWeek => format!("{what} is due in a week"),
+        K::DueTomorrow => format!("{what} is due tomorrow"),
+        K::DueToday => format!("{what} is due today"),
+        K::Overdue | K::OverdueWeekly => format!("{what} is overdue"),
+        K::ReadyForComments => format!("{what} is ready for your comments"),
+        K::ReadyForTutorSignature | K::ReadyForHeadSignature => format!("{what} is ready for your signature"),
+        K::Returned => format!("{what} has been returned by {}", site.name()),
+        K::Accepted => format!("{what} has been accepted by {}", site.name()),
+        _ => what.clone(),
+    };
+    let origin = state.config().origin_for(site.tenant().map(|t| t.slug.as_str()));
+    let ctx = minijinja::context! {
+        site_name => site.name(),
+        display_name => to.display_name.clone(),
+        headline => headline.clone(),
+        ask => n.ask.as_str(),
+        ask_text => ask_sentence(n.ask, n.kind, site.name()),
+        kind => n.kind.as_str(),
+        to_ect => n.to_ect,
+        ect_name => n.ect_name,
+        report_title => n.report_title,
+        due,
+        days_overdue => n.due.map(|d| (n.today - d).num_days()).filter(|d| *d > 0),
+        link => format!("{origin}{}", n.link_path),
+    };
+    themed(
+        state,
+        site,
+        Envelope {
+            kind: n.kind.as_str(),
+            to_address: &to.email,
+            to_name: &to.display_name,
+            subject: format!("{}: {headline}", site.name()),
+            template: "report_notice",
+            expires_at: None,
+        },
+        ctx,
+    )
+}
+
+/// What the recipient is asked to do, in a sentence.
+fn ask_sentence(ask: induct_domain::notices::Ask, kind: induct_domain::notices::NoticeKind, site: &str) -> String {
+    use induct_domain::notices::{Ask, NoticeKind};
+    match ask {
+        Ask::CompleteForm if kind == NoticeKind::Returned => "Please log in, read the appropriate body's comments on \
+            the report, make the changes and make it available to the ECT again."
+            .into(),
+        Ask::CompleteForm => format!("As the induction tutor, please log in to {site} and complete the form."),
+        Ask::EnsureCompleted => "Please make sure the induction tutor logs in and completes the form.".into(),
+        Ask::TutorIsCompleting => "Your induction tutor is completing it. When they have finished, you will be \
+            asked to add your comments and sign."
+            .into(),
+        Ask::CommentAndSign => "Please log in, check the details, add your comments and sign it.".into(),
+        Ask::WaitingForEct => "It is waiting for the ECT's comments and signature.".into(),
+        Ask::TutorSigns => "Please log in and sign it.".into(),
+        Ask::WaitingForTutorSignature => "It is waiting for the induction tutor's signature.".into(),
+        Ask::HeadSigns => "Please log in and sign it (you can sign several reports at once under Sign).".into(),
+        Ask::WaitingForHeadSignature => "It is waiting for the head teacher's signature.".into(),
+        Ask::Nothing => "There is nothing more for you to do.".into(),
+    }
+}
+
+/// A registration waiting for the head teacher's signature or the AB's checks (seed 001).
+pub fn registration_notice(
+    state: &AppState,
+    site: &Site,
+    to: &UserRow,
+    kind: induct_domain::notices::NoticeKind,
+    ect_name: &str,
+    school_name: &str,
+    link_path: &str,
+) -> Result<NewMail, AppError> {
+    use induct_domain::notices::NoticeKind as K;
+    let for_head = kind == K::RegistrationAwaitingHead;
+    let headline = if for_head {
+        format!("the registration of {ect_name} is waiting for your signature")
+    } else {
+        format!("the registration of {ect_name} at {school_name} is waiting for your checks")
+    };
+    let origin = state.config().origin_for(site.tenant().map(|t| t.slug.as_str()));
+    let ctx = minijinja::context! {
+        site_name => site.name(),
+        display_name => to.display_name.clone(),
+        for_head,
+        ect_name,
+        school_name,
+        link => format!("{origin}{link_path}"),
+    };
+    themed(
+        state,
+        site,
+        Envelope {
+            kind: kind.as_str(),
+            to_address: &to.email,
+            to_name: &to.display_name,
+            subject: format!("{}: {headline}", site.name()),
+            template: "registration_notice",
+            expires_at: None,
+        },
+        ctx,
+    )
+}
+
+/// The AB's weekly list of overdue reports by school (DOMAIN.md 2.12; SG 2.74).
+pub fn ab_digest(
+    state: &AppState,
+    site: &Site,
+    to: &UserRow,
+    week: chrono::NaiveDate,
+    by_school: &std::collections::BTreeMap<String, Vec<crate::notify::OverdueLine>>,
+) -> Result<NewMail, AppError> {
+    let total: usize = by_school.values().map(Vec::len).sum();
+    let origin = state.config().origin_for(site.tenant().map(|t| t.slug.as_str()));
+    let schools: Vec<_> = by_school
+        .iter()
+        .map(|(name, reports)| minijinja::context! { name, reports => minijinja::value::Serde(reports) })
+        .collect();
+    let ctx = minijinja::context! {
+        site_name => site.name(),
+        display_name => to.display_name.clone(),
+        week => uk_date(week),
+        total,
+        schools,
+        link => format!("{origin}/reports/review"),
+    };
+    themed(
+        state,
+        site,
+        Envelope {
+            kind: "ab_weekly_digest",
+            to_address: &to.email,
+            to_name: &to.display_name,
+            subject: format!("{}: {total} overdue report{} this week", site.name(), if total == 1 { "" } else { "s" }),
+            template: "ab_digest",
             expires_at: None,
         },
         ctx,

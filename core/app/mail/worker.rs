@@ -82,10 +82,32 @@ pub async fn deliver_until_idle(state: &AppState) -> Result<PassReport, StoreErr
 }
 
 /// The worker loop run by `serve`: wakes when a request queues mail, and polls as a fallback
-/// (for mail queued by other processes and for retries coming due).
+/// (for mail queued by other processes and for retries coming due). Each turn it also runs the
+/// reminder scan when due in this process and turns pending notifications into mail (issue 8):
+/// both are safe in any number of processes at once.
 pub async fn run(state: AppState) {
     let poll = StdDuration::from_millis(state.config().mail.poll_interval_ms);
+    let scan_every = StdDuration::from_secs(state.config().notifications.scan_interval_secs);
+    let mut last_scan: Option<std::time::Instant> = None;
     loop {
+        if last_scan.is_none_or(|at| at.elapsed() >= scan_every) {
+            match crate::notify::materialise(&state).await {
+                Ok(r) if r.added > 0 => tracing::info!(added = r.added, "reminders written"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "reminder scan failed"),
+            }
+            last_scan = Some(std::time::Instant::now());
+        }
+        loop {
+            match crate::notify::process_pending(&state).await {
+                Ok(r) if r.claimed > 0 => tracing::debug!(?r, "notifications pass"),
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "notifications pass failed");
+                    break;
+                }
+            }
+        }
         match deliver_until_idle(&state).await {
             Ok(r) if r.claimed > 0 => tracing::debug!(?r, "outbox pass"),
             Ok(_) => {}

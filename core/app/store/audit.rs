@@ -39,6 +39,10 @@ pub enum AuditEventKind {
     LeaverAcknowledged,
     EctDetailsChanged,
     ExportDownloaded,
+    /// The AB sent a message again from its Emails page (issue 8).
+    MailResent,
+    /// A school paused or resumed reminders (issue 8).
+    SchoolRemindersPaused,
     EctInductionRecordChanged,
     ReportReleased,
     ReportSigned,
@@ -93,6 +97,8 @@ impl AuditEventKind {
             AuditEventKind::LeaverAcknowledged => "leaver_acknowledged",
             AuditEventKind::EctDetailsChanged => "ect_details_changed",
             AuditEventKind::ExportDownloaded => "export_downloaded",
+            AuditEventKind::MailResent => "mail_resent",
+            AuditEventKind::SchoolRemindersPaused => "school_reminders_paused",
             AuditEventKind::EctInductionRecordChanged => "ect_induction_record_changed",
             AuditEventKind::ReportReleased => "report_released",
             AuditEventKind::ReportSigned => "report_signed",

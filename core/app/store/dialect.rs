@@ -26,3 +26,25 @@ pub fn claim_outbox(backend: Backend) -> &'static str {
         Backend::Sqlite => claim!(""),
     }
 }
+
+/// Claims pending notifications for one worker, like [`claim_outbox`].
+pub fn claim_notifications(backend: Backend) -> &'static str {
+    macro_rules! claim {
+        ($lock:literal) => {
+            concat!(
+                "UPDATE notifications SET locked_until = $1, lease_token = $2
+                 WHERE id IN (
+                     SELECT id FROM notifications
+                     WHERE status = 'pending' AND (locked_until IS NULL OR locked_until <= $3)
+                     ORDER BY created_at, id
+                     LIMIT $4 ",
+                $lock,
+                ") RETURNING id"
+            )
+        };
+    }
+    match backend {
+        Backend::Postgres => claim!("FOR UPDATE SKIP LOCKED"),
+        Backend::Sqlite => claim!(""),
+    }
+}

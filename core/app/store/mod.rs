@@ -17,6 +17,7 @@ pub mod ects;
 pub mod first_login;
 pub mod induction;
 pub mod locks;
+pub mod notifications;
 pub mod outbox;
 pub mod plugins;
 pub mod report_forms;

@@ -209,6 +209,49 @@ impl Store {
         with_pool!(self, p => sqlx::query_as::<_, OutboxRow>(sql).bind(limit).fetch_all(p).await).map_err(map_err)
     }
 
+    /// An AB's mail, newest first (its page: what was sent to whom and when, and what failed).
+    pub async fn list_outbox_of_tenant(
+        &self,
+        tenant: TenantId,
+        failed_only: bool,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
+        let sql = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM outbox WHERE tenant_id = $1 AND ($2 = FALSE OR status = 'failed') ORDER BY created_at DESC, id LIMIT $3"
+        );
+        with_pool!(self, p => sqlx::query_as::<_, OutboxRow>(sql).bind(tenant.0).bind(failed_only).bind(limit).fetch_all(p).await)
+            .map_err(map_err)
+    }
+
+    /// Queues a copy of one of an AB's messages to go again (a new Message-ID: it is a new
+    /// message). Messages that held a link or a code are never copied: the person asks for a
+    /// new one. Returns the new row's id, or None when there is nothing that may be resent.
+    pub async fn resend_mail(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        id: Uuid,
+        message_domain: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Uuid>> {
+        let new_id = Uuid::now_v7();
+        let message_id = format!("<{new_id}@{message_domain}>");
+        let n = with_tx!(tx, c => sqlx::query(
+            "INSERT INTO outbox (id, tenant_id, message_id, kind, to_address, to_name, from_address, from_name, subject,
+                                 body_text, body_html, status, attempts, next_attempt_at, created_at, expires_at, channel)
+             SELECT $1, tenant_id, $2, kind, to_address, to_name, from_address, from_name, subject, body_text, body_html,
+                    'pending', 0, $3, $3, NULL, channel
+             FROM outbox
+             WHERE id = $4 AND tenant_id = $5 AND status IN ('sent', 'failed')
+               AND kind NOT IN ('password_reset', 'set_password', 'login_code', 'mobile_code')")
+            .bind(new_id).bind(&message_id).bind(now).bind(id).bind(tenant.0)
+            .execute(c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok((n == 1).then_some(new_id))
+    }
+
     pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
         let rows: Vec<(String, i64)> = with_pool!(self, p => sqlx::query_as::<_, (String, i64)>(
             "SELECT status, COUNT(*) FROM outbox GROUP BY status").fetch_all(p).await)

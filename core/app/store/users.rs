@@ -133,6 +133,13 @@ impl Store {
         .map_err(map_err)
     }
 
+    /// The AB's people with a role (its administrators, say).
+    pub async fn list_users_with_role(&self, tenant: TenantId, role: induct_domain::Role) -> Result<Vec<UserRow>> {
+        let sql = concat!("SELECT ", columns!(), " FROM users WHERE tenant_id = $1 AND role = $2 ORDER BY username");
+        with_pool!(self, p => sqlx::query_as::<_, UserRow>(sql).bind(tenant.0).bind(role.as_str()).fetch_all(p).await)
+            .map_err(map_err)
+    }
+
     pub async fn user_mobile(&self, id: UserId) -> Result<Option<String>> {
         with_pool!(self, p => sqlx::query_scalar::<_, Option<String>>("SELECT mobile FROM users WHERE id = $1")
             .bind(id.0).fetch_optional(p).await)

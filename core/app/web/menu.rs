@@ -41,6 +41,7 @@ pub fn for_role(role: Role) -> Vec<MenuItem> {
             link("Staff", "/staff"),
             link("Reports", "/reports"),
             link("Exports", "/exports"),
+            link("Emails", "/notifications"),
             later("Resources"),
             later("Courses"),
             later("Helpdesk"),

@@ -15,6 +15,7 @@ pub mod induction_record;
 pub mod login;
 pub mod menu;
 pub mod my_details;
+pub mod notifications;
 pub mod page;
 pub mod platform;
 pub mod plugins;
@@ -353,6 +354,14 @@ fn routes(state: AppState) -> RouteTable {
         .get("/staff", Sites::Ab, Signed(ListAbStaff), ab::view_ab_staff_get)
         .post("/users/{user_id}/unlock", Sites::Ab, Signed(UnlockAccounts), ab::view_user_unlock_post)
         .post("/users/{user_id}/compromised", Sites::Ab, Signed(UnlockAccounts), ab::view_user_compromised_post)
+        .get("/notifications", Sites::Ab, Signed(ViewAbNotifications), notifications::view_notifications_get)
+        .post(
+            "/notifications/mail/{mail_id}/resend",
+            Sites::Ab,
+            Signed(ViewAbNotifications),
+            notifications::view_mail_resend_post,
+        )
+        .post("/schools/{school_id}/reminders", Sites::Ab, Signed(EditSchool), schools::view_school_reminders_post)
         .get("/exports", Sites::Ab, Signed(ExportForNationalService), ab::view_exports_get)
         .get("/exports/claims.csv", Sites::Ab, Signed(ExportForNationalService), ab::view_claims_csv_get)
         .get("/exports/outcomes.csv", Sites::Ab, Signed(ExportForNationalService), ab::view_outcomes_csv_get)

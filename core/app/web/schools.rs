@@ -61,6 +61,16 @@ pub async fn view_school_get(page: Page, Path(school_id): Path<String>) -> AppRe
         Ok(s) => s,
         Err(redirect) => return Ok(redirect),
     };
+    render_school(&page, school, None, super::ects::Errors::default(), StatusCode::OK).await
+}
+
+async fn render_school(
+    page: &Page,
+    school: SchoolRow,
+    typed: Option<String>,
+    errors: super::ects::Errors,
+    status: StatusCode,
+) -> AppResult<Response> {
     let user = page.user()?.clone();
     let tenant = user.tenant.ok_or(AppError::NotFound)?;
     let extra = forms::extra_questions(&page.state, tenant, forms::context(FORM, user.role.as_str())).await?;
@@ -73,7 +83,82 @@ pub async fn view_school_get(page: Page, Path(school_id): Path<String>) -> AppRe
         .map(|a| context! { label => a.question_label, value => forms::display_value(&extra.questions, &a.question_id, &a.value) })
         .collect();
     let can_edit = user.role.allows(Permission::EditSchool);
-    Ok(page.render("school.html", context! { school => Serde(&school), answers, can_edit })?.into_response())
+    let paused_until = page.state.store().reminders_paused_until(tenant, SchoolId(school.id)).await?;
+    let today = crate::clock_today(&page.state);
+    let body = page.render(
+        "school.html",
+        context! {
+            school => Serde(&school),
+            answers,
+            can_edit,
+            paused_until => paused_until.filter(|d| *d >= today).map(crate::mail::messages::uk_date),
+            typed => typed,
+            errors => errors.0,
+        },
+    )?;
+    Ok((status, body).into_response())
+}
+
+/// Pausing reminders (DfE's service lets a school opt out of reminder emails until a date):
+/// none are sent to the school's people for its ECTs until the end of that date; an empty date
+/// sends them again. Head teachers, induction leads and the AB.
+pub async fn view_school_reminders_post(
+    page: Page,
+    meta: RequestMeta,
+    Path(school_id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let Ok(school) = visible_school(&page, &school_id).await? else { return Err(AppError::NotFound) };
+    let user = page.user()?.clone();
+    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let f = super::ects::Fields(pairs);
+    let typed = f.get("paused_until").trim().to_owned();
+    let today = crate::clock_today(&page.state);
+    let mut e = super::ects::Errors::default();
+    let until = match validate::optional_date(&typed, "the date to pause reminders until") {
+        Ok(Some(d)) if d < today => {
+            e.add("paused_until", "The date must be today or later");
+            None
+        }
+        Ok(Some(d)) if d > today + chrono::Duration::days(366) => {
+            e.add("paused_until", "Reminders can be paused for a year at most");
+            None
+        }
+        Ok(d) => d,
+        Err(p) => {
+            e.add("paused_until", p.to_string());
+            None
+        }
+    };
+    if !e.is_empty() {
+        return render_school(&page, school, Some(typed), e, StatusCode::BAD_REQUEST).await;
+    }
+    let now = page.state.clock().now();
+    let store = page.state.store();
+    let mut tx = store.begin().await?;
+    if !store.set_reminders_paused_until(&mut tx, tenant, SchoolId(school.id), until).await? {
+        return Err(AppError::NotFound);
+    }
+    let subject = school.id.to_string();
+    let detail = until.map_or_else(|| "resumed".to_owned(), |d| format!("until {d}"));
+    store
+        .record_audit(
+            &mut tx,
+            &NewAuditEvent {
+                tenant: Some(tenant),
+                kind: AuditEventKind::SchoolRemindersPaused,
+                actor: Some(user.id),
+                subject: Some(&subject),
+                ip: &meta.ip,
+                user_agent: &meta.user_agent,
+                factor: None,
+                detail: Some(&detail),
+            },
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/schools/{}#reminders", school.id)).into_response())
 }
 
 pub async fn view_school_edit_get(page: Page, Path(school_id): Path<String>) -> AppResult<Response> {

@@ -1,0 +1,125 @@
+//! The AB's Emails page (issue 8): what was sent to whom and when, what failed and why, with
+//! "Send again"; and the reminders and notices behind them (which were sent, which skipped).
+
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::page::Page;
+use crate::auth::session::RequestMeta;
+use crate::error::{AppError, AppResult};
+use crate::mail::messages::uk_time;
+use crate::store::audit::{AuditEventKind, NewAuditEvent};
+
+#[derive(Deserialize, Default)]
+pub struct Filter {
+    #[serde(default)]
+    status: String,
+}
+
+/// The name people read for a notification kind.
+fn kind_title(kind: &str) -> &str {
+    match kind {
+        "due_in_a_week" => "Due in a week",
+        "due_tomorrow" => "Due tomorrow",
+        "due_today" => "Due today",
+        "overdue" => "Overdue",
+        "overdue_weekly" => "Overdue (weekly)",
+        "ready_for_comments" => "Ready for the ECT's comments",
+        "ready_for_tutor_signature" => "Ready for the tutor's signature",
+        "ready_for_head_signature" => "Ready for the head teacher's signature",
+        "returned" => "Returned by the AB",
+        "accepted" => "Accepted by the AB",
+        "registration_awaiting_head" => "Registration waiting for the head",
+        "registration_awaiting_ab" => "Registration waiting for the AB",
+        "ab_weekly_digest" => "Weekly overdue digest",
+        other => other,
+    }
+}
+
+async fn render(page: &Page, failed_only: bool, notice: Option<&str>, status: StatusCode) -> AppResult<Response> {
+    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let store = page.state.store();
+    let mail: Vec<_> = store
+        .list_outbox_of_tenant(tenant, failed_only, 200)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let secret = matches!(m.kind.as_str(), "password_reset" | "set_password" | "login_code" | "mobile_code");
+            let can_resend = !secret && m.status != "pending";
+            context! {
+                id => m.id.to_string(),
+                queued => uk_time(m.created_at),
+                sent => m.sent_at.map(uk_time),
+                kind => kind_title(&m.kind).to_owned(),
+                channel => m.channel,
+                to_name => m.to_name,
+                to_address => m.to_address,
+                subject => m.subject,
+                status => m.status,
+                attempts => m.attempts,
+                last_error => m.last_error,
+                can_resend,
+            }
+        })
+        .collect();
+    let notices: Vec<_> = store
+        .list_notifications(tenant, 200)
+        .await?
+        .into_iter()
+        .map(|n| {
+            context! {
+                kind => kind_title(&n.kind).to_owned(),
+                occasion => n.occasion,
+                about => n.ect_name,
+                report_number => (n.report_number > 0).then_some(n.report_number),
+                status => n.status,
+                detail => n.detail,
+                processed => n.processed_at.map(uk_time),
+            }
+        })
+        .collect();
+    let body = page.render("notifications.html", context! { mail, notices, failed_only, notice })?;
+    Ok((status, body).into_response())
+}
+
+pub async fn view_notifications_get(page: Page, Query(f): Query<Filter>) -> AppResult<Response> {
+    render(&page, f.status == "failed", None, StatusCode::OK).await
+}
+
+/// "Send again": a copy of the message goes out (links and codes never: they expire, and the
+/// person asks for a new one).
+pub async fn view_mail_resend_post(page: Page, meta: RequestMeta, Path(mail_id): Path<String>) -> AppResult<Response> {
+    let user = page.user()?.clone();
+    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let id: uuid::Uuid = mail_id.parse().map_err(|_| AppError::NotFound)?;
+    let store = page.state.store();
+    let now = page.state.clock().now();
+    let mut tx = store.begin().await?;
+    let Some(copy) = store.resend_mail(&mut tx, tenant, id, &page.state.config().server.base_domain, now).await? else {
+        return Err(AppError::NotFound);
+    };
+    let subject = id.to_string();
+    let detail = copy.to_string();
+    store
+        .record_audit(
+            &mut tx,
+            &NewAuditEvent {
+                tenant: Some(tenant),
+                kind: AuditEventKind::MailResent,
+                actor: Some(user.id),
+                subject: Some(&subject),
+                ip: &meta.ip,
+                user_agent: &meta.user_agent,
+                factor: None,
+                detail: Some(&detail),
+            },
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    page.state.wake_mailer();
+    render(&page, false, Some("The message will be sent again."), StatusCode::OK).await
+}
