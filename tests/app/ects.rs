@@ -17,7 +17,7 @@ async fn school_id(app: &TestApp, name: &str) -> String {
 }
 
 /// A complete, valid registration form; `over` replaces fields by name.
-fn form(trn: &str, over: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn form(trn: &str, over: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut f: Vec<(String, String)> = [
         ("first_names", "Ruby"),
         ("last_name", "Fenwick"),
@@ -67,7 +67,7 @@ async fn registration_count(app: &TestApp) -> usize {
 }
 
 /// Registers through the form as `c` and returns the registration's id.
-async fn register(c: &Client, school: &str, fields: &[(String, String)]) -> String {
+pub(crate) async fn register(c: &Client, school: &str, fields: &[(String, String)]) -> String {
     c.get(&format!("/schools/{school}/ects/register")).await;
     let r = post(c, &format!("/schools/{school}/ects/register"), fields).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

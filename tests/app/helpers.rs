@@ -165,11 +165,14 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     let state = app.state.clone();
     // The demo data's own registrations queue mail (the AB's decisions, the new ECT's link). Each
     // test sees only the mail it causes.
-    match state.store().pool() {
-        induct::store::Pool::Sqlite(p) => sqlx::query("DELETE FROM outbox").execute(p).await.map(|_| ()),
-        induct::store::Pool::Postgres(p) => sqlx::query("DELETE FROM outbox").execute(p).await.map(|_| ()),
+    // So do its notifications (registrations waiting, reports made available).
+    for sql in ["DELETE FROM outbox", "DELETE FROM notifications"] {
+        match state.store().pool() {
+            induct::store::Pool::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+            induct::store::Pool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        }
+        .unwrap();
     }
-    .unwrap();
     let server = tokio::spawn(async move {
         induct::serve(app, listener, std::future::pending()).await.unwrap();
     });
@@ -213,6 +216,23 @@ impl TestApp {
 
     pub fn platform(&self) -> Client {
         self.client(None)
+    }
+
+    /// What the worker does each turn: the reminder scan, pending notifications into mail, and
+    /// delivery of every queued message.
+    pub async fn run_notifications(&self) -> induct::notify::PassReport {
+        let (_, pass) = induct::notify::run_once(&self.state).await.unwrap();
+        self.deliver_mail().await;
+        pass
+    }
+
+    /// Runs a statement on either database (test set-up only).
+    pub async fn sql(&self, sql: &'static str) {
+        match self.state.store().pool() {
+            induct::store::Pool::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+            induct::store::Pool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        }
+        .unwrap();
     }
 
     /// Delivers every queued message now.

@@ -18,6 +18,7 @@ mod logs;
 mod mail;
 mod plugins;
 mod registration;
+mod reminders;
 mod report_forms;
 mod security_headers;
 mod sessions;
