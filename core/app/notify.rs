@@ -71,6 +71,7 @@ pub async fn materialise(state: &AppState) -> Result<ScanReport, AppError> {
     for s in store.current_schools(today).await? {
         pauses.entry(s.induction_id).or_default().push(s.reminders_paused_until);
     }
+    let written = store.reminder_keys_since(from).await?;
     let mut new = vec![];
     for c in &candidates {
         let status = c.status.as_deref().and_then(FormStatus::parse).unwrap_or(FormStatus::Draft);
@@ -82,6 +83,10 @@ pub async fn materialise(state: &AppState) -> Result<ScanReport, AppError> {
             continue;
         }
         for (day, kind) in notices::reminders_between(c.due_date, from, today) {
+            let key = (c.induction_id, c.number, kind.as_str().to_owned(), day.to_string());
+            if written.contains(&key) {
+                continue;
+            }
             new.push(NewNotification {
                 tenant: TenantId(c.tenant_id),
                 subject: Subject::Report { induction: c.induction_id, number: c.number },

@@ -486,3 +486,34 @@ async fn the_abs_emails_page_shows_what_went_to_whom_and_what_failed_and_sends_a
     assert!(!theirs.body.contains("quietfen"));
     assert_eq!(other.post_form(&action, &[]).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_worker_that_dies_holding_reminders_loses_none_another_sends_them_after_the_lease() {
+    let app = spawn_app().await;
+    let addresses = ects_due_today(&app, 5).await;
+    induct::notify::materialise(&app.state).await.unwrap();
+    // A worker leases every pending notification, then its process is killed.
+    let now = app.clock.now();
+    let dead = app
+        .state
+        .store()
+        .claim_notifications(uuid::Uuid::new_v4(), now, now + Duration::minutes(5), 100)
+        .await
+        .unwrap();
+    assert!(dead.len() >= 5);
+    // While the lease holds, nobody else takes them.
+    assert_eq!(app.run_notifications().await.claimed, 0);
+    assert!(app.smtp.messages().iter().all(|m| !m.rcpt_to[0].ends_with("@quietfen.example")));
+    // After it, another worker does, once each.
+    app.clock.advance(Duration::minutes(5) + Duration::seconds(1));
+    app.run_notifications().await;
+    app.run_notifications().await;
+    let got: Vec<String> = app
+        .smtp
+        .messages()
+        .into_iter()
+        .map(|m| m.rcpt_to[0].clone())
+        .filter(|r| r.ends_with("@quietfen.example"))
+        .collect();
+    assert_eq!(got, addresses);
+}

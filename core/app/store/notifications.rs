@@ -112,6 +112,22 @@ impl Store {
         Ok(added == 1)
     }
 
+    /// The reminders already written for days from `from` on, as (induction, number, kind, day):
+    /// the scan skips them without a write each (it runs every few minutes in every process).
+    pub async fn reminder_keys_since(
+        &self,
+        from: NaiveDate,
+    ) -> Result<std::collections::HashSet<(Uuid, i32, String, String)>> {
+        let rows: Vec<(Uuid, i32, String, String)> =
+            with_pool!(self, p => sqlx::query_as::<_, (Uuid, i32, String, String)>(
+            "SELECT subject_id, report_number, kind, occasion FROM notifications
+             WHERE subject_kind = 'report' AND occasion >= $1
+               AND kind IN ('due_in_a_week', 'due_tomorrow', 'due_today', 'overdue', 'overdue_weekly')")
+            .bind(from.to_string()).fetch_all(p).await)
+            .map_err(map_err)?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// Open reports due on or before `horizon`, with their form's stage (none: not started).
     pub async fn reminder_candidates(&self, horizon: NaiveDate) -> Result<Vec<ReminderCandidate>> {
         with_pool!(self, p => sqlx::query_as::<_, ReminderCandidate>(

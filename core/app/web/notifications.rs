@@ -54,9 +54,10 @@ async fn render(page: &Page, failed_only: bool, notice: Option<&str>, status: St
                 queued => uk_time(m.created_at),
                 sent => m.sent_at.map(uk_time),
                 kind => kind_title(&m.kind).to_owned(),
-                channel => m.channel,
+                channel => m.channel.clone(),
                 to_name => m.to_name,
-                to_address => m.to_address,
+                // Mobile numbers are shown partly hidden (the AB needs to know a text went, not where).
+                to_address => if m.channel == "sms" { induct_domain::validate::mask_mobile(&m.to_address) } else { m.to_address.clone() },
                 subject => m.subject,
                 status => m.status,
                 attempts => m.attempts,
