@@ -116,7 +116,13 @@ pub async fn change_security_question(
     let (remind, news) = setup.map_or((true, false), |s| (s.remind_by_email, s.news_by_email));
     let mut tx = store.begin().await?;
     store.save_account_setup(&mut tx, actor.user, Some(question), Some(&hash), remind, news, now).await?;
-    store.record_audit(&mut tx, &event(tenant, actor, AuditEventKind::SecurityQuestionChanged, None), now).await?;
+    store
+        .record_audit(
+            &mut tx,
+            &NewAuditEvent::by(tenant, AuditEventKind::SecurityQuestionChanged, actor, None, None),
+            now,
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -134,27 +140,8 @@ pub async fn change_preferences(
     let mut tx = store.begin().await?;
     store.save_account_setup(&mut tx, actor.user, None, None, remind_by_email, news_by_email, now).await?;
     let detail = format!("reminders={remind_by_email},news={news_by_email}");
-    store
-        .record_audit(&mut tx, &event(tenant, actor, AuditEventKind::ContactPreferencesChanged, Some(&detail)), now)
-        .await?;
+    let event = NewAuditEvent::by(tenant, AuditEventKind::ContactPreferencesChanged, actor, None, Some(&detail));
+    store.record_audit(&mut tx, &event, now).await?;
     tx.commit().await?;
     Ok(())
-}
-
-fn event<'a>(
-    tenant: TenantId,
-    actor: &'a Actor<'a>,
-    kind: AuditEventKind,
-    detail: Option<&'a str>,
-) -> NewAuditEvent<'a> {
-    NewAuditEvent {
-        tenant: Some(tenant),
-        kind,
-        actor: Some(actor.user),
-        subject: None,
-        ip: actor.ip,
-        user_agent: actor.user_agent,
-        factor: None,
-        detail,
-    }
 }

@@ -135,6 +135,28 @@ pub struct NewAuditEvent<'a> {
     pub detail: Option<&'a str>,
 }
 
+impl<'a> NewAuditEvent<'a> {
+    /// Something a signed-in person did in an AB (no factor: not a login event).
+    pub fn by(
+        tenant: TenantId,
+        kind: AuditEventKind,
+        actor: &'a crate::accounts::Actor<'a>,
+        subject: Option<&'a str>,
+        detail: Option<&'a str>,
+    ) -> Self {
+        NewAuditEvent {
+            tenant: Some(tenant),
+            kind,
+            actor: Some(actor.user),
+            subject,
+            ip: actor.ip,
+            user_agent: actor.user_agent,
+            factor: None,
+            detail,
+        }
+    }
+}
+
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct AuditRow {
     pub id: Uuid,

@@ -104,22 +104,9 @@ pub async fn view_mail_resend_post(page: Page, meta: RequestMeta, Path(mail_id):
     };
     let subject = id.to_string();
     let detail = copy.to_string();
-    store
-        .record_audit(
-            &mut tx,
-            &NewAuditEvent {
-                tenant: Some(tenant),
-                kind: AuditEventKind::MailResent,
-                actor: Some(user.id),
-                subject: Some(&subject),
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
-                factor: None,
-                detail: Some(&detail),
-            },
-            now,
-        )
-        .await?;
+    let actor = crate::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let event = NewAuditEvent::by(tenant, AuditEventKind::MailResent, &actor, Some(&subject), Some(&detail));
+    store.record_audit(&mut tx, &event, now).await?;
     tx.commit().await?;
     page.state.wake_mailer();
     render(&page, false, Some("The message will be sent again."), StatusCode::OK).await

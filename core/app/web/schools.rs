@@ -141,22 +141,9 @@ pub async fn view_school_reminders_post(
     }
     let subject = school.id.to_string();
     let detail = until.map_or_else(|| "resumed".to_owned(), |d| format!("until {d}"));
-    store
-        .record_audit(
-            &mut tx,
-            &NewAuditEvent {
-                tenant: Some(tenant),
-                kind: AuditEventKind::SchoolRemindersPaused,
-                actor: Some(user.id),
-                subject: Some(&subject),
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
-                factor: None,
-                detail: Some(&detail),
-            },
-            now,
-        )
-        .await?;
+    let actor = crate::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let event = NewAuditEvent::by(tenant, AuditEventKind::SchoolRemindersPaused, &actor, Some(&subject), Some(&detail));
+    store.record_audit(&mut tx, &event, now).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/schools/{}#reminders", school.id)).into_response())
 }
