@@ -240,18 +240,6 @@ async fn prepare(state: &AppState, row: &NotificationRow) -> Result<Prepared, Ap
     }
 }
 
-/// The stage a report must still be at for news of it to be worth sending.
-fn expected_status(kind: NoticeKind) -> Option<FormStatus> {
-    match kind {
-        NoticeKind::ReadyForComments => Some(FormStatus::AwaitingEct),
-        NoticeKind::ReadyForTutorSignature => Some(FormStatus::EctSigned),
-        NoticeKind::ReadyForHeadSignature => Some(FormStatus::AwaitingHead),
-        NoticeKind::Returned => Some(FormStatus::Draft),
-        NoticeKind::Accepted => Some(FormStatus::Accepted),
-        _ => None,
-    }
-}
-
 /// Someone a notification goes to, and why.
 struct Recipient {
     user: UserRow,
@@ -296,7 +284,7 @@ async fn prepare_report(
         if store.newer_reminder_pending(row).await? {
             return Ok(Prepared::Skip("a newer reminder goes instead".into()));
         }
-    } else if expected_status(kind).is_some_and(|s| s != status) {
+    } else if kind.news_of_stage().is_some_and(|s| s != status) {
         return Ok(Prepared::Skip("moved on".into()));
     }
     let Some(ect) = store.get_user(UserId(induction.ect_user_id)).await? else {
@@ -309,14 +297,7 @@ async fn prepare_report(
     let report_kind = ReportKind::parse(&report.kind).unwrap_or(ReportKind::ProgressReview);
     let mut mails = vec![];
     for r in &recipients {
-        let ask = match kind {
-            NoticeKind::ReadyForComments => Ask::CommentAndSign,
-            NoticeKind::ReadyForTutorSignature => Ask::TutorSigns,
-            NoticeKind::ReadyForHeadSignature => Ask::HeadSigns,
-            NoticeKind::Returned => Ask::CompleteForm,
-            NoticeKind::Accepted => Ask::Nothing,
-            _ => notices::ask(r.audience, status),
-        };
+        let ask = notices::ask_in(kind, r.audience, status);
         let base = format!("/ects/{}/reports/{number}", induction.ect_user_id);
         let link = match ask {
             Ask::CompleteForm => format!("{base}/fill"),

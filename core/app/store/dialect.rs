@@ -2,49 +2,44 @@
 
 use super::Backend;
 
-/// Claims due outbox rows for one worker. PostgreSQL skips rows another worker has locked
-/// (`FOR UPDATE SKIP LOCKED`, as River and Oban do); SQLite has one writer at a time, so the
-/// `UPDATE ... WHERE id IN (SELECT ...)` is atomic already.
+/// `UPDATE <table> SET locked_until = $1, lease_token = $2` on up to `$4` rows that are pending,
+/// unleased or whose lease ran out by `$3`, and match `$extra`, oldest first; then the row lock
+/// clause (`FOR UPDATE SKIP LOCKED` on PostgreSQL, as River and Oban do; nothing on SQLite, which
+/// has one writer at a time, so the `UPDATE ... WHERE id IN (SELECT ...)` is atomic already).
+macro_rules! claim {
+    ($table:literal, $extra:literal, $lock:literal) => {
+        concat!(
+            "UPDATE ",
+            $table,
+            " SET locked_until = $1, lease_token = $2
+             WHERE id IN (
+                 SELECT id FROM ",
+            $table,
+            "
+                 WHERE status = 'pending' ",
+            $extra,
+            "
+                   AND (locked_until IS NULL OR locked_until <= $3)
+                 ORDER BY created_at, id
+                 LIMIT $4 ",
+            $lock,
+            ") RETURNING id"
+        )
+    };
+}
+
+/// Claims due outbox rows for one worker.
 pub fn claim_outbox(backend: Backend) -> &'static str {
-    macro_rules! claim {
-        ($lock:literal) => {
-            concat!(
-                "UPDATE outbox SET locked_until = $1, lease_token = $2
-                 WHERE id IN (
-                     SELECT id FROM outbox
-                     WHERE status = 'pending' AND next_attempt_at <= $3
-                       AND (locked_until IS NULL OR locked_until <= $3)
-                     ORDER BY created_at, id
-                     LIMIT $4 ",
-                $lock,
-                ") RETURNING id"
-            )
-        };
-    }
     match backend {
-        Backend::Postgres => claim!("FOR UPDATE SKIP LOCKED"),
-        Backend::Sqlite => claim!(""),
+        Backend::Postgres => claim!("outbox", "AND next_attempt_at <= $3", "FOR UPDATE SKIP LOCKED"),
+        Backend::Sqlite => claim!("outbox", "AND next_attempt_at <= $3", ""),
     }
 }
 
-/// Claims pending notifications for one worker, like [`claim_outbox`].
+/// Claims pending notifications for one worker.
 pub fn claim_notifications(backend: Backend) -> &'static str {
-    macro_rules! claim {
-        ($lock:literal) => {
-            concat!(
-                "UPDATE notifications SET locked_until = $1, lease_token = $2
-                 WHERE id IN (
-                     SELECT id FROM notifications
-                     WHERE status = 'pending' AND (locked_until IS NULL OR locked_until <= $3)
-                     ORDER BY created_at, id
-                     LIMIT $4 ",
-                $lock,
-                ") RETURNING id"
-            )
-        };
-    }
     match backend {
-        Backend::Postgres => claim!("FOR UPDATE SKIP LOCKED"),
-        Backend::Sqlite => claim!(""),
+        Backend::Postgres => claim!("notifications", "", "FOR UPDATE SKIP LOCKED"),
+        Backend::Sqlite => claim!("notifications", "", ""),
     }
 }

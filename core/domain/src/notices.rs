@@ -126,6 +126,19 @@ impl NoticeKind {
         )
     }
 
+    /// For news of a report, the stage the report is at when the news is current (a notice
+    /// processed after the report moved on is not sent).
+    pub fn news_of_stage(self) -> Option<FormStatus> {
+        match self {
+            NoticeKind::ReadyForComments => Some(FormStatus::AwaitingEct),
+            NoticeKind::ReadyForTutorSignature => Some(FormStatus::EctSigned),
+            NoticeKind::ReadyForHeadSignature => Some(FormStatus::AwaitingHead),
+            NoticeKind::Returned => Some(FormStatus::Draft),
+            NoticeKind::Accepted => Some(FormStatus::Accepted),
+            _ => None,
+        }
+    }
+
     /// Whether a school's pause stops it (the pause silences chasers, as DfE's service's
     /// `opted_out_of_reminder_emails_until` does; news of an action still goes).
     pub fn paused_with_school(self) -> bool {
@@ -256,6 +269,19 @@ pub fn ask(audience: Audience, status: FormStatus) -> Ask {
     }
 }
 
+/// What a notice of `kind` asks of a recipient: news asks for its own step (the returned report
+/// goes back to the tutor to complete); a reminder asks for what the stage needs of them.
+pub fn ask_in(kind: NoticeKind, audience: Audience, status: FormStatus) -> Ask {
+    match kind {
+        NoticeKind::ReadyForComments => Ask::CommentAndSign,
+        NoticeKind::ReadyForTutorSignature => Ask::TutorSigns,
+        NoticeKind::ReadyForHeadSignature => Ask::HeadSigns,
+        NoticeKind::Returned => Ask::CompleteForm,
+        NoticeKind::Accepted => Ask::Nothing,
+        _ => ask(audience, status),
+    }
+}
+
 /// Whether a school's pause covers `day`: paused until the end of the given date.
 pub fn paused(paused_until: Option<NaiveDate>, day: NaiveDate) -> bool {
     paused_until.is_some_and(|until| day <= until)
@@ -330,6 +356,16 @@ mod tests {
         for (status, who, want) in table {
             assert_eq!(ask(who, status), want, "{status:?} {who:?}");
         }
+    }
+
+    #[test]
+    fn news_asks_for_its_own_step_and_is_current_at_its_stage() {
+        use Audience::*;
+        assert_eq!(ask_in(NoticeKind::ReadyForComments, Ect, FormStatus::AwaitingEct), Ask::CommentAndSign);
+        assert_eq!(ask_in(NoticeKind::Returned, Tutor, FormStatus::Draft), Ask::CompleteForm);
+        assert_eq!(ask_in(NoticeKind::DueToday, Tutor, FormStatus::EctSigned), Ask::TutorSigns);
+        assert_eq!(NoticeKind::ReadyForHeadSignature.news_of_stage(), Some(FormStatus::AwaitingHead));
+        assert_eq!(NoticeKind::Overdue.news_of_stage(), None);
     }
 
     #[test]
