@@ -83,7 +83,7 @@ fn bench(c: &mut Criterion) {
     let (state, dir) = setup(&rt);
     rt.block_on(async {
         let started = Instant::now();
-        let scan = induct::notify::materialise(&state).await.unwrap();
+        let scan = induct::services::notify::materialise(&state).await.unwrap();
         println!(
             "first scan of {} open reports: {} reminders written in {:.0} ms",
             scan.candidates,
@@ -93,7 +93,7 @@ fn bench(c: &mut Criterion) {
         let started = Instant::now();
         let mut done = 0;
         while done < 1_000 {
-            let r = induct::notify::process_pending(&state).await.unwrap();
+            let r = induct::services::notify::process_pending(&state).await.unwrap();
             if r.claimed == 0 {
                 break;
             }
@@ -106,7 +106,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("re-scan of 100,000 open reports (nothing new to write)", |b| {
         b.to_async(&rt).iter(|| async {
-            let r = induct::notify::materialise(&state).await.unwrap();
+            let r = induct::services::notify::materialise(&state).await.unwrap();
             assert_eq!(r.added, 0);
             r
         })

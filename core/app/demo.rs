@@ -212,7 +212,7 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
     for (ab, tenant) in abs.iter().zip(&tenant_ids) {
         for p in &ab.people {
             if let Some(u) = store.find_user_for_login(Some(*tenant), &p.username).await? {
-                crate::first_login::mark_existing_done(state, u.user_id(), *tenant, p.role).await?;
+                crate::services::first_login::mark_existing_done(state, u.user_id(), *tenant, p.role).await?;
             }
         }
     }
@@ -280,7 +280,13 @@ async fn seed_inductions(
             .map_err(|p| anyhow::anyhow!("{}: term dates: {p:?}", ab.slug))?;
         let mut tx = store.begin().await?;
         store
-            .save_term_calendar(&mut tx, tenant, crate::induction::AB_SCOPE, &serde_json::to_string(&ab.terms)?, now)
+            .save_term_calendar(
+                &mut tx,
+                tenant,
+                crate::services::induction::AB_SCOPE,
+                &serde_json::to_string(&ab.terms)?,
+                now,
+            )
             .await?;
         store
             .save_ab_settings(
@@ -335,20 +341,18 @@ async fn seed_inductions(
         // the demo ECTs stand at different points of their inductions.
         let done_before = crate::clock_today(state) - chrono::Days::new(14);
         for id in created {
+            let mut tx = store.begin().await?;
             loop {
-                let mut tx = store.begin().await?;
-                crate::induction::recompute(state, &mut tx, tenant, id).await?;
-                tx.commit().await?;
-                let open = store.list_reports(tenant, id).await?.into_iter().find(|r| r.completed_at.is_none());
+                crate::services::induction::recompute(store, &mut tx, tenant, id).await?;
+                let open = tx.db().list_reports(tenant, id).await?.into_iter().find(|r| r.completed_at.is_none());
                 match open {
                     Some(r) if r.due_date.is_some_and(|d| d < done_before) => {
-                        let mut tx = store.begin().await?;
                         store.complete_report(&mut tx, tenant, r.id, now).await?;
-                        tx.commit().await?;
                     }
                     _ => break,
                 }
             }
+            tx.commit().await?;
         }
     }
     Ok(())
@@ -364,7 +368,7 @@ async fn seed_registrations(
     tenants: &[induct_domain::TenantId],
     schools: &[Vec<induct_domain::SchoolId>],
 ) -> anyhow::Result<()> {
-    use crate::ects::{self, Decision, EctDetails, MentorChoice};
+    use crate::services::ects::{self, Decision, EctDetails, MentorChoice};
     use induct_domain::registration::{RegistrationKind, RejectionReason, SUITABLE_POST, TrainingProgramme};
     let store = state.store();
     let now = state.clock().now();
@@ -480,7 +484,7 @@ async fn seed_registrations(
         let school0 = schools[i][0];
         let next_term = today + chrono::Days::new(42);
         let qts = Some(today - chrono::Days::new(120));
-        let demo_actor = |user| crate::accounts::Actor { user, ip: "local", user_agent: "induct demo" };
+        let demo_actor = |user| crate::services::accounts::Actor { user, ip: "local", user_agent: "induct demo" };
         let a = |e: ects::RegisterEctError| anyhow::anyhow!("demo registration: {e}");
         let d = |e: ects::DecisionError| anyhow::anyhow!("demo decision: {e}");
         let register = async |who: &str, det: &EctDetails| -> anyhow::Result<uuid::Uuid> {
@@ -558,7 +562,7 @@ async fn seed_registrations(
 /// being written, one waiting for the ECT, one waiting for the tutor's signature; and an alert.
 /// On the real clock a report may not be due yet; then it is left as it is.
 async fn seed_reports(state: &AppState, ab: &DemoAb, tenant: induct_domain::TenantId) -> anyhow::Result<()> {
-    use crate::report_forms::{self as rf, Actor, Side};
+    use crate::services::report_forms::{self as rf, Actor, Side};
     let store = state.store();
     let now = state.clock().now();
     let user_of = async |role: Role| -> anyhow::Result<Option<crate::auth::session::CurrentUser>> {
@@ -604,14 +608,15 @@ async fn seed_reports(state: &AppState, ab: &DemoAb, tenant: induct_domain::Tena
     for (i, p) in ects.iter().enumerate().take(3) {
         let Some(ect) = store.find_user_for_login(Some(tenant), &p.username).await? else { continue };
         let Some(induction) = store.induction_of_ect(tenant, ect.user_id()).await? else { continue };
-        let Some(open) = store.list_reports(tenant, induction.id).await?.into_iter().find(|r| r.completed_at.is_none())
+        let Some(open) =
+            store.db().list_reports(tenant, induction.id).await?.into_iter().find(|r| r.completed_at.is_none())
         else {
             continue;
         };
         let Ok(ctx) = rf::load(state, &tutor, ect.user_id(), open.number).await else { continue };
-        let (served, _) = crate::web::report_forms::engine_days_of(&ctx);
+        let (served, _) = ctx.engine_days();
         let mut mine = answers.clone();
-        mine.push(("contract.days_served".into(), served));
+        mine.push(("contract.days_served".into(), served.to_string()));
         // The first ECT's report is half written.
         let upto = if i == 0 { 6 } else { mine.len() };
         rf::save(state, &ctx, Side::Tutor, &mine[..upto], &actor(&tutor)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -639,7 +644,7 @@ async fn seed_reports(state: &AppState, ab: &DemoAb, tenant: induct_domain::Tena
             };
             let ctx = rf::load(state, &me, ect.user_id(), open.number).await?;
             let mut comments = vec![("ect.confirmed".to_owned(), "yes".to_owned())];
-            let extra = crate::forms::extra_questions(state, tenant, rf::form_context(&ctx, "ect")).await?;
+            let extra = crate::services::forms::extra_questions(state, tenant, rf::form_context(&ctx, "ect")).await?;
             for q in &extra.questions {
                 comments.push((format!("extra.ect.{}", q.id), "yes".to_owned()));
             }

@@ -3,28 +3,21 @@
 //! themes and mail, around the pure rules in `induct-domain`.
 
 pub mod access;
-pub mod accounts;
 pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod demo;
-pub mod ects;
 pub mod error;
-pub mod first_login;
-pub mod forms;
-pub mod induction;
 pub mod mail;
-pub mod notify;
 pub mod pdf;
 pub mod plugins;
-pub mod registration;
-pub mod report_forms;
+pub mod routes;
+pub mod services;
 pub mod sms;
 pub mod state;
 pub mod store;
 pub mod tenancy;
 pub mod themes;
-pub mod two_factor;
 pub mod web;
 
 use anyhow::Context;

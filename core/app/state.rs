@@ -13,10 +13,10 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::mail::MailTransport;
+use crate::routes::RouteInfo;
 use crate::store::Store;
 use crate::store::tenants::TenantRow;
 use crate::themes::Themes;
-use crate::web::RouteInfo;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -170,7 +170,7 @@ async fn register_an_ect_head_signs_ab_authorises_seed_001() {
     assert!(r.body.contains("matches these details"));
     let row =
         app.state.store().get_registration(app.tenant("fenland").await, id.parse().unwrap()).await.unwrap().unwrap();
-    assert_eq!(row.signature_hash.as_deref(), Some(induct::ects::signature_hash(&row).as_str()));
+    assert_eq!(row.signature_hash.as_deref(), Some(induct::services::ects::signature_hash(&row).as_str()));
     assert_eq!(
         row.head_signed_by,
         Some(
@@ -215,7 +215,7 @@ async fn register_an_ect_head_signs_ab_authorises_seed_001() {
     let induction = store.induction_of_ect(tenant, ect).await.unwrap().unwrap();
     assert_eq!(induction.start_date.to_string(), "2027-01-05");
     assert_eq!(store.list_previous_schools(tenant, induction.id).await.unwrap().len(), 1);
-    assert!(!store.list_reports(tenant, induction.id).await.unwrap().is_empty(), "the plan was computed");
+    assert!(!store.db().list_reports(tenant, induction.id).await.unwrap().is_empty(), "the plan was computed");
     let assignment = store.list_assignments(tenant, induction.id).await.unwrap();
     assert!(assignment[0].mentor_id.is_some());
     app.deliver_mail().await;
@@ -367,7 +367,7 @@ async fn an_ect_moves_school_and_keeps_their_record_seed_002() {
     let jordan = store.find_user_for_login(Some(tenant), FEN_ECT).await.unwrap().unwrap();
     let profile = store.get_profile(tenant, jordan.user_id()).await.unwrap().unwrap();
     let induction = store.induction_of_ect(tenant, jordan.user_id()).await.unwrap().unwrap();
-    let reports_before = store.list_reports(tenant, induction.id).await.unwrap().len();
+    let reports_before = store.db().list_reports(tenant, induction.id).await.unwrap().len();
 
     let head = app.fenland();
     head.login_ok(OUSE_HEAD).await;
@@ -401,12 +401,15 @@ async fn an_ect_moves_school_and_keeps_their_record_seed_002() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 
     // Same induction, a new contract at Ouse Valley; Marsh Lane's ends the day before.
-    let contracts = store.list_contracts(tenant, induction.id).await.unwrap();
+    let contracts = store.db().list_contracts(tenant, induction.id).await.unwrap();
     let marsh = contracts.iter().find(|c| c.school_id.to_string() != ouse).unwrap();
     assert_eq!(marsh.end_date.map(|d| d.to_string()).as_deref(), Some("2027-01-04"));
     assert!(contracts.iter().any(|c| c.school_id.to_string() == ouse && c.end_date.is_none()));
     assert_eq!(store.induction_of_ect(tenant, jordan.user_id()).await.unwrap().unwrap().id, induction.id);
-    assert!(store.list_reports(tenant, induction.id).await.unwrap().len() >= reports_before, "reports stay attached");
+    assert!(
+        store.db().list_reports(tenant, induction.id).await.unwrap().len() >= reports_before,
+        "reports stay attached"
+    );
     let ect = app.fenland();
     ect.login_ok(FEN_ECT).await;
     let schools = ect.get("/my-details").await.texts(".associated-schools td");

@@ -220,8 +220,8 @@ impl TestApp {
 
     /// What the worker does each turn: the reminder scan, pending notifications into mail, and
     /// delivery of every queued message.
-    pub async fn run_notifications(&self) -> induct::notify::PassReport {
-        let (_, pass) = induct::notify::run_once(&self.state).await.unwrap();
+    pub async fn run_notifications(&self) -> induct::services::notify::PassReport {
+        let (_, pass) = induct::services::notify::run_once(&self.state).await.unwrap();
         self.deliver_mail().await;
         pass
     }
@@ -233,6 +233,29 @@ impl TestApp {
             induct::store::Pool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
         }
         .unwrap();
+    }
+
+    /// Makes every insert into `table` fail from now on, as a full disk or a dropped connection
+    /// would in the middle of a change (a trigger: the app's own code is not touched).
+    pub async fn fail_inserts_into(&self, table: &str) {
+        assert!(table.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "a table name");
+        let result = match self.state.store().pool() {
+            induct::store::Pool::Sqlite(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "CREATE TRIGGER test_fail_{table} BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
+            )))
+            .execute(p)
+            .await
+            .map(|_| ()),
+            induct::store::Pool::Postgres(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "CREATE OR REPLACE FUNCTION test_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN RAISE EXCEPTION 'injected failure'; END $$;
+                 CREATE TRIGGER test_fail_{table} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION test_fail();"
+            )))
+            .execute(p)
+            .await
+            .map(|_| ()),
+        };
+        result.unwrap();
     }
 
     /// Delivers every queued message now.
@@ -277,7 +300,7 @@ impl TestApp {
         }
         tx.commit().await.unwrap();
         // Like the demo's people, test accounts have done their first-login steps.
-        induct::first_login::mark_existing_done(&self.state, user, tenant, role).await.unwrap();
+        induct::services::first_login::mark_existing_done(&self.state, user, tenant, role).await.unwrap();
         user
     }
 

@@ -90,15 +90,15 @@ async fn recomputing_keeps_completed_reports_and_is_idempotent() {
     let tenant = app.tenant("fenland").await;
     let ect = store.find_user_for_login(Some(tenant), "110009").await.unwrap().unwrap();
     let induction = store.induction_of_ect(tenant, ect.user_id()).await.unwrap().unwrap();
-    let before = store.list_reports(tenant, induction.id).await.unwrap();
+    let before = store.db().list_reports(tenant, induction.id).await.unwrap();
     assert_eq!(before.iter().filter(|r| r.completed_at.is_some()).count(), 4);
     assert_eq!(before.iter().filter(|r| r.completed_at.is_none()).count(), 1, "only the next report is materialised");
     for _ in 0..2 {
         let mut tx = store.begin().await.unwrap();
-        induct::induction::recompute(&app.state, &mut tx, tenant, induction.id).await.unwrap();
+        induct::services::induction::recompute(app.state.store(), &mut tx, tenant, induction.id).await.unwrap();
         tx.commit().await.unwrap();
     }
-    let after = store.list_reports(tenant, induction.id).await.unwrap();
+    let after = store.db().list_reports(tenant, induction.id).await.unwrap();
     let key = |r: &induct::store::induction::ReportRow| {
         (r.number, r.kind.clone(), r.period_start, r.period_end, r.due_date, r.completed_at)
     };
@@ -109,9 +109,9 @@ async fn recomputing_keeps_completed_reports_and_is_idempotent() {
         .add_absence(&mut tx, tenant, induction.id, chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(), 80, false)
         .await
         .unwrap();
-    induct::induction::recompute(&app.state, &mut tx, tenant, induction.id).await.unwrap();
+    induct::services::induction::recompute(app.state.store(), &mut tx, tenant, induction.id).await.unwrap();
     tx.commit().await.unwrap();
-    let changed = store.list_reports(tenant, induction.id).await.unwrap();
+    let changed = store.db().list_reports(tenant, induction.id).await.unwrap();
     assert_eq!(changed[..4].iter().map(key).collect::<Vec<_>>(), before[..4].iter().map(key).collect::<Vec<_>>());
 }
 
@@ -155,7 +155,7 @@ async fn the_ab_edits_its_term_dates_and_due_policy_with_checks() {
     assert_eq!(rows(&page, "term-dates").len(), 21 + 3, "seven years of terms and three blank rows");
     let fields = page.form_fields("form[action='/settings/term-dates']");
     let tenant = app.tenant("fenland").await;
-    let stored = app.state.store().term_calendar(tenant, "ab").await.unwrap();
+    let stored = app.state.store().db().term_calendar(tenant, "ab").await.unwrap();
 
     // Overlapping terms: refused with the reason, nothing saved.
     let mut bad = fields.clone();
@@ -171,7 +171,7 @@ async fn the_ab_edits_its_term_dates_and_due_policy_with_checks() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.texts(".row-error .field-error"), ["Enter dates like 2026-09-02"]);
     assert!(r.body.contains("Enter a number of school days from 0 to 60"));
-    assert_eq!(app.state.store().term_calendar(tenant, "ab").await.unwrap(), stored, "nothing saved");
+    assert_eq!(app.state.store().db().term_calendar(tenant, "ab").await.unwrap(), stored, "nothing saved");
 
     // A valid change: reports due 5 school days before the end; open reports are recomputed.
     let mut good = fields.clone();
@@ -262,8 +262,8 @@ async fn staff_record_contracts_absences_and_leaving_with_checks() {
         let shown = r.texts(&format!("#{field}-error"));
         assert!(shown.first().is_some_and(|m| m.contains(message)), "{field}: {shown:?}");
     }
-    assert_eq!(store.list_contracts(tenant, induction.id).await.unwrap().len(), 1);
-    assert!(store.list_absences(tenant, induction.id).await.unwrap().is_empty());
+    assert_eq!(store.db().list_contracts(tenant, induction.id).await.unwrap().len(), 1);
+    assert!(store.db().list_absences(tenant, induction.id).await.unwrap().is_empty());
 
     // 30 days of absence in year 1 extend it (SG 3.6): the plan moves and is flagged.
     t.get(&path).await;
@@ -345,7 +345,7 @@ async fn a_school_with_its_own_term_dates_and_an_ab_extension_move_the_plan() {
     // The AB extends the induction by a term (SG 3.8): one more report, more remaining.
     let mut tx = store.begin().await.unwrap();
     store.add_extension(&mut tx, tenant, id, "1/1", "insufficient evidence", app.clock.now()).await.unwrap();
-    induct::induction::recompute(&app.state, &mut tx, tenant, id).await.unwrap();
+    induct::services::induction::recompute(app.state.store(), &mut tx, tenant, id).await.unwrap();
     tx.commit().await.unwrap();
     let r = c.get("/dashboard").await;
     assert_eq!(rows(&r, "reports").len(), 7);

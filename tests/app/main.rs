@@ -6,6 +6,7 @@ mod helpers;
 mod smtp;
 
 mod account;
+mod atomicity;
 mod authz;
 mod browser;
 mod demo;

@@ -32,9 +32,9 @@ async fn rhea(app: &TestApp) -> (uuid::Uuid, NaiveDate) {
         .save_assignment(&mut tx, tenant, induction, SchoolId(marsh.id), Some(tutor.user_id()), None, app.clock.now())
         .await
         .unwrap();
-    induct::induction::recompute(&app.state, &mut tx, tenant, induction).await.unwrap();
+    induct::services::induction::recompute(app.state.store(), &mut tx, tenant, induction).await.unwrap();
     tx.commit().await.unwrap();
-    let due = store.list_reports(tenant, induction).await.unwrap()[0].due_date.unwrap();
+    let due = store.db().list_reports(tenant, induction).await.unwrap()[0].due_date.unwrap();
     (induction, due)
 }
 
@@ -260,7 +260,7 @@ async fn two_app_instances_on_one_database_send_each_of_1000_reminders_exactly_o
     let other = app.another_instance().await;
     let work = |state: induct::AppState| async move {
         loop {
-            let (_, pass) = induct::notify::run_once(&state).await.unwrap();
+            let (_, pass) = induct::services::notify::run_once(&state).await.unwrap();
             let sent = induct::mail::worker::deliver_until_idle(&state).await.unwrap();
             if pass.claimed == 0 && sent.claimed == 0 {
                 return;
@@ -359,7 +359,7 @@ async fn news_of_a_report_and_of_registrations_goes_to_whoever_must_act() {
     app.clock.set(Utc.from_utc_datetime(&due.and_hms_opt(10, 0, 0).unwrap()));
     let store = app.state.store();
     let mut tx = store.begin().await.unwrap();
-    induct::notify::report_event(
+    induct::services::notify::report_event(
         &app.state,
         &mut tx,
         tenant,
@@ -390,7 +390,7 @@ async fn news_of_a_report_and_of_registrations_goes_to_whoever_must_act() {
     assert!(tutor_mail.contains("waiting for the ECT's comments"), "{tutor_mail}");
     // The same event again is not news twice.
     let mut tx = store.begin().await.unwrap();
-    induct::notify::report_event(
+    induct::services::notify::report_event(
         &app.state,
         &mut tx,
         tenant,
@@ -491,7 +491,7 @@ async fn the_abs_emails_page_shows_what_went_to_whom_and_what_failed_and_sends_a
 async fn a_worker_that_dies_holding_reminders_loses_none_another_sends_them_after_the_lease() {
     let app = spawn_app().await;
     let addresses = ects_due_today(&app, 5).await;
-    induct::notify::materialise(&app.state).await.unwrap();
+    induct::services::notify::materialise(&app.state).await.unwrap();
     // A worker leases every pending notification, then its process is killed.
     let now = app.clock.now();
     let dead = app

@@ -213,7 +213,7 @@ async fn a_progress_review_from_first_words_to_acceptance_seed_003() {
     assert_eq!(form_status(&app, &ect, 1).await, "accepted");
 
     // Accepted: the report is complete, the next one planned; edits are refused.
-    let reports = app.state.store().list_reports(tenant, induction.id).await.unwrap();
+    let reports = app.state.store().db().list_reports(tenant, induction.id).await.unwrap();
     assert!(reports.iter().find(|r| r.number == 1).unwrap().completed_at.is_some());
     assert!(reports.iter().any(|r| r.number == 2 && r.completed_at.is_none()), "the next report appears");
     tutor.get(&format!("{base}/form")).await;
@@ -265,12 +265,42 @@ async fn a_progress_review_from_first_words_to_acceptance_seed_003() {
     }
 }
 
+/// Takes the ECT's first report to the AB: the tutor's contract page and form, release, the
+/// ECT's comments and signature, the tutor's signature. Returns its number.
+pub(crate) async fn submit_first_report(app: &TestApp, username: &str) -> i32 {
+    let tenant = app.tenant("fenland").await;
+    let ect = app.state.store().find_user_for_login(Some(tenant), username).await.unwrap().unwrap().id;
+    let base = format!("/ects/{ect}/reports/1");
+    let tutor = app.fenland();
+    tutor.login_ok(FEN_TUTOR).await;
+    contract_page(&tutor, &base).await;
+    tutor.get(&format!("{base}/form")).await;
+    assert_eq!(
+        tutor.post_form(&format!("{base}/form"), &pairs(&tutor_answers("on_track"))).await.status,
+        StatusCode::OK
+    );
+    tutor.get(&format!("{base}/finish")).await;
+    assert_eq!(tutor.post_form(&format!("{base}/finish"), &[("finished", "release")]).await.status, StatusCode::OK);
+    let e = app.fenland();
+    e.login_ok(username).await;
+    e.get(&format!("{base}/comment")).await;
+    let mut fields = ect_answers();
+    fields.push(("next".into(), "continue".into()));
+    assert_eq!(e.post_form(&format!("{base}/comment"), &pairs(&fields)).await.status, StatusCode::SEE_OTHER);
+    e.get(&base).await;
+    assert_eq!(e.post_form(&format!("{base}/sign"), &[("confirm", "yes")]).await.status, StatusCode::OK);
+    tutor.get(&base).await;
+    assert_eq!(tutor.post_form(&format!("{base}/sign"), &[("confirm", "yes")]).await.status, StatusCode::OK);
+    assert_eq!(form_status(app, &ect.to_string(), 1).await, "submitted");
+    1
+}
+
 /// An ECT whose open report is the final assessment: started at the start of spring 2025, full
 /// time, with the earlier reports completed.
 pub(crate) async fn ect_at_final_assessment(app: &TestApp, username: &str) -> (String, i32) {
     let tenant = app.tenant("fenland").await;
     let store = app.state.store();
-    let cal = induct::induction::calendar(&app.state, tenant, None).await.unwrap();
+    let cal = induct::services::induction::calendar(app.state.store().db(), tenant, None).await.unwrap();
     let start = cal
         .terms()
         .iter()
@@ -281,9 +311,10 @@ pub(crate) async fn ect_at_final_assessment(app: &TestApp, username: &str) -> (S
         app.create_ect_at("fenland", username, "Fay Final", "Marsh Lane Primary School", start).await;
     loop {
         let mut tx = store.begin().await.unwrap();
-        induct::induction::recompute(&app.state, &mut tx, tenant, induction).await.unwrap();
+        induct::services::induction::recompute(app.state.store(), &mut tx, tenant, induction).await.unwrap();
         tx.commit().await.unwrap();
         let open = store
+            .db()
             .list_reports(tenant, induction)
             .await
             .unwrap()
@@ -454,7 +485,7 @@ async fn an_absence_extension_holds_the_report_until_its_date_seed_003() {
     let app = spawn_app().await;
     let tenant = app.tenant("fenland").await;
     let store = app.state.store();
-    let cal = induct::induction::calendar(&app.state, tenant, None).await.unwrap();
+    let cal = induct::services::induction::calendar(app.state.store().db(), tenant, None).await.unwrap();
     let start = cal
         .terms()
         .iter()
@@ -468,9 +499,10 @@ async fn an_absence_extension_holds_the_report_until_its_date_seed_003() {
     tx.commit().await.unwrap();
     let number = loop {
         let mut tx = store.begin().await.unwrap();
-        induct::induction::recompute(&app.state, &mut tx, tenant, induction).await.unwrap();
+        induct::services::induction::recompute(app.state.store(), &mut tx, tenant, induction).await.unwrap();
         tx.commit().await.unwrap();
         let open = store
+            .db()
             .list_reports(tenant, induction)
             .await
             .unwrap()
@@ -551,6 +583,7 @@ async fn registration_details_and_a_whole_school_print_as_pdf() {
         let open = app
             .state
             .store()
+            .db()
             .list_reports(tenant, induction.id)
             .await
             .unwrap()

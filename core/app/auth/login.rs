@@ -155,7 +155,8 @@ async fn sign_in(
     let store = state.store();
     // Asked before the transaction: it may call the AB's plugin.
     let setup =
-        crate::first_login::setup_required(state, user.user_id(), user.tenant_id.map(TenantId), user.role()?).await?;
+        crate::services::first_login::setup_required(state, user.user_id(), user.tenant_id.map(TenantId), user.role()?)
+            .await?;
     let new_hash = if needs_rehash {
         Some(state.hasher().hash(a.password).await.map_err(|e| AppError::Internal(e.to_string()))?)
     } else {
@@ -512,7 +513,9 @@ pub async fn finish_second_factor(
         return Ok(SecondFactorOutcome::Expired);
     }
     let a = LoginAttempt { site, username: &user.username, password: "", ip, user_agent };
-    let setup = crate::first_login::setup_required(state, user_id, user.tenant_id.map(TenantId), user.role()?).await?;
+    let setup =
+        crate::services::first_login::setup_required(state, user_id, user.tenant_id.map(TenantId), user.role()?)
+            .await?;
     let scope = LockScope::SecondFactor;
     let key = throttle::account_key(&site.key(), &user.username);
     let policy = scope.policy();

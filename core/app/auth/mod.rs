@@ -4,6 +4,7 @@ pub mod codes;
 pub mod csrf;
 pub mod login;
 pub mod password;
+pub mod reauth;
 pub mod session;
 
 use base64::Engine;

@@ -462,7 +462,7 @@ pub fn ab_digest(
     site: &Site,
     to: &UserRow,
     week: chrono::NaiveDate,
-    by_school: &std::collections::BTreeMap<String, Vec<crate::notify::OverdueLine>>,
+    by_school: &std::collections::BTreeMap<String, Vec<crate::services::notify::OverdueLine>>,
 ) -> Result<NewMail, AppError> {
     let total: usize = by_school.values().map(Vec::len).sum();
     let origin = state.config().origin_for(site.tenant().map(|t| t.slug.as_str()));

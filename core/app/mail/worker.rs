@@ -91,7 +91,7 @@ pub async fn run(state: AppState) {
     let mut last_scan: Option<std::time::Instant> = None;
     loop {
         if last_scan.is_none_or(|at| at.elapsed() >= scan_every) {
-            match crate::notify::materialise(&state).await {
+            match crate::services::notify::materialise(&state).await {
                 Ok(r) if r.added > 0 => tracing::info!(added = r.added, "reminders written"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "reminder scan failed"),
@@ -99,7 +99,7 @@ pub async fn run(state: AppState) {
             last_scan = Some(std::time::Instant::now());
         }
         loop {
-            match crate::notify::process_pending(&state).await {
+            match crate::services::notify::process_pending(&state).await {
                 Ok(r) if r.claimed > 0 => tracing::debug!(?r, "notifications pass"),
                 Ok(_) => break,
                 Err(e) => {

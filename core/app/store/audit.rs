@@ -140,7 +140,7 @@ impl<'a> NewAuditEvent<'a> {
     pub fn by(
         tenant: TenantId,
         kind: AuditEventKind,
-        actor: &'a crate::accounts::Actor<'a>,
+        actor: &'a crate::services::accounts::Actor<'a>,
         subject: Option<&'a str>,
         detail: Option<&'a str>,
     ) -> Self {

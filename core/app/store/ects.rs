@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use induct_domain::{SchoolId, TenantId, UserId};
 use uuid::Uuid;
 
-use super::{Result, Store, Tx, map_err, with_pool, with_tx};
+use super::{Db, Result, Store, Tx, map_err, with_db, with_pool, with_tx};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct RegistrationRow {
@@ -275,15 +275,6 @@ impl Store {
     }
 
     /// An unacknowledged leaver notice for the ECT at a school.
-    pub async fn open_leaver_notice(&self, tenant: TenantId, induction: Uuid, school: SchoolId) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM leaver_notices WHERE tenant_id = $1 AND induction_id = $2 AND school_id = $3
-               AND acknowledged_at IS NULL")
-            .bind(tenant.0).bind(induction).bind(school.0).fetch_one(p).await)
-        .map_err(map_err)?;
-        Ok(n > 0)
-    }
-
     pub async fn create_profile(&self, tx: &mut Tx, tenant: TenantId, p: &ProfileRow) -> Result<()> {
         with_tx!(tx, c => sqlx::query(
             "INSERT INTO ect_profiles (user_id, tenant_id, trn, date_of_birth, home_address, itt_provider, qts_date, subjects,
@@ -544,5 +535,17 @@ impl Store {
              WHERE m.tenant_id = $1 AND u.role <> 'ect' ORDER BY u.display_name, s.name")
             .bind(tenant.0).fetch_all(p).await)
         .map_err(map_err)
+    }
+}
+
+impl Db<'_> {
+    /// Whether the school has told the AB of this ECT's leaving and the AB has not dealt with it.
+    pub async fn open_leaver_notice(self, tenant: TenantId, induction: Uuid, school: SchoolId) -> Result<bool> {
+        let n = with_db!(self, c => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM leaver_notices WHERE tenant_id = $1 AND induction_id = $2 AND school_id = $3
+               AND acknowledged_at IS NULL")
+            .bind(tenant.0).bind(induction).bind(school.0).fetch_one(c).await)
+        .map_err(map_err)?;
+        Ok(n > 0)
     }
 }

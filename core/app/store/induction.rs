@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use induct_domain::{SchoolId, TenantId, UserId};
 use uuid::Uuid;
 
-use super::{Result, Store, Tx, map_err, with_pool, with_tx};
+use super::{Db, Result, Store, Tx, map_err, with_db, with_pool, with_tx};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct InductionRow {
@@ -114,12 +114,6 @@ impl Store {
         Ok(())
     }
 
-    pub async fn term_calendar(&self, tenant: TenantId, scope: &str) -> Result<Option<String>> {
-        with_pool!(self, p => sqlx::query_scalar::<_, String>("SELECT terms FROM term_calendars WHERE tenant_id = $1 AND scope = $2")
-            .bind(tenant.0).bind(scope).fetch_optional(p).await)
-            .map_err(map_err)
-    }
-
     pub async fn save_ab_settings(
         &self,
         tx: &mut Tx,
@@ -139,14 +133,6 @@ impl Store {
             .execute(c).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;
         Ok(())
-    }
-
-    pub async fn ab_settings(&self, tenant: TenantId) -> Result<Option<AbSettingsRow>> {
-        with_pool!(self, p => sqlx::query_as::<_, AbSettingsRow>(
-            "SELECT due_school_days_before_end, fixed_due_dates, due_window_school_days, head_signs_progress_reviews
-             FROM ab_settings WHERE tenant_id = $1")
-            .bind(tenant.0).fetch_optional(p).await)
-        .map_err(map_err)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -217,14 +203,6 @@ impl Store {
         .map_err(map_err)
     }
 
-    pub async fn get_induction(&self, tenant: TenantId, id: Uuid) -> Result<Option<InductionRow>> {
-        with_pool!(self, p => sqlx::query_as::<_, InductionRow>(
-            "SELECT id, ect_user_id, induction_type, start_date, reduction_terms, previous_fte_terms, leaving_date
-             FROM inductions WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.0).bind(id).fetch_optional(p).await)
-        .map_err(map_err)
-    }
-
     pub async fn list_induction_ids(&self, tenant: TenantId) -> Result<Vec<Uuid>> {
         with_pool!(self, p => sqlx::query_scalar::<_, Uuid>("SELECT id FROM inductions WHERE tenant_id = $1 ORDER BY id")
             .bind(tenant.0).fetch_all(p).await)
@@ -267,13 +245,6 @@ impl Store {
         Ok(())
     }
 
-    /// FTE terms recorded at previous schools, as stored exact fractions.
-    pub async fn previous_school_fte(&self, tenant: TenantId, induction: Uuid) -> Result<Vec<String>> {
-        with_pool!(self, p => sqlx::query_scalar::<_, String>("SELECT fte_terms FROM previous_schools WHERE tenant_id = $1 AND induction_id = $2")
-            .bind(tenant.0).bind(induction).fetch_all(p).await)
-            .map_err(map_err)
-    }
-
     pub async fn add_extension(
         &self,
         tx: &mut Tx,
@@ -289,35 +260,6 @@ impl Store {
             .execute(c).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;
         Ok(())
-    }
-
-    pub async fn extension_fte(&self, tenant: TenantId, induction: Uuid) -> Result<Vec<String>> {
-        with_pool!(self, p => sqlx::query_scalar::<_, String>("SELECT fte_terms FROM induction_extensions WHERE tenant_id = $1 AND induction_id = $2")
-            .bind(tenant.0).bind(induction).fetch_all(p).await)
-            .map_err(map_err)
-    }
-
-    pub async fn list_contracts(&self, tenant: TenantId, induction: Uuid) -> Result<Vec<ContractRow>> {
-        with_pool!(self, p => sqlx::query_as::<_, ContractRow>(
-            "SELECT school_id, start_date, end_date, days_per_week_halves, contract_type FROM contracts
-             WHERE tenant_id = $1 AND induction_id = $2 ORDER BY start_date")
-            .bind(tenant.0).bind(induction).fetch_all(p).await)
-        .map_err(map_err)
-    }
-
-    pub async fn list_absences(&self, tenant: TenantId, induction: Uuid) -> Result<Vec<AbsenceRow>> {
-        with_pool!(self, p => sqlx::query_as::<_, AbsenceRow>(
-            "SELECT absent_on, half_days, family_leave FROM absences WHERE tenant_id = $1 AND induction_id = $2 ORDER BY absent_on")
-            .bind(tenant.0).bind(induction).fetch_all(p).await)
-            .map_err(map_err)
-    }
-
-    pub async fn list_reports(&self, tenant: TenantId, induction: Uuid) -> Result<Vec<ReportRow>> {
-        with_pool!(self, p => sqlx::query_as::<_, ReportRow>(
-            "SELECT id, number, kind, period_start, period_end, due_date, absence_extension, completed_at FROM reports
-             WHERE tenant_id = $1 AND induction_id = $2 ORDER BY number")
-            .bind(tenant.0).bind(induction).fetch_all(p).await)
-        .map_err(map_err)
     }
 
     /// Replaces the reports not yet completed with a new plan's; completed ones are never touched.
@@ -393,6 +335,67 @@ impl Store {
              WHERE r.tenant_id = $1 AND r.completed_at IS NULL
              ORDER BY r.due_date NULLS LAST, u.display_name")
             .bind(tenant.0).bind(staff.0).bind(today).fetch_all(p).await)
+        .map_err(map_err)
+    }
+}
+
+/// Reads the induction engine makes, on the pool or inside the command's transaction.
+impl Db<'_> {
+    pub async fn term_calendar(self, tenant: TenantId, scope: &str) -> Result<Option<String>> {
+        with_db!(self, c => sqlx::query_scalar::<_, String>("SELECT terms FROM term_calendars WHERE tenant_id = $1 AND scope = $2")
+            .bind(tenant.0).bind(scope).fetch_optional(c).await)
+            .map_err(map_err)
+    }
+
+    pub async fn ab_settings(self, tenant: TenantId) -> Result<Option<AbSettingsRow>> {
+        with_db!(self, c => sqlx::query_as::<_, AbSettingsRow>(
+            "SELECT due_school_days_before_end, fixed_due_dates, due_window_school_days, head_signs_progress_reviews
+             FROM ab_settings WHERE tenant_id = $1")
+            .bind(tenant.0).fetch_optional(c).await)
+        .map_err(map_err)
+    }
+
+    pub async fn get_induction(self, tenant: TenantId, id: Uuid) -> Result<Option<InductionRow>> {
+        with_db!(self, c => sqlx::query_as::<_, InductionRow>(
+            "SELECT id, ect_user_id, induction_type, start_date, reduction_terms, previous_fte_terms, leaving_date
+             FROM inductions WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0).bind(id).fetch_optional(c).await)
+        .map_err(map_err)
+    }
+
+    /// FTE terms recorded at previous schools, as stored exact fractions.
+    pub async fn previous_school_fte(self, tenant: TenantId, induction: Uuid) -> Result<Vec<String>> {
+        with_db!(self, c => sqlx::query_scalar::<_, String>("SELECT fte_terms FROM previous_schools WHERE tenant_id = $1 AND induction_id = $2")
+            .bind(tenant.0).bind(induction).fetch_all(c).await)
+            .map_err(map_err)
+    }
+
+    pub async fn extension_fte(self, tenant: TenantId, induction: Uuid) -> Result<Vec<String>> {
+        with_db!(self, c => sqlx::query_scalar::<_, String>("SELECT fte_terms FROM induction_extensions WHERE tenant_id = $1 AND induction_id = $2")
+            .bind(tenant.0).bind(induction).fetch_all(c).await)
+            .map_err(map_err)
+    }
+
+    pub async fn list_contracts(self, tenant: TenantId, induction: Uuid) -> Result<Vec<ContractRow>> {
+        with_db!(self, c => sqlx::query_as::<_, ContractRow>(
+            "SELECT school_id, start_date, end_date, days_per_week_halves, contract_type FROM contracts
+             WHERE tenant_id = $1 AND induction_id = $2 ORDER BY start_date")
+            .bind(tenant.0).bind(induction).fetch_all(c).await)
+        .map_err(map_err)
+    }
+
+    pub async fn list_absences(self, tenant: TenantId, induction: Uuid) -> Result<Vec<AbsenceRow>> {
+        with_db!(self, c => sqlx::query_as::<_, AbsenceRow>(
+            "SELECT absent_on, half_days, family_leave FROM absences WHERE tenant_id = $1 AND induction_id = $2 ORDER BY absent_on")
+            .bind(tenant.0).bind(induction).fetch_all(c).await)
+            .map_err(map_err)
+    }
+
+    pub async fn list_reports(self, tenant: TenantId, induction: Uuid) -> Result<Vec<ReportRow>> {
+        with_db!(self, c => sqlx::query_as::<_, ReportRow>(
+            "SELECT id, number, kind, period_start, period_end, due_date, absence_extension, completed_at FROM reports
+             WHERE tenant_id = $1 AND induction_id = $2 ORDER BY number")
+            .bind(tenant.0).bind(induction).fetch_all(c).await)
         .map_err(map_err)
     }
 }

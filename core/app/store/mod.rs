@@ -86,7 +86,45 @@ macro_rules! with_tx {
     };
 }
 
-pub(crate) use {with_pool, with_tx};
+/// Runs `$body` with `$c` bound to wherever the [`Db`] reads: the pool, or the transaction's
+/// connection (`&mut Connection`).
+macro_rules! with_db {
+    ($db:expr, $c:ident => $body:expr) => {
+        match $db {
+            $crate::store::Db::Pool($crate::store::Pool::Sqlite($c)) => $body,
+            $crate::store::Db::Pool($crate::store::Pool::Postgres($c)) => $body,
+            $crate::store::Db::Tx($crate::store::Tx::Sqlite(t)) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::store::Db::Tx($crate::store::Tx::Postgres(t)) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use {with_db, with_pool, with_tx};
+
+/// Where a read runs: on the pool, or inside a transaction, where it sees that transaction's
+/// own uncommitted writes. Reads that a command makes after writing (the induction engine's,
+/// for a plan recomputed in the same transaction as the change) take a `Db` so that one text
+/// serves both.
+pub enum Db<'a> {
+    Pool(&'a Pool),
+    Tx(&'a mut Tx),
+}
+
+impl Db<'_> {
+    /// The same place again, for one more read.
+    pub fn reborrow(&mut self) -> Db<'_> {
+        match self {
+            Db::Pool(p) => Db::Pool(p),
+            Db::Tx(t) => Db::Tx(t),
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -179,6 +217,11 @@ impl Store {
         &self.pool
     }
 
+    /// Reads on the pool (committed data).
+    pub fn db(&self) -> Db<'_> {
+        Db::Pool(&self.pool)
+    }
+
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
             Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
@@ -209,6 +252,11 @@ impl Store {
 }
 
 impl Tx {
+    /// Reads inside this transaction.
+    pub fn db(&mut self) -> Db<'_> {
+        Db::Tx(self)
+    }
+
     pub async fn commit(self) -> Result<()> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,

@@ -13,9 +13,9 @@ use uuid::Uuid;
 
 use super::ects::{Search, fmt_date, matches};
 use super::page::Page;
-use crate::accounts::Actor;
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
+use crate::services::accounts::Actor;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
 
 pub async fn view_tasks_get(page: Page) -> AppResult<Response> {
@@ -25,7 +25,7 @@ pub async fn view_tasks_get(page: Page) -> AppResult<Response> {
     let school_name = |id: Uuid| schools.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_default();
     let pending: Vec<_> = schools
         .iter()
-        .filter(|s| s.status == crate::registration::PENDING)
+        .filter(|s| s.status == crate::services::registration::PENDING)
         .map(|s| context! { id => s.id.to_string(), name => s.name.clone(), urn => s.urn.clone() })
         .collect();
     let registrations = store.list_registrations(tenant).await?;
@@ -46,7 +46,7 @@ pub async fn view_tasks_get(page: Page) -> AppResult<Response> {
         .collect();
     let mut leavers = vec![];
     for l in store.list_leavers(tenant).await?.into_iter().filter(|l| l.acknowledged_at.is_none()) {
-        let Some(induction) = store.get_induction(tenant, l.induction_id).await? else { continue };
+        let Some(induction) = store.db().get_induction(tenant, l.induction_id).await? else { continue };
         let ect = store.get_user(UserId(induction.ect_user_id)).await?;
         leavers.push(context! {
             id => l.id.to_string(),
@@ -70,7 +70,7 @@ pub async fn view_leaver_acknowledge_post(
 ) -> AppResult<Response> {
     let id: Uuid = leaver_id.parse().map_err(|_| AppError::NotFound)?;
     let actor = Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent };
-    if !crate::ects::acknowledge_leaver(&page.state, &page.site, id, &actor).await? {
+    if !crate::services::ects::acknowledge_leaver(&page.state, &page.site, id, &actor).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/tasks").into_response())
@@ -121,7 +121,8 @@ async fn export_rows(page: &Page) -> AppResult<(Vec<Claim>, Vec<Action>)> {
         });
         // A release: the ECT has left the AB's schools (DOMAIN.md 2.8 InProgress -> Released).
         if let Some(end) = induction.leaving_date.filter(|d| *d <= today) {
-            let engine = crate::induction::Engine::load(&page.state, tenant, induction.clone()).await?;
+            let engine =
+                crate::services::induction::Engine::load(page.state.store().db(), tenant, induction.clone()).await?;
             actions.push(Action {
                 trn: p.trn,
                 date_of_birth: p.date_of_birth,
@@ -173,27 +174,11 @@ fn csv_response(name: &str, body: String) -> Response {
 }
 
 async fn audit_export(page: &Page, meta: &RequestMeta, what: &str) -> AppResult<()> {
-    let now = page.state.clock().now();
     let user = page.user()?.clone();
-    let mut tx = page.state.store().begin().await?;
-    page.state
-        .store()
-        .record_audit(
-            &mut tx,
-            &NewAuditEvent {
-                tenant: user.tenant,
-                kind: AuditEventKind::ExportDownloaded,
-                actor: Some(user.id),
-                subject: Some(what),
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
-                factor: None,
-                detail: None,
-            },
-            now,
-        )
-        .await?;
-    tx.commit().await?;
+    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let event = NewAuditEvent::by(tenant, AuditEventKind::ExportDownloaded, &actor, Some(what), None);
+    crate::services::audit::record(&page.state, &event).await?;
     Ok(())
 }
 
@@ -286,7 +271,7 @@ fn back_to(person: &crate::store::users::UserRow) -> Response {
 pub async fn view_user_unlock_post(page: Page, meta: RequestMeta, Path(user_id): Path<String>) -> AppResult<Response> {
     let person = person_of_ab(&page, &user_id).await?;
     let actor = Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent };
-    crate::accounts::unlock(&page.state, &page.site, &person, &actor).await?;
+    crate::services::accounts::unlock(&page.state, &page.site, &person, &actor).await?;
     Ok(back_to(&person))
 }
 
@@ -302,6 +287,6 @@ pub async fn view_user_compromised_post(
         return Err(AppError::BadRequest("mark your own password as compromised by changing it"));
     }
     let actor = Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent };
-    crate::accounts::mark_compromised(&page.state, &page.site, &person, &actor).await?;
+    crate::services::accounts::mark_compromised(&page.state, &page.site, &person, &actor).await?;
     Ok(back_to(&person))
 }

@@ -11,9 +11,9 @@ use minijinja::context;
 use super::ects::{Errors, Fields};
 use super::page::Page;
 use super::step_up::{is_recent, step_up};
-use crate::accounts::{self, Actor, ChangePasswordError};
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
+use crate::services::accounts::{self, Actor, ChangePasswordError};
 
 /// What each audited event means to the person it happened to.
 fn activity_title(event: &str, detail: Option<&str>) -> &'static str {
@@ -212,7 +212,7 @@ async fn render_security(
     notice: Option<&str>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    use crate::first_login::{QUESTIONS, asks_security_question, question_text};
+    use crate::services::first_login::{QUESTIONS, asks_security_question, question_text};
     let user = page.user()?.clone();
     let setup = page.state.store().account_setup(user.id).await?;
     let body = page.render(
@@ -243,7 +243,7 @@ pub async fn view_security_post(
     meta: RequestMeta,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    use crate::first_login::{self, asks_security_question, question_text};
+    use crate::services::first_login::{self, asks_security_question, question_text};
     let f = Fields(pairs);
     let user = page.user()?.clone();
     let tenant = user.tenant.ok_or(AppError::NotFound)?;
@@ -319,7 +319,7 @@ async fn render_two_factor(
     let user = page.user()?.clone();
     let store = page.state.store();
     let totp = store.totp_of(user.id).await?;
-    let pending = crate::two_factor::pending_totp_secret(&page.state, user.id).await?.map(|secret| {
+    let pending = crate::services::two_factor::pending_totp_secret(&page.state, user.id).await?.map(|secret| {
         context! {
             secret => induct_domain::mfa::base32_encode(&secret),
             uri => induct_domain::mfa::otpauth_uri(page.site.name(), &user.username, &secret),
@@ -358,7 +358,7 @@ pub async fn view_two_factor_post(
     meta: RequestMeta,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    use crate::two_factor::{self as tf, TwoFactorError as E};
+    use crate::services::two_factor::{self as tf, TwoFactorError as E};
     let f = Fields(pairs);
     let user = page.user()?.clone();
     let state = &page.state;

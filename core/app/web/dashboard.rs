@@ -104,11 +104,7 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
 
 /// "Dismiss this message for one month" (seed 000).
 pub async fn view_mfa_banner_dismiss_post(page: Page) -> AppResult<Response> {
-    let user = page.user()?.clone();
-    let now = page.state.clock().now();
-    let mut tx = page.state.store().begin().await?;
-    page.state.store().dismiss_mfa_banner(&mut tx, user.id, now + chrono::Duration::days(30)).await?;
-    tx.commit().await?;
+    crate::services::two_factor::dismiss_banner(&page.state, page.user()?.id).await?;
     Ok(Redirect::to("/dashboard").into_response())
 }
 
@@ -125,7 +121,7 @@ async fn ect_overview(
     ect: induct_domain::UserId,
 ) -> AppResult<Option<minijinja::Value>> {
     let Some(row) = page.state.store().induction_of_ect(tenant, ect).await? else { return Ok(None) };
-    let stored = page.state.store().list_reports(tenant, row.id).await?;
+    let stored = page.state.store().db().list_reports(tenant, row.id).await?;
     let completed = stored.iter().filter(|r| r.completed_at.is_some()).count() as u32;
     let mut forms = std::collections::HashMap::new();
     for r in &stored {
@@ -133,7 +129,7 @@ async fn ect_overview(
             forms.insert(r.number as u32, f.status);
         }
     }
-    let engine = crate::induction::Engine::load(&page.state, tenant, row).await?;
+    let engine = crate::services::induction::Engine::load(page.state.store().db(), tenant, row).await?;
     let today = crate::clock_today(&page.state);
     let bh = induct_domain::calendar::BankHolidays::england_and_wales();
     let served = engine.fte_served(today).min(engine.length());
@@ -192,11 +188,12 @@ async fn open_reports_with_status(
     let tenant = user.tenant.ok_or(crate::error::AppError::NotFound)?;
     let today = crate::clock_today(&page.state);
     let bh = induct_domain::calendar::BankHolidays::england_and_wales();
-    let due = crate::induction::due_settings(&page.state, tenant).await?;
+    let due = crate::services::induction::due_settings(page.state.store().db(), tenant).await?;
     let mut out = vec![];
     for r in page.state.store().open_reports_for_staff(tenant, user.id, today).await? {
-        let cal = crate::induction::calendar(&page.state, tenant, Some(SchoolId(r.school_id))).await?;
-        let Some(planned) = crate::induction::planned_report(
+        let cal =
+            crate::services::induction::calendar(page.state.store().db(), tenant, Some(SchoolId(r.school_id))).await?;
+        let Some(planned) = crate::services::induction::planned_report(
             r.number,
             &r.kind,
             r.period_start,

@@ -18,10 +18,12 @@ use uuid::Uuid;
 
 use super::induction_record::{CONTRACT_TYPES, visible_induction};
 use super::page::Page;
-use crate::accounts::Actor;
 use crate::auth::session::RequestMeta;
-use crate::ects::{self, Decision, DecisionError, EctDetails, MentorChoice, PreviousSchool, RegisterEctError};
 use crate::error::{AppError, AppResult};
+use crate::services::accounts::Actor;
+use crate::services::ects::{
+    self, Decision, DecisionError, EctDetails, MentorChoice, PreviousSchool, RegisterEctError,
+};
 use crate::store::accounts::StaffRow;
 use crate::store::ects::{MentorRow, RegistrationRow};
 use crate::store::schools::SchoolRow;
@@ -74,7 +76,7 @@ async fn own_school(page: &Page, school_id: &str) -> AppResult<SchoolRow> {
     let id: SchoolId = school_id.parse().map_err(|_| AppError::NotFound)?;
     let user = page.user()?.clone();
     let school = user.scope(page.state.store()).school(id).await?.ok_or(AppError::NotFound)?;
-    if school.status != crate::registration::AUTHORISED {
+    if school.status != crate::services::registration::AUTHORISED {
         return Err(AppError::NotFound);
     }
     Ok(school)
@@ -796,7 +798,7 @@ pub async fn view_ects_get(page: Page, Query(s): Query<Search>) -> AppResult<Res
     let register_at: Vec<_> = if user.role.allows(Permission::RegisterEcts) {
         schools
             .iter()
-            .filter(|s| own.contains(&s.id) && s.status == crate::registration::AUTHORISED)
+            .filter(|s| own.contains(&s.id) && s.status == crate::services::registration::AUTHORISED)
             .map(|s| context! { id => s.id.to_string(), name => s.name.clone() })
             .collect()
     } else {
@@ -897,7 +899,7 @@ pub async fn view_ect_send_link_post(page: Page, meta: RequestMeta, Path(ect_id)
         return Err(AppError::NotFound);
     }
     let a = actor(&page, &meta)?;
-    crate::accounts::send_link(&page.state, &page.site, &ect, &a).await?;
+    crate::services::accounts::send_link(&page.state, &page.site, &ect, &a).await?;
     let notice =
         format!("We have emailed {} a link to set their password. Any earlier link no longer works.", ect.display_name);
     render_ect(&page, &ect_id, Some(notice)).await
@@ -1020,7 +1022,7 @@ pub async fn view_ect_leaving_post(
     {
         e.add("leaving_date", "The leaving date must be on or after the ECT started at this school");
     }
-    if page.state.store().open_leaver_notice(tenant, induction.id, school).await? {
+    if page.state.store().db().open_leaver_notice(tenant, induction.id, school).await? {
         e.add("leaving_date", "This school has already told the appropriate body the ECT is leaving");
     }
     let reason = e.take("reason", validate::text(f.get("reason"), "the reason", 500));

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::page::Page;
 use crate::error::{AppError, AppResult};
-use crate::induction::Engine;
+use crate::services::induction::Engine;
 use crate::store::induction::InductionRow;
 
 /// The ECT's induction, if the user may see it: the AB's admin for any ECT of the AB, school
@@ -33,7 +33,7 @@ pub(crate) async fn visible_induction(
     let ect: UserId = ect_id.parse().map_err(|_| AppError::NotFound)?;
     let store = page.state.store();
     let induction = store.induction_of_ect(tenant, ect).await?.ok_or(AppError::NotFound)?;
-    let contracts = store.list_contracts(tenant, induction.id).await?;
+    let contracts = store.db().list_contracts(tenant, induction.id).await?;
     let own_schools = user.scope(store).schools().await?;
     // School staff reach an ECT through a contract that is current today at one of their schools;
     // a school the ECT has left keeps no access (its reports stay with the AB).
@@ -68,10 +68,10 @@ async fn render(
     let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
     let store = page.state.store();
     let ect = store.get_user(UserId(induction.ect_user_id)).await?.ok_or(AppError::NotFound)?;
-    let absences = store.list_absences(tenant, induction.id).await?;
+    let absences = store.db().list_absences(tenant, induction.id).await?;
     let schools = store.list_schools(tenant).await?;
     let school_name = |id| schools.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_default();
-    let engine = Engine::load(&page.state, tenant, induction.clone()).await?;
+    let engine = Engine::load(page.state.store().db(), tenant, induction.clone()).await?;
     let today = crate::clock_today(&page.state);
     let body = page.render(
         "induction_record.html",
@@ -201,7 +201,7 @@ pub async fn view_induction_record_post(
             if let (Some(d), Some(n)) = (date, days) {
                 // No more absence than the ECT's days in the report period it falls in (seed 003:
                 // "the number of days that the ECT should have been working but was absent").
-                let engine = Engine::load(&page.state, tenant, induction.clone()).await?;
+                let engine = Engine::load(page.state.store().db(), tenant, induction.clone()).await?;
                 let bh = BankHolidays::england_and_wales();
                 let period =
                     engine.plan().ok().and_then(|p| p.into_iter().find(|r| r.period.contains(d)).map(|r| r.period));
@@ -209,6 +209,7 @@ pub async fn view_induction_record_post(
                     None => err("absence_date", "The date must fall within the ECT's induction".into()),
                     Some(p) => {
                         let recorded: u32 = store
+                            .db()
                             .list_absences(tenant, induction.id)
                             .await?
                             .iter()
@@ -283,10 +284,8 @@ pub async fn view_induction_record_post(
             Op::Leaving(d) => store.set_leaving_date(&mut tx, tenant, induction.id, d).await?,
         }
     }
-    tx.commit().await?;
-    // The plan is recomputed from what is now stored; completed reports stay as they are.
-    let mut tx = store.begin().await?;
-    crate::induction::recompute(&page.state, &mut tx, tenant, induction.id).await?;
+    // The plan is recomputed from what the transaction now holds; completed reports stay as they are.
+    crate::services::induction::recompute(store, &mut tx, tenant, induction.id).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/ects/{ect_id}/induction")).into_response())
 }

@@ -43,41 +43,9 @@ use tower_http::timeout::TimeoutLayer;
 use crate::auth::session::{CurrentUser, RequestMeta, SessionTimedOut};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::tenancy::Site;
 
-/// Who may use a route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone, signed in or not (login page, static files).
-    Public,
-    /// A signed-in user whose role has the permission.
-    Signed(Permission),
-}
-
-/// Which sites serve a route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sites {
-    Any,
-    /// Only an appropriate body's site.
-    Ab,
-    /// Only the platform (bare domain) site.
-    Platform,
-}
-
-impl Sites {
-    fn allows(self, site: &Site) -> bool {
-        matches!((self, site), (Sites::Any, _) | (Sites::Ab, Site::Ab(_)) | (Sites::Platform, Site::Platform))
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-pub struct RouteInfo {
-    pub method: &'static str,
-    pub path: &'static str,
-    pub sites: Sites,
-    pub access: Access,
-}
+pub use crate::routes::{Access, RouteInfo, Sites};
 
 pub struct RouteTable {
     router: Router<AppState>,
@@ -187,26 +155,8 @@ pub async fn audit_denied(
     meta: &RequestMeta,
     what: &str,
 ) -> Result<(), AppError> {
-    let now = state.clock().now();
-    let mut tx = state.store().begin().await?;
-    state
-        .store()
-        .record_audit(
-            &mut tx,
-            &NewAuditEvent {
-                tenant: site.tenant_id(),
-                kind: AuditEventKind::AuthzFail,
-                actor: Some(user.id),
-                subject: Some(what),
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
-                factor: None,
-                detail: Some(user.role.as_str()),
-            },
-            now,
-        )
-        .await?;
-    tx.commit().await?;
+    let actor = crate::services::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    crate::services::audit::denied(state, site.tenant_id(), &actor, user.role, what).await?;
     Ok(())
 }
 

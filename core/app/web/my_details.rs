@@ -14,10 +14,10 @@ use uuid::Uuid;
 
 use super::ects::{Errors, Fields, contract_title, fmt_date, parse_previous_school};
 use super::page::Page;
-use crate::accounts::Actor;
 use crate::auth::session::RequestMeta;
-use crate::ects::{OwnDetails, OwnDetailsError};
 use crate::error::{AppError, AppResult};
+use crate::services::accounts::Actor;
+use crate::services::ects::{OwnDetails, OwnDetailsError};
 use crate::store::induction::InductionRow;
 
 async fn own_induction(page: &Page) -> AppResult<InductionRow> {
@@ -36,7 +36,7 @@ async fn details_context(page: &Page) -> AppResult<minijinja::Value> {
     let schools = store.list_schools(tenant).await?;
     let school = |id: Uuid| schools.iter().find(|s| s.id == id);
     let today = crate::clock_today(&page.state);
-    let contracts = store.list_contracts(tenant, induction.id).await?;
+    let contracts = store.db().list_contracts(tenant, induction.id).await?;
     let associated: Vec<_> = contracts
         .iter()
         .map(|c| {
@@ -183,25 +183,8 @@ pub async fn view_my_details_post(
     let (home_address, itt_provider, qts_date, subjects, age_range) = rest.unwrap_or_default();
     let d = OwnDetails { name, email, identity, home_address, itt_provider, qts_date, subjects, age_range };
     let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
-    match crate::ects::update_own_details(&page.state, &page.site, user.id, &d, &actor).await {
-        Ok(()) => {
-            if email_changed {
-                let now = page.state.clock().now();
-                let mail = crate::mail::messages::account_changed(
-                    &page.state,
-                    &page.site,
-                    &me,
-                    &me.email,
-                    "email address",
-                    now,
-                )?;
-                let mut tx = page.state.store().begin().await?;
-                page.state.store().enqueue_mail(&mut tx, &mail, &page.state.config().server.base_domain, now).await?;
-                tx.commit().await?;
-                page.state.wake_mailer();
-            }
-            render(&page, Errors::default(), None, Some("Your details have been saved."), StatusCode::OK).await
-        }
+    match crate::services::ects::update_own_details(&page.state, &page.site, user.id, &d, &actor).await {
+        Ok(()) => render(&page, Errors::default(), None, Some("Your details have been saved."), StatusCode::OK).await,
         Err(OwnDetailsError::App(a)) => Err(a),
         Err(other) => {
             let mut e = Errors::default();
@@ -231,8 +214,16 @@ pub async fn view_previous_school_add_post(
         return render(&page, e, Some(f.typed()), None, StatusCode::BAD_REQUEST).await;
     };
     let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
-    crate::ects::change_previous_schools(&page.state, &page.site, induction.id, user.id, Some(&p), None, &actor)
-        .await?;
+    crate::services::ects::change_previous_schools(
+        &page.state,
+        &page.site,
+        induction.id,
+        user.id,
+        Some(&p),
+        None,
+        &actor,
+    )
+    .await?;
     Ok(Redirect::to("/my-details#previous-schools").into_response())
 }
 
@@ -245,7 +236,7 @@ pub async fn view_previous_school_remove_post(
     let induction = own_induction(&page).await?;
     let id: Uuid = previous_school_id.parse().map_err(|_| AppError::NotFound)?;
     let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
-    if !crate::ects::change_previous_schools(
+    if !crate::services::ects::change_previous_schools(
         &page.state,
         &page.site,
         induction.id,

@@ -11,7 +11,6 @@ use super::page::Page;
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
 use crate::mail::messages::uk_time;
-use crate::store::audit::{AuditEventKind, NewAuditEvent};
 
 #[derive(Deserialize, Default)]
 pub struct Filter {
@@ -96,18 +95,9 @@ pub async fn view_mail_resend_post(page: Page, meta: RequestMeta, Path(mail_id):
     let user = page.user()?.clone();
     let tenant = user.tenant.ok_or(AppError::NotFound)?;
     let id: uuid::Uuid = mail_id.parse().map_err(|_| AppError::NotFound)?;
-    let store = page.state.store();
-    let now = page.state.clock().now();
-    let mut tx = store.begin().await?;
-    let Some(copy) = store.resend_mail(&mut tx, tenant, id, &page.state.config().server.base_domain, now).await? else {
+    let actor = crate::services::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    if crate::services::notify::resend_mail(&page.state, tenant, id, &actor).await?.is_none() {
         return Err(AppError::NotFound);
-    };
-    let subject = id.to_string();
-    let detail = copy.to_string();
-    let actor = crate::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
-    let event = NewAuditEvent::by(tenant, AuditEventKind::MailResent, &actor, Some(&subject), Some(&detail));
-    store.record_audit(&mut tx, &event, now).await?;
-    tx.commit().await?;
-    page.state.wake_mailer();
+    }
     render(&page, false, Some("The message will be sent again."), StatusCode::OK).await
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::page::Page;
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
-use crate::registration::{self, RegisterError, Registrant};
+use crate::services::registration::{self, RegisterError, Registrant};
 use crate::store::schools::SchoolDetails;
 
 #[derive(Deserialize, serde::Serialize, Default)]
@@ -140,7 +140,7 @@ pub async fn view_school_decision_post(
     };
     let reason = validate::text(&d.reason, "the reason", 500).ok();
     let user = page.user()?.clone();
-    let actor = crate::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = crate::services::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
     registration::decide(&page.state, &page.site, id, authorise, reason.as_deref(), &actor).await?;
     Ok(Redirect::to("/schools").into_response())
 }

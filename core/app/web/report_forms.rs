@@ -6,7 +6,6 @@ use axum::Form;
 use axum::extract::{Multipart, Path};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use induct_domain::calendar::BankHolidays;
 use induct_domain::report_flow::{self, ECT_COMMENTS, FormStatus, STANDARDS, Signer};
 use induct_domain::timeline::ReportKind;
 use induct_domain::{Permission, Role, SchoolId, UserId, validate};
@@ -19,8 +18,8 @@ use super::page::Page;
 use super::step_up::{STEP_UP_AFTER, step_up};
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
-use crate::forms::QuestionView;
-use crate::report_forms::{self as rf, Actor, FormError, ReportCtx, ReportRole, Side};
+use crate::services::forms::QuestionView;
+use crate::services::report_forms::{self as rf, Actor, FormError, ReportCtx, ReportRole, Side};
 
 async fn ctx(page: &Page, ect_id: &str, number: &str) -> AppResult<ReportCtx> {
     let ect: UserId = ect_id.parse().map_err(|_| AppError::NotFound)?;
@@ -64,23 +63,15 @@ fn fmt_days(halves: u32) -> String {
     format!("{}", halves as f64 / 2.0)
 }
 
-/// The engine's figures for the report's period: days served (seed 003, "including absences")
-/// and days absent recorded.
+/// The engine's days served and absent in the report's period, as the form shows them.
 fn engine_days(c: &ReportCtx) -> (String, String) {
-    let bh = BankHolidays::england_and_wales();
-    let served = induct_domain::timeline::days_served(&c.engine.calendar, bh, &c.engine.contracts, c.planned.period);
-    let absent: u32 = c.engine.absences.iter().filter(|a| c.planned.period.contains(a.date)).map(|a| a.days.0).sum();
-    (fmt_days(served.0), fmt_days(absent))
-}
-
-/// [`engine_days`] for the demo data: days served and absent as the form shows them.
-pub fn engine_days_of(c: &ReportCtx) -> (String, String) {
-    engine_days(c)
+    let (served, absent) = c.engine_days();
+    (served.to_string(), absent.to_string())
 }
 
 /// Plugin questions for a side, as template views, with the stored answers.
 async fn extra_views(page: &Page, c: &ReportCtx, side: &str) -> AppResult<(Vec<QuestionView>, bool)> {
-    let extra = crate::forms::extra_questions(&page.state, c.tenant, rf::form_context(c, side)).await?;
+    let extra = crate::services::forms::extra_questions(&page.state, c.tenant, rf::form_context(c, side)).await?;
     let views = extra
         .questions
         .iter()
@@ -92,7 +83,7 @@ async fn extra_views(page: &Page, c: &ReportCtx, side: &str) -> AppResult<(Vec<Q
                 field: field.clone(),
                 label: q.label.clone(),
                 hint: q.hint.clone(),
-                kind: crate::forms::kind_name(q.kind),
+                kind: crate::services::forms::kind_name(q.kind),
                 options: q.options.iter().map(|o| (o.value.clone(), o.label.clone())).collect(),
                 required: q.required,
                 values: stored.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(),
@@ -159,7 +150,7 @@ async fn render_fill(
     let days_editable = becomes_due.is_none_or(|d| today >= d);
     let (served, absent) = engine_days(c);
     let current = c.engine.contracts.iter().rev().find(|k| k.start <= today).or(c.engine.contracts.last());
-    let contracts = page.state.store().list_contracts(c.tenant, c.induction.id).await?;
+    let contracts = page.state.store().db().list_contracts(c.tenant, c.induction.id).await?;
     let current_type = contracts.iter().rev().find(|k| k.start_date <= today).map(|k| k.contract_type.clone());
     let value = |k: &str, default: String| -> String {
         f.0.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone()).or_else(|| c.answer(k)).unwrap_or(default)
@@ -274,7 +265,7 @@ pub async fn view_report_fill_post(
                 save.push(("contract.remaining".into(), "no".into()));
                 save.push(("contract.leaving_reason".into(), r.clone()));
                 save.push(("contract.leaving_date".into(), d.to_string()));
-                leaving = Some((r, d));
+                leaving = Some(rf::Leaving { date: d, reason: r });
             }
         }
         _ => e.add("remaining", "Say whether the ECT will remain at this school next term"),
@@ -283,35 +274,13 @@ pub async fn view_report_fill_post(
         return render_fill(&page, &c, &ect_id, &f, e, StatusCode::BAD_REQUEST).await;
     }
     let a = actor(&page, &meta)?;
-    if let Err(err) = rf::save(&page.state, &c, Side::Tutor, &save, &a).await {
+    // Leaving: the report becomes an interim assessment and the AB gets the leaver task (seed 003),
+    // in the same transaction as the page's answers.
+    if let Err(err) = rf::save_contract_page(&page.state, &c, &save, leaving.as_ref(), &a).await {
         let (status, message) = form_error_response(err)?;
         let mut e = Errors::default();
         e.add("remaining", message);
         return render_fill(&page, &c, &ect_id, &f, e, status).await;
-    }
-    // Leaving: the report becomes an interim assessment and the AB gets the leaver task (seed 003).
-    if let (Some((reason, date)), Some(school)) = (leaving, c.school) {
-        let store = page.state.store();
-        if !store.open_leaver_notice(c.tenant, c.induction.id, school).await? {
-            let l = crate::ects::Leaver {
-                leaving_date: date,
-                reason: &reason,
-                moving: "unknown",
-                new_school: "",
-                new_school_address: "",
-                new_ab: "",
-            };
-            crate::ects::record_leaver(
-                &page.state,
-                &page.site,
-                c.induction.id,
-                UserId(c.induction.ect_user_id),
-                school,
-                &l,
-                &a,
-            )
-            .await?;
-        }
     }
     Ok(Redirect::to(&format!("{}/form", base(&ect_id, c.report.number))).into_response())
 }
@@ -620,8 +589,8 @@ pub async fn view_report_send_login_post(
         _ => return Err(AppError::NotFound),
     };
     let person = person.filter(|p| p.active).ok_or(AppError::NotFound)?;
-    let a = crate::accounts::Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent };
-    crate::accounts::send_link(&page.state, &page.site, &person, &a).await?;
+    let a = crate::services::accounts::Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    crate::services::accounts::send_link(&page.state, &page.site, &person, &a).await?;
     let name = ect_name(&page, &c).await?;
     let body = page.render(
         "report_released.html",
@@ -1216,7 +1185,7 @@ pub async fn view_my_details_pdf_get(page: Page) -> AppResult<Response> {
     doc.field("Induction started", &fmt_date(induction.start_date));
     doc.heading("Associated schools");
     let schools = store.list_schools(tenant).await?;
-    for k in store.list_contracts(tenant, induction.id).await? {
+    for k in store.db().list_contracts(tenant, induction.id).await? {
         let s = schools.iter().find(|s| s.id == k.school_id);
         doc.field(
             &s.map(|s| s.name.clone()).unwrap_or_default(),

@@ -30,7 +30,7 @@ pub async fn view_ab_reports_get(page: Page, Query(f): Query<Filters>) -> AppRes
     let tenant = user.tenant.ok_or(AppError::NotFound)?;
     let today = crate::clock_today(&page.state);
     let bh = BankHolidays::england_and_wales();
-    let due = crate::induction::due_settings(&page.state, tenant).await?;
+    let due = crate::services::induction::due_settings(page.state.store().db(), tenant).await?;
     let schools = page.state.store().list_schools(tenant).await?;
     // Bad filter values are reported next to the filter, and the list shows unfiltered.
     let mut errors = vec![];
@@ -71,7 +71,7 @@ pub async fn view_ab_reports_get(page: Page, Query(f): Query<Filters>) -> AppRes
         let status = if r.completed_at.is_some() {
             "Completed"
         } else {
-            let Some(planned) = crate::induction::planned_report(
+            let Some(planned) = crate::services::induction::planned_report(
                 r.number,
                 &r.kind,
                 r.period_start,
@@ -82,7 +82,9 @@ pub async fn view_ab_reports_get(page: Page, Query(f): Query<Filters>) -> AppRes
                 continue;
             };
             if !calendars.contains_key(&r.school_id) {
-                let cal = crate::induction::calendar(&page.state, tenant, Some(SchoolId(r.school_id))).await?;
+                let cal =
+                    crate::services::induction::calendar(page.state.store().db(), tenant, Some(SchoolId(r.school_id)))
+                        .await?;
                 calendars.insert(r.school_id, cal);
             }
             planned.time_status(&calendars[&r.school_id], bh, due.window, today).title()

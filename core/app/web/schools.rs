@@ -13,11 +13,9 @@ use minijinja::value::Serde;
 use super::page::Page;
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
-use crate::forms;
-use crate::store::audit::{AuditEventKind, NewAuditEvent};
+use crate::services::forms;
+use crate::services::schools::{self, FORM};
 use crate::store::schools::{SchoolDetails, SchoolRow};
-
-const FORM: &str = "school-details";
 
 /// The AB's schools, searchable by name, URN or postcode.
 pub async fn view_schools_get(
@@ -133,18 +131,10 @@ pub async fn view_school_reminders_post(
     if !e.is_empty() {
         return render_school(&page, school, Some(typed), e, StatusCode::BAD_REQUEST).await;
     }
-    let now = page.state.clock().now();
-    let store = page.state.store();
-    let mut tx = store.begin().await?;
-    if !store.set_reminders_paused_until(&mut tx, tenant, SchoolId(school.id), until).await? {
+    let actor = crate::services::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    if !schools::pause_reminders(&page.state, tenant, SchoolId(school.id), until, &actor).await? {
         return Err(AppError::NotFound);
     }
-    let subject = school.id.to_string();
-    let detail = until.map_or_else(|| "resumed".to_owned(), |d| format!("until {d}"));
-    let actor = crate::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
-    let event = NewAuditEvent::by(tenant, AuditEventKind::SchoolRemindersPaused, &actor, Some(&subject), Some(&detail));
-    store.record_audit(&mut tx, &event, now).await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/schools/{}#reminders", school.id)).into_response())
 }
 
@@ -270,31 +260,13 @@ pub async fn view_school_edit_post(
     }
 
     // One transaction: the details, the answers and the audit event, or nothing.
-    let store = page.state.store();
-    let now = page.state.clock().now();
-    let mut tx = store.begin().await?;
-    if !store.update_school(&mut tx, tenant, SchoolId(school.id), &details).await? {
+    let to_store = forms::to_store(&extra.questions, &answers);
+    let actor = crate::services::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let school_id = SchoolId(school.id);
+    if !schools::edit_details(&page.state, tenant, school_id, &details, &to_store, &extra.plugin_version, &actor)
+        .await?
+    {
         return Err(AppError::NotFound);
     }
-    let to_store = forms::to_store(&extra.questions, &answers);
-    store.save_form_answers(&mut tx, tenant, FORM, school.id, &to_store, &extra.plugin_version, user.id, now).await?;
-    let subject = school.id.to_string();
-    store
-        .record_audit(
-            &mut tx,
-            &NewAuditEvent {
-                tenant: Some(tenant),
-                kind: AuditEventKind::SchoolUpdated,
-                actor: Some(user.id),
-                subject: Some(&subject),
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
-                factor: None,
-                detail: None,
-            },
-            now,
-        )
-        .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/schools/{}", school.id)).into_response())
 }

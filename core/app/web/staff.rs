@@ -14,9 +14,11 @@ use minijinja::value::Serde;
 use serde::Deserialize;
 
 use super::page::Page;
-use crate::accounts::{self, Actor, SetPasswordError};
+use crate::auth::reauth::{self, SecretCheck};
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
+use crate::services::accounts::{self, Actor, SetPasswordError};
+use crate::store::audit::AuditEventKind;
 use crate::store::schools::SchoolRow;
 
 /// The roles a school can add (ECTs are registered, not added: the registration journey).
@@ -197,60 +199,30 @@ async fn security_question(
     Ok(setup
         .filter(|s| s.security_answer_hash.is_some())
         .and_then(|s| s.security_question)
-        .and_then(|q| crate::first_login::question_text(&q)))
+        .and_then(|q| crate::services::first_login::question_text(&q)))
 }
 
 /// Checks the answer; wrong answers count on the account's login lock (M7, A7). Ok(false) when
-/// wrong or the account is locked. The counter is held while the answer is checked, so a batch
-/// of parallel guesses is counted one by one and cannot slip past the lock.
+/// wrong or the account is locked (`auth::reauth` says in what order).
 async fn check_answer(
     page: &Page,
     meta: &RequestMeta,
     user: &crate::store::users::UserRow,
     answer: &str,
 ) -> AppResult<bool> {
-    use induct_domain::lockout::Gate;
-    use induct_domain::throttle::{self, LockScope};
-    let store = page.state.store();
-    let now = page.state.clock().now();
-    let scope = LockScope::Account;
-    let key = throttle::account_key(&page.site.key(), &user.username);
-    let hash = store.account_setup(user.user_id()).await?.and_then(|s| s.security_answer_hash);
-    let mut tx = store.begin().await?;
-    let counter = store.lock_counter_for_update(&mut tx, scope, &key, now).await?;
-    if scope.policy().gate(&counter, now) == Gate::Locked {
-        return Ok(false);
-    }
-    let ok = matches!(
-        page.state
-            .hasher()
-            .verify(&induct_domain::password::normalise_answer(answer), hash.as_deref())
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?,
-        crate::auth::password::Verified::Yes { .. }
-    );
-    if !ok {
-        let (next, _) = scope.policy().after_failure(&counter, now);
-        store.save_counter(&mut tx, scope, &key, &next).await?;
-        store
-            .record_audit(
-                &mut tx,
-                &crate::store::audit::NewAuditEvent {
-                    tenant: page.site.tenant_id(),
-                    kind: crate::store::audit::AuditEventKind::LoginFail,
-                    actor: Some(user.user_id()),
-                    subject: Some(&user.username),
-                    ip: &meta.ip,
-                    user_agent: &meta.user_agent,
-                    factor: Some("security_question"),
-                    detail: Some("wrong_answer"),
-                },
-                now,
-            )
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(ok)
+    let hash = page.state.store().account_setup(user.user_id()).await?.and_then(|s| s.security_answer_hash);
+    let typed = induct_domain::password::normalise_answer(answer);
+    let check = SecretCheck {
+        tenant: page.site.tenant_id(),
+        site_key: &page.site.key(),
+        user,
+        hash: hash.as_deref(),
+        typed: &typed,
+        factor: "security_question",
+        on_right: None,
+        on_wrong: Some((AuditEventKind::LoginFail, "wrong_answer")),
+    };
+    reauth::check_secret(&page.state, &check, meta).await
 }
 
 /// The link's page never sends a referrer (SECURITY.md M6, S7): the token is in its address.

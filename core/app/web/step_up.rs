@@ -1,14 +1,13 @@
 //! Step-up authentication: the password again when the last login or re-entry is older than five
 //! minutes, before signing a report and before changing login details (SECURITY.md S5, D1, M5).
 
-use chrono::Duration;
-
 use super::page::Page;
+use crate::auth::reauth::{self, SecretCheck};
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
+use crate::store::audit::AuditEventKind;
 
-/// How long a login or password re-entry counts as recent.
-pub const STEP_UP_AFTER: Duration = Duration::minutes(5);
+pub use crate::auth::reauth::STEP_UP_AFTER;
 
 /// Whether the session's last authentication is recent.
 pub fn is_recent(page: &Page) -> AppResult<bool> {
@@ -16,58 +15,27 @@ pub fn is_recent(page: &Page) -> AppResult<bool> {
 }
 
 /// Re-enters the password when the last authentication is older than [`STEP_UP_AFTER`]. Returns
-/// false when it is wrong or the account is locked. Wrong passwords count on the account's login
-/// counter (SECURITY.md A7), so a stolen session cannot guess the password here either.
+/// false when it is wrong or the account is locked (SECURITY.md A7: wrong ones count on the
+/// account's lock).
 pub async fn step_up(page: &Page, meta: &RequestMeta, password: &str) -> AppResult<bool> {
-    use induct_domain::lockout::Gate;
-    use induct_domain::throttle::{self, LockScope};
-    let user = page.user()?.clone();
-    let now = page.state.clock().now();
-    if now - user.authenticated_at <= STEP_UP_AFTER {
+    if is_recent(page)? {
         return Ok(true);
     }
-    let scope = LockScope::Account;
-    let key = throttle::account_key(&page.site.key(), &user.username);
-    if scope.policy().gate(&page.state.store().get_lock(scope, &key, now).await?, now) == Gate::Locked {
-        return Ok(false);
-    }
+    let user = page.user()?.clone();
     let row = page.state.store().get_user(user.id).await?.ok_or(AppError::NotFound)?;
-    let ok = matches!(
-        page.state
-            .hasher()
-            .verify(password, row.password_hash.as_deref())
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?,
-        crate::auth::password::Verified::Yes { .. }
-    );
-    let mut tx = page.state.store().begin().await?;
-    if !ok {
-        let current = page.state.store().lock_counter_for_update(&mut tx, scope, &key, now).await?;
-        let (next, _) = scope.policy().after_failure(&current, now);
-        page.state.store().save_counter(&mut tx, scope, &key, &next).await?;
-    }
-    page.state
-        .store()
-        .record_audit(
-            &mut tx,
-            &crate::store::audit::NewAuditEvent {
-                tenant: user.tenant,
-                kind: crate::store::audit::AuditEventKind::StepUpPassword,
-                actor: Some(user.id),
-                subject: Some(&user.username),
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
-                factor: Some("password"),
-                detail: Some(if ok { "success" } else { "fail" }),
-            },
-            now,
-        )
-        .await?;
-    tx.commit().await?;
+    let check = SecretCheck {
+        tenant: user.tenant,
+        site_key: &page.site.key(),
+        user: &row,
+        hash: row.password_hash.as_deref(),
+        typed: password,
+        factor: "password",
+        on_right: Some((AuditEventKind::StepUpPassword, "success")),
+        on_wrong: Some((AuditEventKind::StepUpPassword, "fail")),
+    };
+    let ok = reauth::check_secret(&page.state, &check, meta).await?;
     if ok {
-        // S1: a new session id at re-authentication; the old one stops working now.
-        let token = crate::auth::new_token();
-        page.state.store().rotate_session(&user.session_hash, &crate::auth::hash_token(&token), now).await?;
+        let token = reauth::rotate_session(&page.state, &user.session_hash).await?;
         if let Some(rotation) = &page.rotation {
             rotation.set(token);
         }

@@ -12,7 +12,7 @@ use minijinja::context;
 
 use super::page::Page;
 use crate::error::{AppError, AppResult};
-use crate::induction::{AB_SCOPE, calendar, due_settings};
+use crate::services::induction::{AB_SCOPE, calendar, due_settings};
 
 /// Blank rows offered for new terms.
 const BLANK_ROWS: usize = 3;
@@ -132,7 +132,7 @@ pub async fn view_school_term_dates_post(
 
 /// The AB's due-date policy as the form shows it.
 async fn current_settings(page: &Page, tenant: induct_domain::TenantId) -> AppResult<Settings> {
-    let due = due_settings(&page.state, tenant).await?;
+    let due = due_settings(page.state.store().db(), tenant).await?;
     Ok(match &due.policy {
         DuePolicy::SchoolDaysBeforeEnd(n) => {
             Settings { mode: "days".into(), days: n.to_string(), fixed: String::new(), window: due.window.to_string() }
@@ -149,7 +149,8 @@ async fn current_settings(page: &Page, tenant: induct_domain::TenantId) -> AppRe
 async fn show(page: &Page, target: Target) -> AppResult<Response> {
     let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
     // A school without dates of its own starts from its AB's.
-    let cal = calendar(&page.state, tenant, target.school.as_ref().map(|s| induct_domain::SchoolId(s.id))).await?;
+    let cal = calendar(page.state.store().db(), tenant, target.school.as_ref().map(|s| induct_domain::SchoolId(s.id)))
+        .await?;
     let settings = current_settings(page, tenant).await?;
     render(page, &target, &rows_from_terms(cal.terms()), &settings, vec![], StatusCode::OK).await
 }
@@ -286,11 +287,9 @@ async fn save(page: Page, target: Target, Form(fields): Form<Vec<(String, String
         let days_before = if settings.mode == "days" { days } else { None };
         store.save_ab_settings(&mut tx, tenant, days_before, &fixed_json, window.unwrap_or(13), now).await?;
     }
-    tx.commit().await?;
     for id in store.list_induction_ids(tenant).await? {
-        let mut tx = store.begin().await?;
-        crate::induction::recompute(&page.state, &mut tx, tenant, id).await?;
-        tx.commit().await?;
+        crate::services::induction::recompute(store, &mut tx, tenant, id).await?;
     }
+    tx.commit().await?;
     Ok(Redirect::to(&target.action).into_response())
 }

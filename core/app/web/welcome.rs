@@ -11,8 +11,7 @@ use super::ects::{Errors, Fields};
 use super::page::Page;
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
-use crate::first_login::{self, QUESTIONS};
-use crate::store::audit::{AuditEventKind, NewAuditEvent};
+use crate::services::first_login::{self, QUESTIONS};
 
 /// The policy text as paragraphs and lists (the plugin's plain-text format: blank lines between
 /// paragraphs, "- " list items).
@@ -77,7 +76,7 @@ pub async fn view_welcome_post(
     let store = page.state.store();
     let setup = store.account_setup(user.id).await?;
     let mut e = Errors::default();
-    let mut answer_hash = None;
+    let mut security_answer = None;
     let mut question = None;
     if setup.is_none() && first_login::asks_security_question(user.role) {
         match first_login::question_text(f.get("security_question")) {
@@ -86,10 +85,7 @@ pub async fn view_welcome_post(
         }
         match first_login::check_answer(f.get("security_answer")) {
             Err(message) => e.add("security_answer", message),
-            Ok(answer) => {
-                answer_hash =
-                    Some(page.state.hasher().hash(&answer).await.map_err(|e| AppError::Internal(e.to_string()))?)
-            }
+            Ok(answer) => security_answer = Some(answer),
         }
     }
     let policy = first_login::privacy_policy(&page.state, tenant, user.role).await?;
@@ -113,32 +109,13 @@ pub async fn view_welcome_post(
     if !e.is_empty() {
         return render(&page, &f, e, StatusCode::BAD_REQUEST).await;
     }
-    let now = page.state.clock().now();
-    let mut tx = store.begin().await?;
-    let remind = setup.as_ref().map_or(f.get("remind_by_email") == "yes", |s| s.remind_by_email);
-    let news = setup.as_ref().map_or(f.get("news_by_email") == "yes", |s| s.news_by_email);
-    store.save_account_setup(&mut tx, user.id, question.as_deref(), answer_hash.as_deref(), remind, news, now).await?;
-    if let Some((version, consents)) = &accepting {
-        store.accept_policy(&mut tx, user.id, tenant, version, consents, now).await?;
-    }
-    store.set_setup_required(&mut tx, &user.session_hash, false).await?;
-    let detail = accepting.as_ref().map(|(v, _)| format!("privacy_policy {v}"));
-    store
-        .record_audit(
-            &mut tx,
-            &NewAuditEvent {
-                tenant: Some(tenant),
-                kind: AuditEventKind::FirstLoginCompleted,
-                actor: Some(user.id),
-                subject: None,
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
-                factor: None,
-                detail: detail.as_deref(),
-            },
-            now,
-        )
-        .await?;
-    tx.commit().await?;
+    let answers = first_login::FirstLogin {
+        security: question.zip(security_answer),
+        remind_by_email: setup.as_ref().map_or(f.get("remind_by_email") == "yes", |s| s.remind_by_email),
+        news_by_email: setup.as_ref().map_or(f.get("news_by_email") == "yes", |s| s.news_by_email),
+        policy: accepting,
+    };
+    let actor = crate::services::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    first_login::complete(&page.state, tenant, &user.session_hash, &actor, &answers).await?;
     Ok(Redirect::to("/dashboard").into_response())
 }

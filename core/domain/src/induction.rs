@@ -256,6 +256,13 @@ impl HalfDays {
     }
 }
 
+/// Days as people write them: "73", "72.5".
+impl std::fmt::Display for HalfDays {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.as_days())
+    }
+}
+
 /// SG 3.6, Regs 8: ad-hoc absences totalling 30 days or more in a year of induction extend that
 /// year by the aggregate total (the whole of it, not the excess). Statutory family leave is not
 /// counted here (SG 3.7): callers pass ad-hoc absence only.

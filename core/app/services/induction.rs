@@ -14,28 +14,25 @@ use induct_domain::timeline::{self, Absence, DuePolicy, InductionFacts, PlannedR
 use induct_domain::{SchoolId, TenantId};
 use uuid::Uuid;
 
-use crate::error::AppError;
-use crate::state::AppState;
-use crate::store::Tx;
 use crate::store::induction::{InductionRow, NewReport};
+use crate::store::{Db, Store, StoreError, Tx};
 
 pub const AB_SCOPE: &str = "ab";
 
 /// The term dates that apply at a school: its own if it sets them, else its AB's.
-pub async fn calendar(state: &AppState, tenant: TenantId, school: Option<SchoolId>) -> Result<Calendar, AppError> {
-    let store = state.store();
+pub async fn calendar(mut db: Db<'_>, tenant: TenantId, school: Option<SchoolId>) -> Result<Calendar, StoreError> {
     let mut json = None;
     if let Some(s) = school {
-        json = store.term_calendar(tenant, &s.to_string()).await?;
+        json = db.reborrow().term_calendar(tenant, &s.to_string()).await?;
     }
     if json.is_none() {
-        json = store.term_calendar(tenant, AB_SCOPE).await?;
+        json = db.term_calendar(tenant, AB_SCOPE).await?;
     }
     let terms: Vec<Term> = match json {
-        Some(j) => serde_json::from_str(&j).map_err(|e| AppError::Internal(format!("stored term dates: {e}")))?,
+        Some(j) => serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(format!("stored term dates: {e}")))?,
         None => vec![],
     };
-    Calendar::new(terms).map_err(|p| AppError::Internal(format!("stored term dates are invalid: {p:?}")))
+    Calendar::new(terms).map_err(|p| StoreError::Corrupt(format!("stored term dates are invalid: {p:?}")))
 }
 
 pub struct DueSettings {
@@ -43,8 +40,8 @@ pub struct DueSettings {
     pub window: u32,
 }
 
-pub async fn due_settings(state: &AppState, tenant: TenantId) -> Result<DueSettings, AppError> {
-    Ok(match state.store().ab_settings(tenant).await? {
+pub async fn due_settings(db: Db<'_>, tenant: TenantId) -> Result<DueSettings, StoreError> {
+    Ok(match db.ab_settings(tenant).await? {
         Some(s) => {
             let fixed: Vec<NaiveDate> = serde_json::from_str(&s.fixed_due_dates).unwrap_or_default();
             let policy = match s.due_school_days_before_end {
@@ -72,9 +69,10 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub async fn load(state: &AppState, tenant: TenantId, induction: InductionRow) -> Result<Engine, AppError> {
-        let store = state.store();
-        let rows = store.list_contracts(tenant, induction.id).await?;
+    /// Loads the engine's facts through `db`: inside a command's transaction, they include what
+    /// the command has just written.
+    pub async fn load(mut db: Db<'_>, tenant: TenantId, induction: InductionRow) -> Result<Engine, StoreError> {
+        let rows = db.reborrow().list_contracts(tenant, induction.id).await?;
         let school = rows.last().map(|c| SchoolId(c.school_id));
         let contracts = rows
             .iter()
@@ -83,7 +81,8 @@ impl Engine {
                 Contract::new(c.start_date, c.end_date, dpw).ok()
             })
             .collect();
-        let absences = store
+        let absences = db
+            .reborrow()
             .list_absences(tenant, induction.id)
             .await?
             .into_iter()
@@ -93,14 +92,17 @@ impl Engine {
                 statutory_family_leave: a.family_leave,
             })
             .collect();
-        let corrupt = |what: &str| AppError::Internal(format!("stored induction has an invalid {what}"));
-        let sum = |values: Vec<String>, what: &str| -> Result<Fraction, AppError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("stored induction has an invalid {what}"));
+        let sum = |values: Vec<String>, what: &str| -> Result<Fraction, StoreError> {
             values.iter().try_fold(Fraction::ZERO, |acc, v| {
                 Fraction::parse_exact(v).map(|f| acc.add(f)).ok_or_else(|| corrupt(what))
             })
         };
-        let previous_schools = sum(store.previous_school_fte(tenant, induction.id).await?, "previous school FTE")?;
-        let extension = sum(store.extension_fte(tenant, induction.id).await?, "extension")?;
+        let previous_schools =
+            sum(db.reborrow().previous_school_fte(tenant, induction.id).await?, "previous school FTE")?;
+        let extension = sum(db.reborrow().extension_fte(tenant, induction.id).await?, "extension")?;
+        let calendar = calendar(db.reborrow(), tenant, school).await?;
+        let due = due_settings(db, tenant).await?;
         Ok(Engine {
             kind: InductionType::parse(&induction.induction_type).ok_or_else(|| corrupt("type"))?,
             reduction: Fraction::parse_exact(&induction.reduction_terms).ok_or_else(|| corrupt("reduction"))?,
@@ -108,8 +110,8 @@ impl Engine {
                 .ok_or_else(|| corrupt("previous FTE"))?
                 .add(previous_schools),
             extension,
-            calendar: calendar(state, tenant, school).await?,
-            due: due_settings(state, tenant).await?,
+            calendar,
+            due,
             school,
             contracts,
             absences,
@@ -163,12 +165,17 @@ pub fn planned_report(
     })
 }
 
-/// Plans again and materialises the next report not yet completed.
-pub async fn recompute(state: &AppState, tx: &mut Tx, tenant: TenantId, induction: Uuid) -> Result<(), AppError> {
-    let row = state.store().get_induction(tenant, induction).await?.ok_or(AppError::NotFound)?;
-    let engine = Engine::load(state, tenant, row).await?;
-    let completed =
-        state.store().list_reports(tenant, induction).await?.iter().filter(|r| r.completed_at.is_some()).count();
+/// Plans again and materialises the next report not yet completed, inside the caller's
+/// transaction: the plan reads the facts the caller has just written, and the change and its
+/// plan commit together (or neither does).
+pub async fn recompute(store: &Store, tx: &mut Tx, tenant: TenantId, induction: Uuid) -> Result<(), StoreError> {
+    let row = tx
+        .db()
+        .get_induction(tenant, induction)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("induction {induction} to plan is not stored")))?;
+    let engine = Engine::load(tx.db(), tenant, row).await?;
+    let completed = tx.db().list_reports(tenant, induction).await?.iter().filter(|r| r.completed_at.is_some()).count();
     let next: Vec<NewReport> = match engine.plan() {
         Ok(plan) => plan
             .get(completed)
@@ -187,6 +194,5 @@ pub async fn recompute(state: &AppState, tx: &mut Tx, tenant: TenantId, inductio
             vec![]
         }
     };
-    state.store().replace_open_reports(tx, tenant, induction, &next).await?;
-    Ok(())
+    store.replace_open_reports(tx, tenant, induction, &next).await
 }

@@ -9,8 +9,8 @@
 use induct_domain::{Role, TenantId, UserId};
 use induct_plugin_host::{ConsentItem, Policy};
 
-use crate::accounts::Actor;
 use crate::error::AppError;
+use crate::services::accounts::Actor;
 use crate::state::AppState;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
 
@@ -141,6 +141,47 @@ pub async fn change_preferences(
     store.save_account_setup(&mut tx, actor.user, None, None, remind_by_email, news_by_email, now).await?;
     let detail = format!("reminders={remind_by_email},news={news_by_email}");
     let event = NewAuditEvent::by(tenant, AuditEventKind::ContactPreferencesChanged, actor, None, Some(&detail));
+    store.record_audit(&mut tx, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What the person gave on the first-login page (seed 001).
+pub struct FirstLogin {
+    /// The security question chosen and its answer (checked by [`check_answer`]), for ECTs.
+    pub security: Option<(String, String)>,
+    pub remind_by_email: bool,
+    pub news_by_email: bool,
+    /// The privacy notice version accepted and the consents ticked (JSON list of ids).
+    pub policy: Option<(String, String)>,
+}
+
+/// Finishes the first login: the security answer hashed, the preferences, the privacy notice
+/// accepted, and the session let through to the rest of the site, with the audit event, in one
+/// transaction.
+pub async fn complete(
+    state: &AppState,
+    tenant: TenantId,
+    session_hash: &str,
+    actor: &Actor<'_>,
+    f: &FirstLogin,
+) -> Result<(), AppError> {
+    let answer_hash = match &f.security {
+        Some((_, answer)) => Some(state.hasher().hash(answer).await.map_err(|e| AppError::Internal(e.to_string()))?),
+        None => None,
+    };
+    let question = f.security.as_ref().map(|(q, _)| q.as_str());
+    let store = state.store();
+    let now = state.clock().now();
+    let mut tx = store.begin().await?;
+    let (remind, news) = (f.remind_by_email, f.news_by_email);
+    store.save_account_setup(&mut tx, actor.user, question, answer_hash.as_deref(), remind, news, now).await?;
+    if let Some((version, consents)) = &f.policy {
+        store.accept_policy(&mut tx, actor.user, tenant, version, consents, now).await?;
+    }
+    store.set_setup_required(&mut tx, session_hash, false).await?;
+    let detail = f.policy.as_ref().map(|(v, _)| format!("privacy_policy {v}"));
+    let event = NewAuditEvent::by(tenant, AuditEventKind::FirstLoginCompleted, actor, None, detail.as_deref());
     store.record_audit(&mut tx, &event, now).await?;
     tx.commit().await?;
     Ok(())

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use induct_domain::calendar::BankHolidays;
+use induct_domain::induction::HalfDays;
 use induct_domain::notices::NoticeKind;
 use induct_domain::report_flow::{self, FlowAction, FlowProblem, FormStatus, Signer, SigningPolicy};
 use induct_domain::timeline::{PlannedReport, ReportKind};
@@ -17,7 +18,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::induction::Engine;
+use crate::services::induction::Engine;
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
@@ -79,6 +80,16 @@ impl ReportCtx {
         self.planned.becomes_due(&self.engine.calendar, BankHolidays::england_and_wales(), self.engine.due.window)
     }
 
+    /// The engine's figures for the report's period: days served (seed 003, "including
+    /// absences") and days of absence recorded in it.
+    pub fn engine_days(&self) -> (HalfDays, HalfDays) {
+        let bh = BankHolidays::england_and_wales();
+        let period = self.planned.period;
+        let served = induct_domain::timeline::days_served(&self.engine.calendar, bh, &self.engine.contracts, period);
+        let absent = self.engine.absences.iter().filter(|a| period.contains(a.date)).map(|a| a.days.0).sum();
+        (served, HalfDays(absent))
+    }
+
     /// The first day the tutor may make the report available: once it is due, and not before
     /// an absence extension's end (seed 003 "Can't Submit Assessment Yet").
     pub fn release_from(&self) -> NaiveDate {
@@ -97,7 +108,7 @@ pub async fn load(
     let tenant = user.tenant.ok_or(AppError::NotFound)?;
     let store = state.store();
     let induction = store.induction_of_ect(tenant, ect).await?.ok_or(AppError::NotFound)?;
-    let contracts = store.list_contracts(tenant, induction.id).await?;
+    let contracts = store.db().list_contracts(tenant, induction.id).await?;
     let today = crate::clock_today(state);
     let latest = contracts.iter().max_by_key(|c| c.start_date).map(|c| SchoolId(c.school_id));
     let (role, school) = match user.role {
@@ -118,12 +129,13 @@ pub async fn load(
         _ => return Err(AppError::NotFound),
     };
     let report = store
+        .db()
         .list_reports(tenant, induction.id)
         .await?
         .into_iter()
         .find(|r| r.number == number)
         .ok_or(AppError::NotFound)?;
-    let planned = crate::induction::planned_report(
+    let planned = crate::services::induction::planned_report(
         report.number,
         &report.kind,
         report.period_start,
@@ -135,9 +147,13 @@ pub async fn load(
     let form = store.get_form(tenant, induction.id, number).await?;
     let answers = store.form_answers(tenant, induction.id, number).await?.into_iter().collect();
     let policy = SigningPolicy {
-        head_signs_progress_reviews: store.ab_settings(tenant).await?.is_some_and(|s| s.head_signs_progress_reviews),
+        head_signs_progress_reviews: store
+            .db()
+            .ab_settings(tenant)
+            .await?
+            .is_some_and(|s| s.head_signs_progress_reviews),
     };
-    let engine = Engine::load(state, tenant, induction.clone()).await?;
+    let engine = Engine::load(state.store().db(), tenant, induction.clone()).await?;
     Ok(ReportCtx { tenant, induction, report, planned, form, answers, role, school, policy, engine })
 }
 
@@ -195,7 +211,7 @@ pub fn clean(value: &str) -> String {
 }
 
 /// Who acts: the same record as for account changes.
-pub use crate::accounts::Actor;
+pub use crate::services::accounts::Actor;
 
 async fn audit(
     state: &AppState,
@@ -248,6 +264,71 @@ pub async fn save(
     fields: &[(String, String)],
     actor: &Actor<'_>,
 ) -> Result<Saved, FormError> {
+    let now = state.clock().now();
+    let mut tx = state.store().begin().await?;
+    let saved = save_in(state, &mut tx, ctx, side, fields, actor, now).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// The ECT is leaving this school, as the tutor says on the report's contract page (seed 003).
+pub struct Leaving {
+    pub date: NaiveDate,
+    pub reason: String,
+}
+
+/// The tutor's contract page: its answers and, when the ECT is leaving, the leaver notice to the
+/// AB with the contract's end and the plan recomputed (the report becomes an interim assessment),
+/// all in one transaction. A leaver notice the school has already sent is not sent twice.
+pub async fn save_contract_page(
+    state: &AppState,
+    ctx: &ReportCtx,
+    fields: &[(String, String)],
+    leaving: Option<&Leaving>,
+    actor: &Actor<'_>,
+) -> Result<Saved, FormError> {
+    let store = state.store();
+    let now = state.clock().now();
+    let mut tx = store.begin().await?;
+    let saved = save_in(state, &mut tx, ctx, Side::Tutor, fields, actor, now).await?;
+    if let (Some(l), Some(school)) = (leaving, ctx.school)
+        && !tx.db().open_leaver_notice(ctx.tenant, ctx.induction.id, school).await?
+    {
+        let leaver = crate::services::ects::Leaver {
+            leaving_date: l.date,
+            reason: &l.reason,
+            moving: "unknown",
+            new_school: "",
+            new_school_address: "",
+            new_ab: "",
+        };
+        let ect = UserId(ctx.induction.ect_user_id);
+        crate::services::ects::record_leaver_in(
+            store,
+            &mut tx,
+            ctx.tenant,
+            ctx.induction.id,
+            ect,
+            school,
+            &leaver,
+            actor,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(saved)
+}
+
+async fn save_in(
+    state: &AppState,
+    tx: &mut crate::store::Tx,
+    ctx: &ReportCtx,
+    side: Side,
+    fields: &[(String, String)],
+    actor: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<Saved, FormError> {
     let ok_role = match side {
         Side::Tutor => ctx.role == ReportRole::Tutor,
         Side::Ect => ctx.role == ReportRole::Ect,
@@ -256,10 +337,8 @@ pub async fn save(
         return Err(FormError::NotYours);
     }
     let store = state.store();
-    let now = state.clock().now();
-    let mut tx = store.begin().await?;
     let mut form =
-        store.lock_form(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
+        store.lock_form(tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
     let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
     let (after, clears) = match side {
         Side::Tutor => status.after_tutor_edit()?,
@@ -271,16 +350,7 @@ pub async fn save(
             continue;
         }
         if store
-            .save_answer(
-                &mut tx,
-                ctx.tenant,
-                ctx.induction.id,
-                ctx.report.number,
-                field,
-                &clean(value),
-                actor.user,
-                now,
-            )
+            .save_answer(tx, ctx.tenant, ctx.induction.id, ctx.report.number, field, &clean(value), actor.user, now)
             .await?
         {
             changed += 1;
@@ -293,23 +363,14 @@ pub async fn save(
             form.version += 1;
         }
         if clears {
-            cleared = store.clear_signatures(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, now).await? > 0;
+            cleared = store.clear_signatures(tx, ctx.tenant, ctx.induction.id, ctx.report.number, now).await? > 0;
             form.status = after.as_str().into();
-            audit(
-                state,
-                &mut tx,
-                ctx,
-                AuditEventKind::ReportSignaturesCleared,
-                actor,
-                Some(&form.version.to_string()),
-                now,
-            )
-            .await?;
+            audit(state, tx, ctx, AuditEventKind::ReportSignaturesCleared, actor, Some(&form.version.to_string()), now)
+                .await?;
         }
         form.updated_at = now;
-        store.save_form(&mut tx, ctx.tenant, &form).await?;
+        store.save_form(tx, ctx.tenant, &form).await?;
     }
-    tx.commit().await?;
     let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
     Ok(Saved {
         changed,
@@ -344,7 +405,7 @@ pub async fn missing_for(
         }
         Side::Ect => (report_flow::ect_missing(get).into_iter().map(str::to_owned).collect(), "ect"),
     };
-    let extra = crate::forms::extra_questions(state, ctx.tenant, form_context(ctx, form_side)).await?;
+    let extra = crate::services::forms::extra_questions(state, ctx.tenant, form_context(ctx, form_side)).await?;
     for q in extra.questions.iter().filter(|q| q.required) {
         let key = format!("extra.{form_side}.{}", q.id);
         if answers.get(&key).is_none_or(|v| v.trim().is_empty()) {
@@ -580,15 +641,13 @@ pub async fn decide(
         (NoticeKind::Returned, format!("v{}", form.version - 1))
     };
     notice(state, &mut tx, ctx, notice_kind, &occasion).await?;
-    tx.commit().await?;
-    state.wake_mailer();
     if accept {
         // The next report of the plan appears (seed 003: "The next progress review is generated
-        // as the last one is completed").
-        let mut tx = store.begin().await?;
-        crate::induction::recompute(state, &mut tx, ctx.tenant, ctx.induction.id).await?;
-        tx.commit().await?;
+        // as the last one is completed"), in the same transaction as the acceptance.
+        crate::services::induction::recompute(store, &mut tx, ctx.tenant, ctx.induction.id).await?;
     }
+    tx.commit().await?;
+    state.wake_mailer();
     Ok(())
 }
 
@@ -600,7 +659,8 @@ async fn notice(
     kind: NoticeKind,
     occasion: &str,
 ) -> Result<(), AppError> {
-    crate::notify::report_event(state, tx, ctx.tenant, ctx.induction.id, ctx.report.number, kind, occasion).await
+    crate::services::notify::report_event(state, tx, ctx.tenant, ctx.induction.id, ctx.report.number, kind, occasion)
+        .await
 }
 
 /// A support plan upload: PDF, Word or OpenDocument text, checked by content, not name.

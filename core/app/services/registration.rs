@@ -5,8 +5,8 @@
 
 use induct_domain::{Role, SchoolId};
 
-use crate::accounts::{create_account, queue_link};
 use crate::error::AppError;
+use crate::services::accounts::{create_account, queue_link};
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
@@ -36,7 +36,7 @@ pub enum RegisterError {
 /// budget (`LockPolicy::public_registration`), until the hour is over.
 pub async fn within_budget(state: &AppState, site: &Site, ip: &str) -> Result<bool, AppError> {
     let key = format!("{}|{ip}", site.key());
-    crate::accounts::within_budget(
+    crate::services::accounts::within_budget(
         state,
         induct_domain::throttle::LockScope::SchoolRegistration,
         &key,
@@ -122,7 +122,7 @@ pub async fn decide(
     school: SchoolId,
     authorise: bool,
     reason: Option<&str>,
-    actor: &crate::accounts::Actor<'_>,
+    actor: &crate::services::accounts::Actor<'_>,
 ) -> Result<bool, AppError> {
     let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
     let store = state.store();

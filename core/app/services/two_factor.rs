@@ -9,12 +9,13 @@ use induct_domain::lockout::{Gate, LockEvent};
 use induct_domain::throttle::{self, LockScope};
 use induct_domain::{Role, UserId};
 
-use crate::accounts::Actor;
 use crate::auth::codes;
 use crate::auth::login::{CHALLENGE_VALID, CodeChannel};
 use crate::error::AppError;
 use crate::mail::messages::LockCause;
+use crate::services::accounts::Actor;
 use crate::state::AppState;
+use crate::store::StoreError;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::store::users::UserRow;
 use crate::tenancy::Site;
@@ -229,4 +230,13 @@ pub async fn disable_sms(
     store.record_audit(&mut tx, &event(site, AuditEventKind::SecondFactorDisabled, actor, "sms_code"), now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Seed 000: "Dismiss this message for one month" on the banner inviting two-step verification.
+pub async fn dismiss_banner(state: &AppState, user: UserId) -> Result<(), StoreError> {
+    let store = state.store();
+    let now = state.clock().now();
+    let mut tx = store.begin().await?;
+    store.dismiss_mfa_banner(&mut tx, user, now + chrono::Duration::days(30)).await?;
+    tx.commit().await
 }

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::accounts::{Actor, create_account, queue_link};
 use crate::error::AppError;
+use crate::services::accounts::{Actor, create_account, queue_link};
 use crate::state::AppState;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::store::ects::{NewLeaver, NewRegistration, ProfileRow, RegistrationRow};
@@ -188,7 +188,8 @@ pub async fn register(
         .await
         .map_err(AppError::from)?;
     // Seed 001: "it will go to your Head Teacher to sign": the head hears of it (issue 8).
-    crate::notify::registration_event(state, &mut tx, tenant, id, NoticeKind::RegistrationAwaitingHead).await?;
+    crate::services::notify::registration_event(state, &mut tx, tenant, id, NoticeKind::RegistrationAwaitingHead)
+        .await?;
     tx.commit().await.map_err(AppError::from)?;
     state.wake_mailer();
     Ok(id)
@@ -234,7 +235,8 @@ pub async fn sign(
         .await
         .map_err(AppError::from)?;
     // Seed 001: the AB then completes its checks: its administrators hear of it (issue 8).
-    crate::notify::registration_event(state, &mut tx, tenant, row.id, NoticeKind::RegistrationAwaitingAb).await?;
+    crate::services::notify::registration_event(state, &mut tx, tenant, row.id, NoticeKind::RegistrationAwaitingAb)
+        .await?;
     tx.commit().await.map_err(AppError::from)?;
     state.wake_mailer();
     Ok(())
@@ -352,6 +354,9 @@ pub async fn decide(
             .record_audit(&mut tx, &audit(tenant, event, actor, &subject, reason), now)
             .await
             .map_err(AppError::from)?;
+        if let Some(id) = induction {
+            crate::services::induction::recompute(store, &mut tx, tenant, id).await.map_err(AppError::from)?;
+        }
         match tx.commit().await {
             Ok(()) => {}
             // Another ECT took the TRN between the check and the commit (PostgreSQL).
@@ -359,11 +364,6 @@ pub async fn decide(
             Err(e) => return Err(AppError::from(e).into()),
         }
         state.wake_mailer();
-        if let Some(id) = induction {
-            let mut tx = store.begin().await.map_err(AppError::from)?;
-            crate::induction::recompute(state, &mut tx, tenant, id).await?;
-            tx.commit().await.map_err(AppError::from)?;
-        }
         return Ok(());
     }
     Err(AppError::Internal("could not allocate a username".into()).into())
@@ -439,6 +439,7 @@ async fn transfer_in(
     if d.leaves_other_schools {
         let end = d.contract_start.pred_opt().unwrap_or(d.contract_start);
         let others: std::collections::BTreeSet<Uuid> = store
+            .db()
             .list_contracts(tenant, induction.id)
             .await?
             .iter()
@@ -549,14 +550,32 @@ pub async fn record_leaver(
 ) -> Result<(), AppError> {
     let tenant = tenant_of(site)?;
     let store = state.store();
-    let now = state.clock().now();
-    let contracts = store.list_contracts(tenant, induction).await?;
+    let mut tx = store.begin().await?;
+    record_leaver_in(store, &mut tx, tenant, induction, ect, school, l, actor, state.clock().now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`record_leaver`] inside the caller's transaction (the report's contract page records a
+/// leaver with the report's answers, in one transaction). The plan is recomputed in it too.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record_leaver_in(
+    store: &crate::store::Store,
+    tx: &mut Tx,
+    tenant: TenantId,
+    induction: Uuid,
+    ect: UserId,
+    school: SchoolId,
+    l: &Leaver<'_>,
+    actor: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let contracts = tx.db().list_contracts(tenant, induction).await?;
     let employed_elsewhere =
         contracts.iter().any(|c| c.school_id != school.0 && c.end_date.is_none_or(|e| e > l.leaving_date));
-    let mut tx = store.begin().await?;
     store
         .create_leaver(
-            &mut tx,
+            tx,
             tenant,
             &NewLeaver {
                 induction,
@@ -572,17 +591,13 @@ pub async fn record_leaver(
             now,
         )
         .await?;
-    store.end_contracts_at_school(&mut tx, tenant, induction, school, l.leaving_date).await?;
+    store.end_contracts_at_school(tx, tenant, induction, school, l.leaving_date).await?;
     if !employed_elsewhere {
-        store.set_leaving_date(&mut tx, tenant, induction, Some(l.leaving_date)).await?;
+        store.set_leaving_date(tx, tenant, induction, Some(l.leaving_date)).await?;
     }
     let subject = ect.0.to_string();
-    store.record_audit(&mut tx, &audit(tenant, AuditEventKind::EctLeaverRecorded, actor, &subject, None), now).await?;
-    tx.commit().await?;
-    let mut tx = store.begin().await?;
-    crate::induction::recompute(state, &mut tx, tenant, induction).await?;
-    tx.commit().await?;
-    Ok(())
+    store.record_audit(tx, &audit(tenant, AuditEventKind::EctLeaverRecorded, actor, &subject, None), now).await?;
+    crate::services::induction::recompute(store, tx, tenant, induction).await
 }
 
 pub async fn acknowledge_leaver(state: &AppState, site: &Site, id: Uuid, actor: &Actor<'_>) -> Result<bool, AppError> {
@@ -633,10 +648,18 @@ pub async fn update_own_details(
     let store = state.store();
     let now = state.clock().now();
     let before = store.get_profile(tenant, ect).await.map_err(AppError::from)?;
+    let me = store.get_user(ect).await.map_err(AppError::from)?.filter(|u| u.tenant_id == Some(tenant.0));
+    let me = me.ok_or(AppError::NotFound)?;
     let mut changed = vec![];
     let mut tx = store.begin().await.map_err(AppError::from)?;
     store.update_user_contact(&mut tx, tenant, ect, &d.name, &d.email).await.map_err(AppError::from)?;
     changed.push("name_email");
+    // SECURITY.md S5: the old address is told of a new one (it is where reset links went), in the
+    // same transaction as the change.
+    if !d.email.eq_ignore_ascii_case(&me.email) {
+        let mail = crate::mail::messages::account_changed(state, site, &me, &me.email, "email address", now)?;
+        store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await.map_err(AppError::from)?;
+    }
     if let Some(before) = &before {
         if let Some((trn, dob)) = &d.identity
             && (trn != &before.trn || *dob != before.date_of_birth)
@@ -670,7 +693,10 @@ pub async fn update_own_details(
         .await
         .map_err(AppError::from)?;
     match tx.commit().await {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            state.wake_mailer();
+            Ok(())
+        }
         Err(StoreError::Conflict(_)) => Err(OwnDetailsError::TrnTaken),
         Err(e) => Err(AppError::from(e).into()),
     }
@@ -716,9 +742,7 @@ pub async fn change_previous_schools(
     store
         .record_audit(&mut tx, &audit(tenant, AuditEventKind::EctDetailsChanged, actor, &subject, Some(detail)), now)
         .await?;
-    tx.commit().await?;
-    let mut tx = store.begin().await?;
-    crate::induction::recompute(state, &mut tx, tenant, induction).await?;
+    crate::services::induction::recompute(store, &mut tx, tenant, induction).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -26,6 +26,8 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::mail::messages::{self, NoticeMail};
 use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::store::notifications::{NewNotification, NotificationRow, Subject};
 use crate::store::outbox::NewMail;
 use crate::store::users::UserRow;
@@ -257,10 +259,11 @@ async fn prepare_report(
     let store = state.store();
     let tenant = TenantId(row.tenant_id);
     let today = crate::clock_today(state);
-    let Some(induction) = store.get_induction(tenant, induction_id).await? else {
+    let Some(induction) = store.db().get_induction(tenant, induction_id).await? else {
         return Ok(Prepared::Skip("no such induction".into()));
     };
-    let Some(report) = store.list_reports(tenant, induction_id).await?.into_iter().find(|r| r.number == number) else {
+    let Some(report) = store.db().list_reports(tenant, induction_id).await?.into_iter().find(|r| r.number == number)
+    else {
         return Ok(Prepared::Skip("report re-planned".into()));
     };
     let status = store
@@ -343,7 +346,7 @@ async fn report_recipients(
 ) -> Result<(Vec<Recipient>, usize), AppError> {
     let store = state.store();
     let wanted = kind.audience();
-    let contracts = store.list_contracts(tenant, induction.id).await?;
+    let contracts = store.db().list_contracts(tenant, induction.id).await?;
     let assignments = store.list_assignments(tenant, induction.id).await?;
     let mut schools: Vec<Uuid> = contracts
         .iter()
@@ -515,4 +518,28 @@ async fn prepare_digest(state: &AppState, site: &Site, row: &NotificationRow) ->
         mails.push(messages::ab_digest(state, site, to, week, &by_school)?);
     }
     Ok(Prepared::Send { detail: format!("{} emails: {total} overdue reports", mails.len()), mails })
+}
+
+/// "Send again" on the AB's Emails page: a copy of one of the AB's messages with a new
+/// Message-ID, audited (`mail_resent`). Links and codes are never sent again (they expire):
+/// `None` then, and for a message that is not the AB's.
+pub async fn resend_mail(
+    state: &AppState,
+    tenant: TenantId,
+    id: Uuid,
+    actor: &crate::services::accounts::Actor<'_>,
+) -> Result<Option<Uuid>, StoreError> {
+    let store = state.store();
+    let now = state.clock().now();
+    let mut tx = store.begin().await?;
+    let Some(copy) = store.resend_mail(&mut tx, tenant, id, &state.config().server.base_domain, now).await? else {
+        return Ok(None);
+    };
+    let subject = id.to_string();
+    let detail = copy.to_string();
+    let event = NewAuditEvent::by(tenant, AuditEventKind::MailResent, actor, Some(&subject), Some(&detail));
+    store.record_audit(&mut tx, &event, now).await?;
+    tx.commit().await?;
+    state.wake_mailer();
+    Ok(Some(copy))
 }
