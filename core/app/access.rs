@@ -2,7 +2,7 @@
 //!
 //! Handlers ask a [`Scope`] for records instead of calling the store with ids they were sent:
 //! the scope adds the tenant from the session (never from the request) and the user's own schools
-//! where the role is limited to them. A record outside the scope is simply not found (SECURITY.md
+//! where the role is limited to them. A record outside the scope is simply not found (docs/security.md
 //! T3: 404, not 403, for foreign ids).
 
 use induct_domain::roles::Reach;

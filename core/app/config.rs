@@ -43,7 +43,7 @@ pub struct ServerConfig {
     /// Scheme and port used in links the app builds (emails): never taken from the request.
     pub public_scheme: String,
     pub public_port: Option<u16>,
-    /// Peers whose `X-Forwarded-For` header is believed (SECURITY.md A9). Empty: the header is ignored.
+    /// Peers whose `X-Forwarded-For` header is believed (docs/security.md A9). Empty: the header is ignored.
     pub trusted_proxies: Vec<IpAddr>,
     /// Largest form body accepted, in bytes.
     pub body_limit: usize,
@@ -51,7 +51,7 @@ pub struct ServerConfig {
     pub upload_limit: usize,
     /// `Secure` cookies with the `__Host-` prefix. Browsers accept them on http://*.localhost too.
     pub secure_cookies: bool,
-    /// Send HSTS (SECURITY.md S7).
+    /// Send HSTS (docs/security.md S7).
     pub hsts: bool,
     pub request_timeout_secs: u64,
 }
@@ -175,7 +175,7 @@ impl std::fmt::Debug for SmsConfig {
     }
 }
 
-/// Reminders and notifications (seed 003; DOMAIN.md 2.12).
+/// Reminders and notifications (seed 003; docs/induction-rules.md 2.12).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NotificationsConfig {
@@ -202,7 +202,7 @@ pub struct SecurityConfig {
     /// Key for CSRF tokens and other MACs. If unset, a random key is created in `data_dir/secret.key`.
     #[serde(serialize_with = "expose_optional_secret")]
     pub secret_key: Option<SecretString>,
-    /// Password hashes computed at once (each needs about 19 MiB; SECURITY.md A1).
+    /// Password hashes computed at once (each needs about 19 MiB; docs/security.md A1).
     pub hashing_concurrency: usize,
 }
 

@@ -19,7 +19,7 @@ pub const DEMO_PASSWORD: &str = "plum-orchard-lantern-47";
 pub const OPERATOR_USERNAME: &str = "100001";
 
 /// The authenticator-app key of the demo's AB administrators and platform operator, who must use
-/// two-step verification (SECURITY.md D9). Public like the demo password: add it to an app, or
+/// two-step verification (docs/security.md D9). Public like the demo password: add it to an app, or
 /// print the current code with `cargo run -- totp-code`.
 pub const DEMO_TOTP_KEY: &str = "NFXGI5LDOQWWIZLNN4WXI33UOAWWWZLZ";
 

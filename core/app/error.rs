@@ -14,7 +14,7 @@ pub enum AppError {
     /// Signed in, but the role may not do this.
     #[error("forbidden")]
     Forbidden,
-    /// Does not exist, or belongs to someone the caller may not see (SECURITY.md T3: 404, not 403).
+    /// Does not exist, or belongs to someone the caller may not see (docs/security.md T3: 404, not 403).
     #[error("not found")]
     NotFound,
     /// The request itself is malformed (not a form the page sent).

@@ -141,7 +141,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Structured logs: JSON lines in production (SECURITY.md I7), readable lines in development.
+/// Structured logs: JSON lines in production (docs/security.md I7), readable lines in development.
 pub fn init_tracing(format: config::LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));

@@ -4,7 +4,7 @@
 //! each AB compiled in memory and checks every few seconds whether another version became active,
 //! so an install or rollback reaches every process without a restart. Calls run on the blocking
 //! pool (a plugin is CPU work), at most `per_tenant_concurrency` at once per AB, so one AB's
-//! misbehaving plugin cannot occupy every worker (SECURITY.md P4).
+//! misbehaving plugin cannot occupy every worker (docs/security.md P4).
 
 use induct_domain::TenantId;
 use induct_plugin_host::{Called, LoadError, LoadedPlugin, PluginHost};

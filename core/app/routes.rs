@@ -1,6 +1,6 @@
 //! What a route declares about itself: who may use it and on which site. The web edge enforces
 //! the declaration on every route; the app's state keeps the inventory for the tests
-//! (SECURITY.md T1). It sits below the web layer so that the state need not import it.
+//! (docs/security.md T1). It sits below the web layer so that the state need not import it.
 
 use induct_domain::Permission;
 

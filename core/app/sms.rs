@@ -1,5 +1,5 @@
 //! Text messages: login codes and mobile-number checks by SMS (seed 000: "we will send you a
-//! unique 6 digit code via email or text"; SECURITY.md M5 and section 3).
+//! unique 6 digit code via email or text"; docs/security.md M5 and section 3).
 //!
 //! A text message is queued in the outbox (channel `sms`) inside the transaction that causes it,
 //! exactly like mail, so it shares the leases, retries, backoff and "never sent stale" expiry of

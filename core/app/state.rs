@@ -124,7 +124,7 @@ impl AppState {
         self.inner.mail_bell.notified().await
     }
 
-    /// The route inventory (SECURITY.md T1), filled in when the router is built.
+    /// The route inventory (docs/security.md T1), filled in when the router is built.
     pub fn routes(&self) -> Arc<Vec<RouteInfo>> {
         self.inner.routes.read().expect("routes lock").clone()
     }

@@ -4,7 +4,7 @@
 //! `templates/` that replace the default theme's templates of the same name, and optional
 //! `static/` files. Lookups fall back to `themes/default`. Templates are read into memory at start,
 //! so a template name can only ever reach the AB's own theme or the default one (`..` finds
-//! nothing). Every template is HTML auto-escaped whatever its name (SECURITY.md I1), and each
+//! nothing). Every template is HTML auto-escaped whatever its name (docs/security.md I1), and each
 //! render is bounded by fuel and a recursion limit (P7).
 
 use minijinja::{AutoEscape, Environment, Value};

@@ -1,6 +1,6 @@
 //! Builds the plugins under `plugins/` from source: each Rust guest is compiled for
-//! `wasm32-unknown-unknown` (a zero-capability target: `wasm32-wasip2` would make std import WASI,
-//! PLUGINS.md pitfall 5) and wrapped as a component with `wit-component`. The misbehaving test
+//! `wasm32-unknown-unknown` (a zero-capability target: `wasm32-wasip2` would make std import WASI),
+//! and wrapped as a component with `wit-component`. The misbehaving test
 //! plugin is also built for `wasm32-wasip2`, giving a real component that imports WASI, which the
 //! host must refuse. Outputs land in `$OUT_DIR/plugins/<name>.wasm`; nothing is committed.
 

@@ -66,7 +66,7 @@ CREATE TABLE ect_assignments (
     PRIMARY KEY (induction_id, school_id)
 );
 
--- The leaver form (seed 003 / DOMAIN.md 2.13), on the AB's task list until dealt with.
+-- The leaver form (seed 003 / docs/induction-rules.md 2.13), on the AB's task list until dealt with.
 CREATE TABLE leaver_notices (
     id UUID PRIMARY KEY NOT NULL,
     tenant_id UUID NOT NULL REFERENCES tenants(id),

@@ -1,10 +1,10 @@
--- Codes by text message (seed 000 "via email or text"), a password marked compromised (SECURITY.md
+-- Codes by text message (seed 000 "via email or text"), a password marked compromised (docs/security.md
 -- A5) and the channel of each outbox row. Mirrored in migrations/sqlite.
 
 -- The outbox carries text messages too: same leases, retries and expiry as mail.
 ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
 
--- A mobile number proved with a code before text messages can carry login codes (SECURITY.md M5).
+-- A mobile number proved with a code before text messages can carry login codes (docs/security.md M5).
 -- While `verified_at` is NULL the row is an enrolment waiting for its code (salted SHA-256 only).
 CREATE TABLE user_sms (
     user_id UUID PRIMARY KEY NOT NULL REFERENCES users(id) ON DELETE CASCADE,

@@ -80,5 +80,5 @@ CREATE INDEX alerts_tenant_idx ON alerts (tenant_id, status);
 -- When the session's user last proved who they are (login or re-entering the password to sign).
 ALTER TABLE sessions ADD COLUMN authenticated_at TEXT;
 
--- DOMAIN.md 2.7: some ABs want the head teacher to sign progress reviews too.
+-- docs/induction-rules.md 2.7: some ABs want the head teacher to sign progress reviews too.
 ALTER TABLE ab_settings ADD COLUMN head_signs_progress_reviews INTEGER NOT NULL DEFAULT 0;

@@ -1,4 +1,4 @@
--- Email verification codes as a second step (seed 000; SECURITY.md M1-M3 and section 3: "email
+-- Email verification codes as a second step (seed 000; docs/security.md M1-M3 and section 3: "email
 -- verification", not multi-factor). Mirrored in migrations/postgres.
 CREATE TABLE email_verification (
     user_id BLOB PRIMARY KEY NOT NULL REFERENCES users(id) ON DELETE CASCADE,

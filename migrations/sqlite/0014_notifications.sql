@@ -1,4 +1,4 @@
--- Reminders and notifications (issue 8; seed 003; DOMAIN.md 2.12). Mirrored in migrations/postgres.
+-- Reminders and notifications (issue 8; seed 003; docs/induction-rules.md 2.12). Mirrored in migrations/postgres.
 --
 -- One row per thing to tell: a report's reminder on a day (subject = the induction, with the
 -- report's number; occasion = the day), news of a report or registration (occasion = what

@@ -1,5 +1,5 @@
 //! Account security lifecycle (issue 7), first part: "Can't access your account?" (password reset
-//! and username reminder, SECURITY.md M6), changing the password (A4), changing email or mobile
+//! and username reminder, docs/security.md M6), changing the password (A4), changing email or mobile
 //! with re-authentication and a notice to the old address (S5, M5), and sign-in activity.
 
 use reqwest::StatusCode;

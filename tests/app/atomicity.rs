@@ -14,7 +14,7 @@ async fn ect_of(app: &TestApp, username: &str) -> (induct_domain::TenantId, User
     (tenant, user.user_id())
 }
 
-/// SECURITY.md S5: the new email address and the notice to the old one are one change.
+/// docs/security.md S5: the new email address and the notice to the old one are one change.
 #[tokio::test]
 async fn a_new_email_address_and_the_notice_to_the_old_one_commit_together() {
     let app = spawn_app().await;

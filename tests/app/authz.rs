@@ -1,4 +1,4 @@
-//! Authorisation and tenant isolation (SECURITY.md T1-T3): a checked-in matrix of route x role x
+//! Authorisation and tenant isolation (docs/security.md T1-T3): a checked-in matrix of route x role x
 //! ownership drives one test over every cell; the route inventory must match it exactly.
 
 use reqwest::StatusCode;

@@ -221,7 +221,7 @@ impl Driver {
     }
 
     /// Logs in an AB administrator, who also types the code of the demo's authenticator-app key
-    /// (SECURITY.md D9).
+    /// (docs/security.md D9).
     async fn log_in_with_app(&self, app: &crate::helpers::TestApp, origin: &str, username: &str) {
         self.goto(&format!("{origin}/login")).await;
         self.type_into("#username", username).await;

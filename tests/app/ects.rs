@@ -273,7 +273,7 @@ async fn duplicate_trns_are_refused_pointing_to_the_existing_record() {
     assert_eq!(r.status, StatusCode::CONFLICT);
     let message = &r.texts("#trn-error")[0];
     assert!(message.contains("register a transfer") && !message.contains("Jordan"), "{message}");
-    // The same email as another ECT is refused too (DOMAIN.md 2.10).
+    // The same email as another ECT is refused too (docs/induction-rules.md 2.10).
     let r = post(
         &lead,
         &format!("/schools/{marsh}/ects/register"),
@@ -312,7 +312,7 @@ async fn the_ab_rejects_with_a_reason_and_the_school_is_told() {
     ab.login_ok(FEN_AB_ADMIN).await;
     let r = ab.get(&format!("/registrations/{id}")).await;
     assert!(r.texts(".warnings li")[0].contains("No QTS date"));
-    // No QTS: it cannot be authorised (DOMAIN.md 2.10); a future QTS date neither.
+    // No QTS: it cannot be authorised (docs/induction-rules.md 2.10); a future QTS date neither.
     let r = ab
         .post_form(&format!("/registrations/{id}/decision"), &[("decision", "authorise"), ("qts_checked", "yes")])
         .await;

@@ -1,4 +1,4 @@
-//! Sites, branding, error pages and bad input (seed 001; SECURITY.md D5, I1).
+//! Sites, branding, error pages and bad input (seed 001; docs/security.md D5, I1).
 
 use reqwest::StatusCode;
 

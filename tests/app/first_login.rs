@@ -1,4 +1,4 @@
-//! First login (seed 001; issue 7): a security question for ECTs (SECURITY.md M7: hashed with
+//! First login (seed 001; issue 7): a security question for ECTs (docs/security.md M7: hashed with
 //! Argon2id, normalised), contact preferences and the AB's privacy notice from its plugin, before
 //! anything else; a new notice version is asked for at the next login.
 

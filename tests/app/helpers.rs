@@ -115,7 +115,7 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
 
-/// Everything the app logs during the test run, as JSON lines (SECURITY.md D3, I7).
+/// Everything the app logs during the test run, as JSON lines (docs/security.md D3, I7).
 pub fn captured_logs() -> String {
     String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
 }
@@ -570,7 +570,7 @@ impl Client {
     }
 
     /// Signs in with this password and asserts it worked. The demo's AB administrators and
-    /// operator must also give a code from their authenticator app (SECURITY.md D9): the code for
+    /// operator must also give a code from their authenticator app (docs/security.md D9): the code for
     /// the demo key is worked out here like an app would.
     pub async fn login_ok_with(&self, username: &str, password: &str) {
         let r = self.login(username, password).await;

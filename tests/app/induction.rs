@@ -76,7 +76,7 @@ async fn staff_see_the_reports_that_need_completing_at_their_school_seed_003() {
     let r = n.get("/dashboard").await;
     assert!(!r.body.contains("Jordan Lee") && !r.body.contains("Liam Carter"));
     assert!(rows(&r, "reports-need").iter().any(|row| row.starts_with("Aisha Khan")));
-    // School administrators never see reports (DOMAIN.md 2.1).
+    // School administrators never see reports (docs/induction-rules.md 2.1).
     let a = app.fenland();
     a.login_ok(FEN_SCHOOL_ADMIN).await;
     let r = a.get("/dashboard").await;

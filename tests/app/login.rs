@@ -1,4 +1,4 @@
-//! Login, lockouts and the audit trail of logins (SECURITY.md A1, A6-A10).
+//! Login, lockouts and the audit trail of logins (docs/security.md A1, A6-A10).
 
 use chrono::Duration;
 use reqwest::StatusCode;

@@ -1,4 +1,4 @@
-//! What the app logs: structured JSON lines, and never a secret (SECURITY.md D3, I7).
+//! What the app logs: structured JSON lines, and never a secret (docs/security.md D3, I7).
 
 use reqwest::StatusCode;
 
@@ -37,7 +37,7 @@ async fn d3_no_password_token_or_session_id_reaches_the_logs_and_i7_lines_are_js
 }
 
 /// Issue 7's proof: no code, token or password of the account-security journeys appears in the
-/// logs or in a URL the app sends people to (SECURITY.md D3; the emailed reset link is the one
+/// logs or in a URL the app sends people to (docs/security.md D3; the emailed reset link is the one
 /// allowed exception, and its token is redacted from request logs).
 #[tokio::test]
 async fn d3_reset_tokens_codes_and_pending_logins_stay_out_of_logs_and_urls() {

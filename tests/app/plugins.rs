@@ -1,6 +1,6 @@
 //! AB plugins through real pages: extra questions on a form, their validation next to the field,
 //! storage and display; misbehaving plugins failing cleanly while another AB carries on; install,
-//! refusal and rollback by the people allowed to (issue: plugins and themes; SECURITY.md P3-P5).
+//! refusal and rollback by the people allowed to (issue: plugins and themes; docs/security.md P3-P5).
 
 use reqwest::StatusCode;
 use std::time::Instant;

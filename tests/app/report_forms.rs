@@ -1,4 +1,4 @@
-//! Report forms end to end (issue 6; seed 003; DOMAIN.md 2.7): the tutor fills in and releases,
+//! Report forms end to end (issue 6; seed 003; docs/induction-rules.md 2.7): the tutor fills in and releases,
 //! the ECT comments and signs, the tutor and head sign, the AB accepts or returns; out-of-order
 //! actions are refused and change nothing; PDFs read back as text.
 

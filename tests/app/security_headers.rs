@@ -1,4 +1,4 @@
-//! CSRF defences and security headers on every route (SECURITY.md S6, S7).
+//! CSRF defences and security headers on every route (docs/security.md S6, S7).
 
 use reqwest::StatusCode;
 

@@ -1,4 +1,4 @@
-//! Sessions: rotation, cookie attributes, idle and absolute timeouts, logout (SECURITY.md S1-S4).
+//! Sessions: rotation, cookie attributes, idle and absolute timeouts, logout (docs/security.md S1-S4).
 
 use chrono::Duration;
 use reqwest::StatusCode;

@@ -1,4 +1,4 @@
-//! Codes by text message (issue 7; seed 000 "via email or text"; SECURITY.md M1-M5, section 3):
+//! Codes by text message (issue 7; seed 000 "via email or text"; docs/security.md M1-M5, section 3):
 //! the real GOV.UK Notify client talks HTTP to a loopback server that records each request and
 //! checks its signed token; the mobile number is proved before codes go to it; at login the person
 //! chooses email or text; provider failures are retried or recorded, never lost or sent stale.

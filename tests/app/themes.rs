@@ -1,5 +1,5 @@
 //! Themes: per-AB looks with block overrides, install-time checks, sandboxed rendering
-//! (SECURITY.md I1, P7).
+//! (docs/security.md I1, P7).
 
 use reqwest::StatusCode;
 use std::path::{Path, PathBuf};

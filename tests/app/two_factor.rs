@@ -1,4 +1,4 @@
-//! Two-step verification with an authenticator app (issue 7; RFC 6238; SECURITY.md M2-M5, S5):
+//! Two-step verification with an authenticator app (issue 7; RFC 6238; docs/security.md M2-M5, S5):
 //! enrolment behind a recent password, the code step at login, replay refused, five wrong codes
 //! lock the factor for 30 minutes, pending logins expire after five minutes. Fixed clock, no
 //! sleeps.

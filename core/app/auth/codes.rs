@@ -1,4 +1,4 @@
-//! One-time codes sent by email (SECURITY.md M1): six digits from the operating system's CSPRNG,
+//! One-time codes sent by email (docs/security.md M1): six digits from the operating system's CSPRNG,
 //! leading zeros kept, uniform (rejection sampling, no modulo bias), stored only as a salted
 //! SHA-256 and never logged.
 
@@ -32,7 +32,7 @@ pub fn hash_code(salt: &str, code: &str) -> String {
 mod tests {
     use super::*;
 
-    /// SECURITY.md M1: 200,000 codes, all six digits, each leading digit 10 % +- 0.5 %.
+    /// docs/security.md M1: 200,000 codes, all six digits, each leading digit 10 % +- 0.5 %.
     #[test]
     fn m1_codes_are_six_uniform_digits() {
         let mut leading = [0u32; 10];

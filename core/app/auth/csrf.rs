@@ -1,4 +1,4 @@
-//! Cross-site request forgery defence (SECURITY.md S6), in three layers:
+//! Cross-site request forgery defence (docs/security.md S6), in three layers:
 //! 1. Fetch Metadata: a state-changing request marked `Sec-Fetch-Site: cross-site` or `same-site`
 //!    is refused (another AB's site is "same-site" with this one under one parent domain);
 //! 2. `Origin`, when sent, must be this site's own origin;

@@ -40,7 +40,7 @@ pub enum LoginOutcome {
     SecondFactor { challenge_token: String },
 }
 
-/// How long a pending login waits for its code (SECURITY.md M2: five minutes).
+/// How long a pending login waits for its code (docs/security.md M2: five minutes).
 pub const CHALLENGE_VALID: chrono::Duration = chrono::Duration::minutes(5);
 
 /// The counters one attempt touches, with their keys.
@@ -91,7 +91,7 @@ pub async fn attempt_login(state: &AppState, a: &LoginAttempt<'_>) -> Result<Log
     };
     match (verified, usable) {
         (Verified::Yes { .. }, Some(user)) if factors.any() => {
-            // The second factor's own counter (SECURITY.md M4): while it is locked, no new
+            // The second factor's own counter (docs/security.md M4): while it is locked, no new
             // challenge is issued.
             let key = throttle::account_key(&a.site.key(), user.username.as_str());
             let lock = store.get_lock(LockScope::SecondFactor, &key, now).await?;
@@ -248,7 +248,7 @@ async fn record_failure(
     tx.commit().await?;
     state.wake_mailer();
     // The attempt that reaches the limit is told its password was wrong, like the four before it
-    // (SECURITY.md A7: failures 1-5 answer alike); the next attempt meets the lock.
+    // (docs/security.md A7: failures 1-5 answer alike); the next attempt meets the lock.
     Ok(if raced_lock { LoginOutcome::TooManyAttempts } else { LoginOutcome::BadCredentials })
 }
 
@@ -310,7 +310,7 @@ impl CodeChannel {
         }
     }
 
-    /// The audit log's name of the factor (SECURITY.md A10: "the factor used").
+    /// The audit log's name of the factor (docs/security.md A10: "the factor used").
     pub fn factor(self) -> &'static str {
         match self {
             CodeChannel::Email => "email_code",
@@ -320,7 +320,7 @@ impl CodeChannel {
 }
 
 /// The second steps a person has set up. An authenticator app is the stronger and is asked for
-/// when it is on (SECURITY.md M5); otherwise codes go by email or by text message.
+/// when it is on (docs/security.md M5); otherwise codes go by email or by text message.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SecondFactors {
     pub totp: bool,
@@ -335,7 +335,7 @@ impl SecondFactors {
     }
 
     /// An app or a verified mobile: what D9 asks of staff who see many ECTs (email is not enough:
-    /// SECURITY.md section 3).
+    /// docs/security.md section 3).
     pub fn strong(&self) -> bool {
         self.totp || self.sms.is_some()
     }
@@ -365,7 +365,7 @@ pub async fn second_factors_of(state: &AppState, user: UserId) -> Result<SecondF
 
 /// Sends a new code for a pending login by `channel`; any earlier code of it stops working (M3).
 /// Every code counts on the account's send budget (5 an hour), and text messages also on the
-/// AB's (200 an hour; SECURITY.md section 3). False when a budget is spent: nothing is sent.
+/// AB's (200 an hour; docs/security.md section 3). False when a budget is spent: nothing is sent.
 #[allow(clippy::too_many_arguments)]
 pub async fn issue_code(
     state: &AppState,
@@ -407,7 +407,7 @@ pub async fn issue_code(
 }
 
 /// Counts one code sent to an account on its budget (5 an hour, both kinds), and a text message on
-/// its AB's too (200 an hour; SECURITY.md section 3: "Rate-limit SMS sends (cost and DoS)").
+/// its AB's too (200 an hour; docs/security.md section 3: "Rate-limit SMS sends (cost and DoS)").
 /// False when a budget is spent: the caller sends nothing.
 pub(crate) async fn spend_code_budget(
     state: &AppState,
@@ -488,7 +488,7 @@ pub enum SecondFactorOutcome {
     /// Wrong (or already used) code: try again.
     WrongCode,
     /// Five wrong codes: the factor is locked for 30 minutes and the pending login cancelled
-    /// (SECURITY.md M4).
+    /// (docs/security.md M4).
     Locked,
     /// The pending login has expired or ended: start again.
     Expired,
@@ -596,11 +596,11 @@ pub async fn finish_second_factor(
                 Some(if matches!(ev, LockEvent::HardLocked) { "second_factor_hard" } else { "second_factor" });
             store.record_audit(&mut tx, &factor_event, now).await?;
             if ev == LockEvent::HardLocked {
-                // SECURITY.md M4: "hard-lock after 3 consecutive OTP lock cycles": the account
+                // docs/security.md M4: "hard-lock after 3 consecutive OTP lock cycles": the account
                 // itself, until an emailed reset or the AB's administrator clears it.
                 store.hard_lock(&mut tx, LockScope::Account, &key, now).await?;
             }
-            // SECURITY.md M4: the owner hears of every second-factor lock.
+            // docs/security.md M4: the owner hears of every second-factor lock.
             let message = mail::messages::account_locked(state, site, &user, ev, LockCause::Codes, now)?;
             store.enqueue_mail(&mut tx, &message, &state.config().server.base_domain, now).await?;
             SecondFactorOutcome::Locked

@@ -13,7 +13,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 /// A fresh 256-bit random token, base64url (43 characters). Session ids and CSRF cookies
-/// (SECURITY.md S1: at least 128 bits from a CSPRNG).
+/// (docs/security.md S1: at least 128 bits from a CSPRNG).
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::fill(&mut bytes);

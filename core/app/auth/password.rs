@@ -1,4 +1,4 @@
-//! Password hashing: Argon2id at m=19456 KiB, t=2, p=1 (SECURITY.md A1; `Params::DEFAULT`).
+//! Password hashing: Argon2id at m=19456 KiB, t=2, p=1 (docs/security.md A1; `Params::DEFAULT`).
 //!
 //! Hashing is slow and memory-hungry on purpose, so it runs on the blocking thread pool, never on
 //! the async runtime, and at most `hashing_concurrency` hashes run at once: 50 simultaneous logins

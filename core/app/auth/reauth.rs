@@ -1,5 +1,5 @@
 //! A secret asked again of someone already signed in: the password before a signature or a
-//! change of login details (SECURITY.md S5, D1), the security answer after a reset link (M7).
+//! change of login details (docs/security.md S5, D1), the security answer after a reset link (M7).
 //! Wrong answers count on the account's login lock (A7), so a stolen session cannot guess either.
 //!
 //! One order for both: the lock is read first and a locked account is refused without checking

@@ -17,7 +17,7 @@ use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::tenancy::Site;
 
 /// Cookie names. With secure cookies on (the default) they carry the `__Host-` prefix, which
-/// browsers accept only with `Secure`, `Path=/` and no `Domain` (SECURITY.md S2).
+/// browsers accept only with `Secure`, `Path=/` and no `Domain` (docs/security.md S2).
 #[derive(Clone, Copy)]
 pub struct CookieNames {
     pub session: &'static str,
@@ -91,7 +91,7 @@ pub struct CurrentUser {
     pub strong_second_factor: bool,
 }
 
-/// A new session id issued during this request (SECURITY.md S1: at re-authentication); the
+/// A new session id issued during this request (docs/security.md S1: at re-authentication); the
 /// session middleware sends it as the cookie with the response.
 #[derive(Clone, Debug, Default)]
 pub struct SessionRotation(pub std::sync::Arc<std::sync::Mutex<Option<String>>>);
@@ -111,7 +111,7 @@ impl SessionRotation {
 pub struct SessionTimedOut;
 
 /// The client's address: the peer, or the last untrusted hop of `X-Forwarded-For` when the peer is
-/// a configured proxy (SECURITY.md A9: never believe the header from anyone else).
+/// a configured proxy (docs/security.md A9: never believe the header from anyone else).
 #[derive(Clone, Debug)]
 pub struct ClientIp(pub String);
 
@@ -136,7 +136,7 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) 
 }
 
 /// Resolves the session cookie into a [`CurrentUser`] (request extension) and keeps the idle
-/// timer going. Expired sessions are deleted here (SECURITY.md S3).
+/// timer going. Expired sessions are deleted here (docs/security.md S3).
 pub async fn resolve_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let ip = client_ip(peer, req.headers(), &state.config().server.trusted_proxies);

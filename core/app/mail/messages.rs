@@ -68,7 +68,7 @@ pub enum LockCause {
     Codes,
 }
 
-/// SECURITY.md A8: the account's owner hears of the first lock of a run, and of a hard lock; M4:
+/// docs/security.md A8: the account's owner hears of the first lock of a run, and of a hard lock; M4:
 /// of every lock of the second step, and that the third locks the account itself.
 pub fn account_locked(
     state: &AppState,
@@ -112,7 +112,7 @@ pub fn account_locked(
 
 /// A link to set a password (new accounts, seed 001: "you will receive an email ... containing
 /// your username"; never a password by email). Built from the configured origin, never the
-/// request's Host header (SECURITY.md M6).
+/// request's Host header (docs/security.md M6).
 pub fn set_password_link(
     state: &AppState,
     site: &Site,
@@ -198,7 +198,7 @@ pub fn registration_decided(
     )
 }
 
-/// Seed 000 "Can't access your account": a single-use link to choose a new password (SECURITY.md
+/// Seed 000 "Can't access your account": a single-use link to choose a new password (docs/security.md
 /// M6: at most 60 minutes, built from the configured origin), with the username as a reminder.
 pub fn password_reset(
     state: &AppState,
@@ -296,7 +296,7 @@ pub fn login_code(
     )
 }
 
-/// SECURITY.md A5: the AB marked the person's password compromised; the next login asks for a
+/// docs/security.md A5: the AB marked the person's password compromised; the next login asks for a
 /// new one.
 pub fn password_compromised(
     state: &AppState,
@@ -456,7 +456,7 @@ pub fn registration_notice(
     )
 }
 
-/// The AB's weekly list of overdue reports by school (DOMAIN.md 2.12; SG 2.74).
+/// The AB's weekly list of overdue reports by school (docs/induction-rules.md 2.12; SG 2.74).
 pub fn ab_digest(
     state: &AppState,
     site: &Site,
@@ -506,7 +506,7 @@ pub fn login_code_sms(
     sms(state, site, user, mobile, "login_code", "emails/login_code_sms.txt", code, expires)
 }
 
-/// The code that proves a mobile number before codes go to it (SECURITY.md M5).
+/// The code that proves a mobile number before codes go to it (docs/security.md M5).
 pub fn mobile_code_sms(
     state: &AppState,
     site: &Site,

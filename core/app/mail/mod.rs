@@ -77,7 +77,7 @@ impl MailTransport {
 }
 
 /// Names go into headers: control characters (CR, LF) are replaced so that no value can add a
-/// header or a recipient (SECURITY.md I4).
+/// header or a recipient (docs/security.md I4).
 pub fn header_safe(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_owned()
 }

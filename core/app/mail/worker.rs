@@ -8,7 +8,7 @@ use super::DeliveryError;
 use crate::state::AppState;
 use crate::store::StoreError;
 
-/// Delay before attempt `attempts + 1`: 1, 2, 4, 8, 16 then 30 minutes (SECURITY.md 7.2).
+/// Delay before attempt `attempts + 1`: 1, 2, 4, 8, 16 then 30 minutes (docs/security.md 7.2).
 pub fn backoff(attempts_so_far: i32) -> Duration {
     let minutes = 1i64 << attempts_so_far.clamp(0, 5);
     Duration::minutes(minutes.min(30))

@@ -16,7 +16,7 @@ use crate::store::users::{NewUser, UserRow};
 use crate::tenancy::Site;
 
 /// How long a set-password link works. New staff may not read their email for days; a new link
-/// invalidates the previous one, and the link works once (SECURITY.md M6 asks at most 60 minutes
+/// invalidates the previous one, and the link works once (docs/security.md M6 asks at most 60 minutes
 /// for password *resets*, which come with the account-recovery issue).
 pub const SET_PASSWORD_LINK_VALID: Duration = Duration::days(7);
 
@@ -193,7 +193,7 @@ pub async fn link_user(state: &AppState, site: &Site, token: &str) -> Result<Use
     Ok(user)
 }
 
-/// Sets a password from a link: policy first (SECURITY.md A2, A3), then one transaction that
+/// Sets a password from a link: policy first (docs/security.md A2, A3), then one transaction that
 /// uses the link (once only), stores the hash and ends the user's other sessions.
 pub async fn set_password(
     state: &AppState,
@@ -213,13 +213,13 @@ pub async fn set_password(
         return Err(SetPasswordError::InvalidLink);
     }
     store.set_password_hash(&mut tx, user.user_id(), &hash, now).await.map_err(AppError::from)?;
-    // A password chosen by its owner ends a "compromised" mark (SECURITY.md A5).
+    // A password chosen by its owner ends a "compromised" mark (docs/security.md A5).
     store.set_must_change_password(&mut tx, user.user_id(), false).await.map_err(AppError::from)?;
     store.delete_sessions_of_user(&mut tx, user.user_id()).await.map_err(AppError::from)?;
     store.end_challenges_of_user(&mut tx, user.user_id(), now).await.map_err(AppError::from)?;
     // A password set from the emailed link clears the account's login lock, the hard lock too
     // (README: "until an administrator or a password reset clears it"). The second factor's lock
-    // stays: a reset never bypasses it (SECURITY.md M6).
+    // stays: a reset never bypasses it (docs/security.md M6).
     let key = induct_domain::throttle::account_key(&site.key(), &user.username);
     store.clear_counter(&mut tx, induct_domain::throttle::LockScope::Account, &key).await.map_err(AppError::from)?;
     let any_address = induct_domain::throttle::address_and_username_key("", &site.key(), &user.username);
@@ -227,7 +227,7 @@ pub async fn set_password(
         .clear_counters_ending(&mut tx, induct_domain::throttle::LockScope::AddressAndUsername, &any_address)
         .await
         .map_err(AppError::from)?;
-    // A reset of an existing password is news to the owner (SECURITY.md M6: notification mail).
+    // A reset of an existing password is news to the owner (docs/security.md M6: notification mail).
     if user.password_hash.is_some() {
         let mail = crate::mail::messages::account_changed(state, site, &user, &user.email, "password", now)?;
         store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await.map_err(AppError::from)?;
@@ -247,7 +247,7 @@ pub async fn set_password(
     Ok(user)
 }
 
-/// How long a password-reset link works (SECURITY.md M6: at most 60 minutes).
+/// How long a password-reset link works (docs/security.md M6: at most 60 minutes).
 pub const RESET_LINK_VALID: Duration = Duration::minutes(60);
 
 /// Counts one use of a budget; false when it is spent (the counter machine of the login locks).
@@ -271,7 +271,7 @@ pub(crate) async fn within_budget(
 }
 
 /// Seed 000 "Can't access your account": the username, email address or mobile number names the
-/// account(s); each gets its username and a single-use reset link by email (SECURITY.md M6). The
+/// account(s); each gets its username and a single-use reset link by email (docs/security.md M6). The
 /// caller shows the same answer whatever happened, so nothing reveals whether an account exists.
 /// Budgets: 3 emails per account per hour, 10 requests per address per hour.
 pub async fn request_recovery(
@@ -296,7 +296,7 @@ pub async fn request_recovery(
     }
     if users.is_empty() {
         // The same work as a match, so that the answer takes the same time whether or not an
-        // account exists (SECURITY.md A6, M6), as login verifies a dummy hash: a budget kept for
+        // account exists (docs/security.md A6, M6), as login verifies a dummy hash: a budget kept for
         // the identifier as typed, and a reset message rendered and thrown away.
         let key = format!("{}|?{}", site.key(), identifier.to_lowercase());
         within_budget(state, LockScope::PasswordReset, &key, now).await?;
@@ -387,7 +387,7 @@ impl From<StoreError> for ChangePasswordError {
     }
 }
 
-/// SECURITY.md A4: a new password needs the current one. Other sessions end; this one stays. The
+/// docs/security.md A4: a new password needs the current one. Other sessions end; this one stays. The
 /// owner is told by email.
 pub async fn change_password(
     state: &AppState,
@@ -399,7 +399,7 @@ pub async fn change_password(
     actor: &Actor<'_>,
 ) -> Result<(), ChangePasswordError> {
     // The current password is a login in all but name: wrong guesses count on the account's lock
-    // (SECURITY.md A7), so a stolen session cannot guess it and take the account over.
+    // (docs/security.md A7), so a stolen session cannot guess it and take the account over.
     use induct_domain::lockout::Gate;
     use induct_domain::throttle::{self, LockScope};
     let scope = LockScope::Account;
@@ -429,7 +429,7 @@ pub async fn change_password(
     let store = state.store();
     let mut tx = store.begin().await.map_err(AppError::from)?;
     store.set_password_hash(&mut tx, user.user_id(), &hash, now).await.map_err(AppError::from)?;
-    // A password chosen by its owner ends a "compromised" mark (SECURITY.md A5).
+    // A password chosen by its owner ends a "compromised" mark (docs/security.md A5).
     store.set_must_change_password(&mut tx, user.user_id(), false).await.map_err(AppError::from)?;
     store.delete_other_sessions(&mut tx, user.user_id(), session_hash).await.map_err(AppError::from)?;
     store.end_challenges_of_user(&mut tx, user.user_id(), now).await.map_err(AppError::from)?;
@@ -445,7 +445,7 @@ pub async fn change_password(
     Ok(())
 }
 
-/// SECURITY.md M5/S5: a new email address or mobile number (the caller has checked a recent
+/// docs/security.md M5/S5: a new email address or mobile number (the caller has checked a recent
 /// password); the old address hears of it.
 pub async fn change_contact(
     state: &AppState,
@@ -510,7 +510,7 @@ pub async fn unlock(state: &AppState, site: &Site, user: &UserRow, actor: &Actor
     Ok(())
 }
 
-/// SECURITY.md A5: the AB's administrator has evidence that a password is known to someone else.
+/// docs/security.md A5: the AB's administrator has evidence that a password is known to someone else.
 /// Every session and pending login of the person ends, and their next login goes to "choose a new
 /// password" before anything else. The person is told by email.
 pub async fn mark_compromised(
@@ -534,7 +534,7 @@ pub async fn mark_compromised(
     Ok(())
 }
 
-/// Deactivates someone who has left: they cannot log in, and their sessions end (SECURITY.md S4).
+/// Deactivates someone who has left: they cannot log in, and their sessions end (docs/security.md S4).
 pub async fn deactivate(state: &AppState, site: &Site, user: &UserRow, actor: &Actor<'_>) -> Result<(), AppError> {
     let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
     let now = state.clock().now();

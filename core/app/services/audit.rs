@@ -1,5 +1,5 @@
 //! Events that are the whole of what happened: nothing else changes, so the event is its own
-//! transaction (an export downloaded, a refused request: SECURITY.md D2).
+//! transaction (an export downloaded, a refused request: docs/security.md D2).
 
 use induct_domain::{Role, TenantId};
 
@@ -15,7 +15,7 @@ pub async fn record(state: &AppState, event: &NewAuditEvent<'_>) -> Result<(), S
     tx.commit().await
 }
 
-/// SECURITY.md D2: a refused request is an `authz_fail` event, with the role that was refused.
+/// docs/security.md D2: a refused request is an `authz_fail` event, with the role that was refused.
 pub async fn denied(
     state: &AppState,
     tenant: Option<TenantId>,

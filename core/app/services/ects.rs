@@ -1,5 +1,5 @@
 //! ECTs joining the AB and moving between its schools: registration (seed 001 step 5), the head
-//! teacher's signature, the AB's check and decision (DOMAIN.md 1.5, 2.8, 2.10), transfers (seed
+//! teacher's signature, the AB's check and decision (docs/induction-rules.md 1.5, 2.8, 2.10), transfers (seed
 //! 002), tutors and mentors, leavers (seed 003), and the ECT's own details (seed 000).
 //!
 //! Every change is one transaction with its audit event; the audit names what changed and whom
@@ -102,7 +102,7 @@ pub fn details_of(row: &RegistrationRow) -> Result<EctDetails, AppError> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterEctError {
-    /// DOMAIN.md issue rule: same TRN in the same AB is refused, pointing to the existing record.
+    /// docs/induction-rules.md 2.10: same TRN in the same AB is refused, pointing to the existing record.
     #[error("An ECT with this TRN is already registered with this appropriate body")]
     DuplicateEct { user: Uuid, name: String },
     #[error("A registration for this TRN is already in progress")]
@@ -253,7 +253,7 @@ pub enum Decision<'a> {
     },
 }
 
-/// The AB's decision (DOMAIN.md 2.8 PendingAB -> InProgress | Rejected). Authorising a new ECT
+/// The AB's decision (docs/induction-rules.md 2.8 PendingAB -> InProgress | Rejected). Authorising a new ECT
 /// creates their account (username and set-password link by email), their verified profile, the
 /// induction with its contract, previous schools, tutor and mentor; authorising a transfer adds
 /// the new school's contract and ends the one at the school left. Either way the registrant hears.
@@ -654,7 +654,7 @@ pub async fn update_own_details(
     let mut tx = store.begin().await.map_err(AppError::from)?;
     store.update_user_contact(&mut tx, tenant, ect, &d.name, &d.email).await.map_err(AppError::from)?;
     changed.push("name_email");
-    // SECURITY.md S5: the old address is told of a new one (it is where reset links went), in the
+    // docs/security.md S5: the old address is told of a new one (it is where reset links went), in the
     // same transaction as the change.
     if !d.email.eq_ignore_ascii_case(&me.email) {
         let mail = crate::mail::messages::account_changed(state, site, &me, &me.email, "email address", now)?;

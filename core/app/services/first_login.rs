@@ -1,7 +1,7 @@
 //! First login (seed 001: "You will first be asked to answer security questions, update your
 //! contact preferences and agree to your Appropriate Bodies privacy policy if they have one").
 //!
-//! Security questions follow SECURITY.md M7 and section 3: never a way in on their own, only an
+//! Security questions follow docs/security.md M7 and section 3: never a way in on their own, only an
 //! extra check after the emailed reset link; answers normalised and Argon2id-hashed; asked of ECTs
 //! only (off for staff roles by default). The privacy policy comes from the AB's plugin; a new
 //! version is asked for at the next login.
@@ -38,7 +38,7 @@ pub fn check_answer(typed: &str) -> Result<String, &'static str> {
     Ok(answer)
 }
 
-/// SECURITY.md section 3: "default it to off for staff roles".
+/// docs/security.md section 3: "default it to off for staff roles".
 pub fn asks_security_question(role: Role) -> bool {
     role == Role::Ect
 }
@@ -100,7 +100,7 @@ pub async fn mark_existing_done(state: &AppState, user: UserId, tenant: TenantId
 
 /// Security information (seed 000: "Select the type of security questions you want on your
 /// account ... and enter an answer"): a new question and answer, hashed (the caller has checked a
-/// recent password: SECURITY.md M7 "Changing answers needs re-auth"). `question` is one of
+/// recent password: docs/security.md M7 "Changing answers needs re-auth"). `question` is one of
 /// [`QUESTIONS`]; `answer` has passed [`check_answer`].
 pub async fn change_security_question(
     state: &AppState,

@@ -1,7 +1,7 @@
 //! The induction engine at work for one AB: its calendar and due-date policy, an ECT's facts
 //! from the store, the plan from `induct_domain::timeline`, and the reports materialised from it.
 //!
-//! Only the next report is materialised (DOMAIN.md 2.6 rule 11: "generate the whole forecast
+//! Only the next report is materialised (docs/induction-rules.md 2.6 rule 11: "generate the whole forecast
 //! schedule but materialise only the next report"); recomputing after any change replaces the
 //! reports not yet completed and never touches a completed one.
 

@@ -1,4 +1,4 @@
-//! Reminders and notifications (issue 8; seed 003; DOMAIN.md 2.12).
+//! Reminders and notifications (issue 8; seed 003; docs/induction-rules.md 2.12).
 //!
 //! Three steps, each safe to run in any number of app processes at any time:
 //! 1. [`materialise`]: the scan writes each report's reminders that fall today (and a couple of
@@ -474,7 +474,7 @@ pub struct OverdueLine {
     pub stage: &'static str,
 }
 
-/// The AB's Monday list of overdue reports by school (DOMAIN.md 2.12; SG 2.74: the AB chases late
+/// The AB's Monday list of overdue reports by school (docs/induction-rules.md 2.12; SG 2.74: the AB chases late
 /// and unsigned reports). Skipped when nothing is overdue.
 async fn prepare_digest(state: &AppState, site: &Site, row: &NotificationRow) -> Result<Prepared, AppError> {
     let store = state.store();

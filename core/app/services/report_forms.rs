@@ -1,6 +1,6 @@
-//! The report workflow (seed 003; DOMAIN.md 2.7): saving answers (drafts save as people type and
+//! The report workflow (seed 003; docs/induction-rules.md 2.7): saving answers (drafts save as people type and
 //! are never lost), making the report available to the ECT, signatures in order with a hash of
-//! the exact content signed (SECURITY.md D1), submission to the AB and its decision.
+//! the exact content signed (docs/security.md D1), submission to the AB and its decision.
 //!
 //! Every change is one transaction that first takes the form's row, so two people acting on the
 //! same report at once are applied one after the other against the status the first left.
@@ -37,7 +37,7 @@ pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 pub enum ReportRole {
     /// The ECT it is about.
     Ect,
-    /// An induction tutor or lead at a school employing the ECT now (DOMAIN.md 2.1: leads
+    /// An induction tutor or lead at a school employing the ECT now (docs/induction-rules.md 2.1: leads
     /// complete assessments too).
     Tutor,
     /// The head teacher of such a school.
@@ -98,7 +98,7 @@ impl ReportCtx {
     }
 }
 
-/// Loads a report for a user, or "not found" if they may not see it (SECURITY.md T3).
+/// Loads a report for a user, or "not found" if they may not see it (docs/security.md T3).
 pub async fn load(
     state: &AppState,
     user: &crate::auth::session::CurrentUser,
@@ -256,7 +256,7 @@ pub struct Saved {
 }
 
 /// Saves answers from one side. Only the fields of that side are taken; an edit after a
-/// signature makes a new version and clears the signatures (DOMAIN.md 2.7).
+/// signature makes a new version and clears the signatures (docs/induction-rules.md 2.7).
 pub async fn save(
     state: &AppState,
     ctx: &ReportCtx,

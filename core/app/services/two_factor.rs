@@ -1,5 +1,5 @@
 //! Setting up the second step of logging in (seed 000 "Two Factor Authentication"): an
-//! authenticator app (RFC 6238, the stronger choice, SECURITY.md M5), codes by text message to a
+//! authenticator app (RFC 6238, the stronger choice, docs/security.md M5), codes by text message to a
 //! mobile number proved with a code first (M5), or codes by email ("email verification", section
 //! 3). Roles that see many ECTs must keep an app or a proved mobile (D9). The caller has checked
 //! a recent password (S5).
@@ -135,7 +135,7 @@ pub async fn set_email_codes(
     Ok(())
 }
 
-/// Sends a code to the account's mobile number to prove it (SECURITY.md M5: "Enabling SMS
+/// Sends a code to the account's mobile number to prove it (docs/security.md M5: "Enabling SMS
 /// requires proving the number with a code"). Counts on the account's and the AB's text budgets.
 pub async fn start_sms(
     state: &AppState,
@@ -163,7 +163,7 @@ pub async fn start_sms(
 }
 
 /// Checks the code sent to the mobile number. Wrong codes count on the second step's lock (5 wrong
-/// codes: 30 minutes, SECURITY.md M4), so the number cannot be "proved" by guessing.
+/// codes: 30 minutes, docs/security.md M4), so the number cannot be "proved" by guessing.
 pub async fn confirm_sms(
     state: &AppState,
     site: &Site,

@@ -1,4 +1,4 @@
-//! The audit log (SECURITY.md A10). Append-only from the app's point of view: there is no
+//! The audit log (docs/security.md A10). Append-only from the app's point of view: there is no
 //! update or delete here.
 
 use chrono::{DateTime, Utc};
@@ -24,7 +24,7 @@ pub enum AuditEventKind {
     UserCreated,
     PasswordLinkSent,
     PasswordSet,
-    /// SECURITY.md A5: an administrator marked a password compromised.
+    /// docs/security.md A5: an administrator marked a password compromised.
     PasswordCompromised,
     UserDeactivated,
     SchoolRegistered,
@@ -60,7 +60,7 @@ pub enum AuditEventKind {
     SecondFactorEnabled,
     SecondFactorDisabled,
     FirstLoginCompleted,
-    /// A new security question and answer (SECURITY.md M7).
+    /// A new security question and answer (docs/security.md M7).
     SecurityQuestionChanged,
     /// Email reminders or news switched on or off.
     ContactPreferencesChanged,

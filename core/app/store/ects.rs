@@ -264,7 +264,7 @@ impl Store {
         Ok(())
     }
 
-    /// Whether another ECT account of the AB uses this email (DOMAIN.md 2.10: email unique across
+    /// Whether another ECT account of the AB uses this email (docs/induction-rules.md 2.10: email unique across
     /// ongoing ECTs).
     pub async fn ect_email_in_use(&self, tenant: TenantId, email: &str, except: Option<UserId>) -> Result<bool> {
         let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>(

@@ -3,7 +3,7 @@
 //! Every statement is written once with `$N` placeholders, which both engines accept, and runs on
 //! whichever pool the configuration chose (`with_pool!` expands the body once per engine, so both
 //! are type-checked). The few statements that differ live in [`dialect`]. This replaces the
-//! object-safe store traits sketched in ARCHITECTURE.md: with one implementation behind them they
+//! object-safe store traits first planned: with one implementation behind them they
 //! would only add boxing; tenant isolation comes from the handles in `crate::access`, which are
 //! the only way handlers reach tenant data.
 //!

@@ -18,9 +18,9 @@ pub struct SessionRow {
     /// The last login or password re-entry in this session.
     pub authenticated_at: DateTime<Utc>,
     pub setup_required: bool,
-    /// An administrator marked the password compromised (SECURITY.md A5).
+    /// An administrator marked the password compromised (docs/security.md A5).
     pub must_change_password: bool,
-    /// The user has an authenticator app or a verified mobile number (SECURITY.md D9).
+    /// The user has an authenticator app or a verified mobile number (docs/security.md D9).
     pub strong_second_factor: bool,
     pub username: String,
     pub role: String,
@@ -63,7 +63,7 @@ impl Store {
     }
 
     /// The user re-entered their password (step-up before a signature): the session gets a new
-    /// id (SECURITY.md S1) and counts as freshly authenticated.
+    /// id (docs/security.md S1) and counts as freshly authenticated.
     pub async fn rotate_session(&self, old_hash: &str, new_hash: &str, now: DateTime<Utc>) -> Result<()> {
         with_pool!(self, p => sqlx::query("UPDATE sessions SET id_hash = $1, authenticated_at = $2 WHERE id_hash = $3")
             .bind(new_hash).bind(now).bind(old_hash).execute(p).await.map(|r| r.rows_affected()))
@@ -90,7 +90,7 @@ impl Store {
         Ok(())
     }
 
-    /// Ends every session of a user (SECURITY.md S4: disabling a user ends all of them).
+    /// Ends every session of a user (docs/security.md S4: disabling a user ends all of them).
     pub async fn delete_sessions_of_user(&self, tx: &mut Tx, user: UserId) -> Result<u64> {
         let done = with_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(c).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;

@@ -31,7 +31,7 @@ impl Store {
     }
 
     /// Starts proving a mobile number: a code (salted hash only) sent to it, replacing any earlier
-    /// enrolment; codes by text are off until it is confirmed (SECURITY.md M5).
+    /// enrolment; codes by text are off until it is confirmed (docs/security.md M5).
     #[allow(clippy::too_many_arguments)]
     pub async fn start_sms_enrolment(
         &self,

@@ -88,7 +88,7 @@ impl Store {
     }
 
     /// Replaces a password hash (used to upgrade hashes made with weaker parameters, A1).
-    /// SECURITY.md A5: the next login must choose a new password (or no longer must).
+    /// docs/security.md A5: the next login must choose a new password (or no longer must).
     pub async fn set_must_change_password(&self, tx: &mut Tx, id: UserId, must: bool) -> Result<()> {
         with_tx!(tx, c => sqlx::query("UPDATE users SET must_change_password = $1 WHERE id = $2")
             .bind(must).bind(id.0).execute(c).await.map(|r| r.rows_affected()))

@@ -1,6 +1,6 @@
 //! The AB's own pages: the task list (like DfE's service: registrations to check, schools to
 //! authorise, leavers, transfers), the staff of every school with search, and the exports for the
-//! national service (DOMAIN.md 2.11).
+//! national service (docs/induction-rules.md 2.11).
 
 use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -119,7 +119,7 @@ async fn export_rows(page: &Page) -> AppResult<(Vec<Claim>, Vec<Action>)> {
             start: induction.start_date,
             qts: p.qts_date,
         });
-        // A release: the ECT has left the AB's schools (DOMAIN.md 2.8 InProgress -> Released).
+        // A release: the ECT has left the AB's schools (docs/induction-rules.md 2.8 InProgress -> Released).
         if let Some(end) = induction.leaving_date.filter(|d| *d <= today) {
             let engine =
                 crate::services::induction::Engine::load(page.state.store().db(), tenant, induction.clone()).await?;
@@ -182,7 +182,7 @@ async fn audit_export(page: &Page, meta: &RequestMeta, what: &str) -> AppResult<
     Ok(())
 }
 
-/// One file of at most [`export::MAX_ROWS`] rows (DOMAIN.md 2.11: "1-1000 rows"); `part` picks
+/// One file of at most [`export::MAX_ROWS`] rows (docs/induction-rules.md 2.11: "1-1000 rows"); `part` picks
 /// which thousand.
 fn page_of<T>(rows: Vec<T>, part: Option<usize>) -> AppResult<Vec<T>> {
     let part = part.unwrap_or(1);
@@ -212,7 +212,7 @@ pub async fn view_outcomes_csv_get(page: Page, meta: RequestMeta, Query(p): Quer
 }
 
 /// The AB's own list of ECTs as a spreadsheet (names included, so every cell goes through the
-/// injection rule, SECURITY.md I3).
+/// injection rule, docs/security.md I3).
 pub async fn view_ects_csv_get(page: Page, meta: RequestMeta) -> AppResult<Response> {
     let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
     let store = page.state.store();
@@ -247,7 +247,7 @@ pub async fn view_ects_csv_get(page: Page, meta: RequestMeta) -> AppResult<Respo
 }
 
 /// The AB unlocks one of its people (staff or ECT).
-/// The person an AB administrator acts on: someone of the same AB, else 404 (SECURITY.md T3).
+/// The person an AB administrator acts on: someone of the same AB, else 404 (docs/security.md T3).
 async fn person_of_ab(page: &Page, user_id: &str) -> AppResult<crate::store::users::UserRow> {
     let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
     let id: UserId = user_id.parse().map_err(|_| AppError::NotFound)?;
@@ -275,7 +275,7 @@ pub async fn view_user_unlock_post(page: Page, meta: RequestMeta, Path(user_id):
     Ok(back_to(&person))
 }
 
-/// SECURITY.md A5: "Force a change only on evidence of compromise": the person's sessions end and
+/// docs/security.md A5: "Force a change only on evidence of compromise": the person's sessions end and
 /// their next login must choose a new password.
 pub async fn view_user_compromised_post(
     page: Page,

@@ -98,7 +98,7 @@ pub async fn view_account_get(page: Page) -> AppResult<Response> {
     render(&page, Errors::default(), None, None, StatusCode::OK).await
 }
 
-/// SECURITY.md A5: after an administrator marked the password compromised, this page comes before
+/// docs/security.md A5: after an administrator marked the password compromised, this page comes before
 /// every other; otherwise the password form is on My Account.
 pub async fn view_change_password_get(page: Page) -> AppResult<Response> {
     if !page.user()?.must_change_password {
@@ -107,7 +107,7 @@ pub async fn view_change_password_get(page: Page) -> AppResult<Response> {
     Ok(page.render("change_password.html", context! { errors => Vec::<minijinja::Value>::new() })?.into_response())
 }
 
-/// SECURITY.md A4: the current and the new password.
+/// docs/security.md A4: the current and the new password.
 pub async fn view_account_password_post(
     page: Page,
     meta: RequestMeta,
@@ -167,7 +167,7 @@ pub async fn view_account_password_post(
     }
 }
 
-/// SECURITY.md S5 and M5: a new email address or mobile number needs a password entered in the
+/// docs/security.md S5 and M5: a new email address or mobile number needs a password entered in the
 /// last five minutes (403 otherwise), and the old address is told.
 pub async fn view_account_contact_post(
     page: Page,
@@ -203,7 +203,7 @@ pub async fn view_account_contact_post(
     render(&page, Errors::default(), None, Some(notice), StatusCode::OK).await
 }
 
-/// Security information (seed 000): the security question (ECTs; SECURITY.md M7) and contact
+/// Security information (seed 000): the security question (ECTs; docs/security.md M7) and contact
 /// preferences (seed 001).
 async fn render_security(
     page: &Page,
@@ -236,7 +236,7 @@ pub async fn view_security_get(page: Page) -> AppResult<Response> {
     render_security(&page, Errors::default(), None, None, StatusCode::OK).await
 }
 
-/// A new question and answer needs a recent password (SECURITY.md M7: "Changing the answer
+/// A new question and answer needs a recent password (docs/security.md M7: "Changing the answer
 /// without a fresh password -> 403"); preferences do not.
 pub async fn view_security_post(
     page: Page,
@@ -287,7 +287,7 @@ pub async fn view_recovery_get(page: Page) -> AppResult<Response> {
 }
 
 /// Seed 000 "Can't access your account": one of username, email address or mobile number. The
-/// answer is the same whether or not an account matched (SECURITY.md M6).
+/// answer is the same whether or not an account matched (docs/security.md M6).
 pub async fn view_recovery_post(
     page: Page,
     meta: RequestMeta,
@@ -306,7 +306,7 @@ pub async fn view_recovery_post(
     Ok(no_referrer(body.into_response()))
 }
 
-/// Two-step verification (seed 000): an authenticator app (RFC 6238; SECURITY.md M5: the stronger
+/// Two-step verification (seed 000): an authenticator app (RFC 6238; docs/security.md M5: the stronger
 /// choice), codes by text message to a proved mobile number, or codes by email. Every change
 /// needs a recent password (S5). Roles that see many ECTs must keep an app or a mobile (D9); until
 /// they have one, every page sends them here.

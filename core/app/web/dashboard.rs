@@ -73,7 +73,7 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
                     }
                 }
             }
-            // School administrators register people but never see reports (DOMAIN.md 2.1).
+            // School administrators register people but never see reports (docs/induction-rules.md 2.1).
             let reports = if user.role == Role::SchoolAdmin { None } else { Some(staff_reports(&page, &user).await?) };
             // Seed 001: registrations go to the head teacher to sign.
             let mut to_sign = vec![];

@@ -293,7 +293,7 @@ pub async fn view_register_ect_post(
     }
     let contract = parse_contract(&f, &mut e);
     let start = e.take("induction_start", validate::date(f.get("induction_start"), "the induction start date"));
-    // Cross-field rules (SECURITY.md I5): the induction type fits the start, which is not before
+    // Cross-field rules (docs/security.md I5): the induction type fits the start, which is not before
     // QTS (SG 1.4-1.8, 2.10) nor before the contract.
     if let (Some(k), Some(s), Some(q)) = (kind, start, qts) {
         for p in reg::check_start(k, s, q) {
@@ -314,7 +314,7 @@ pub async fn view_register_ect_post(
             );
         }
     }
-    // SECURITY.md I5: a name of 1-100 characters, first names and last name together.
+    // docs/security.md I5: a name of 1-100 characters, first names and last name together.
     if let (Some(a), Some(b)) = (&first_names, &last_name)
         && a.chars().count() + b.chars().count() + 1 > 100
     {
@@ -407,7 +407,7 @@ pub async fn view_transfer_ect_get(page: Page, Path(school_id): Path<String>) ->
 }
 
 /// Seed 002: "new school registers them with a start date"; the ECT is found by TRN and date of
-/// birth (DOMAIN.md 1.5: TRN + DOB must match).
+/// birth (docs/induction-rules.md 1.5: TRN + DOB must match).
 pub async fn view_transfer_ect_post(
     page: Page,
     meta: RequestMeta,
@@ -666,7 +666,7 @@ pub async fn view_registration_decision_post(
                 e.add("qts_checked", "Confirm you have checked the ECT's QTS and eligibility on the teacher record");
             }
             if row.kind == RegistrationKind::New.as_str() {
-                // DOMAIN.md 2.10: no QTS blocks the claim; SG 2.10-2.11 and SECURITY.md I5:
+                // docs/induction-rules.md 2.10: no QTS blocks the claim; SG 2.10-2.11 and docs/security.md I5:
                 // induction does not start before QTS.
                 let d = ects::details_of(&row)?;
                 let today = crate::clock_today(&page.state);
@@ -995,7 +995,7 @@ pub async fn view_ect_leaving_get(page: Page, Path(ect_id): Path<String>) -> App
     render_leaving(&page, &ect_id, &Fields(vec![]), Errors::default(), StatusCode::OK).await
 }
 
-/// The leaver form (seed 003; DOMAIN.md 2.13 "Leaver form").
+/// The leaver form (seed 003; docs/induction-rules.md 2.13 "Leaver form").
 pub async fn view_ect_leaving_post(
     page: Page,
     meta: RequestMeta,

@@ -1,4 +1,4 @@
-//! Branded error pages (SECURITY.md D5): every 4xx and 5xx that is not already a page becomes one
+//! Branded error pages (docs/security.md D5): every 4xx and 5xx that is not already a page becomes one
 //! in the site's theme, with a plain message and no internal detail.
 
 use axum::body::Body;

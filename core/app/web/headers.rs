@@ -1,4 +1,4 @@
-//! Security headers on every response, error pages included (SECURITY.md S7).
+//! Security headers on every response, error pages included (docs/security.md S7).
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};

@@ -20,7 +20,7 @@ const fn later(label: &'static str) -> MenuItem {
 
 /// Seed 003 (tutor): "Your ECTs, Assessments, Tutors, Resources, My Account, Help & Support";
 /// seed 001: head teachers and induction leads also have "School" > "School Details"; school
-/// administrators register people but never see reports (DOMAIN.md 2.1); seed 000 (ECT): the
+/// administrators register people but never see reports (docs/induction-rules.md 2.1); seed 000 (ECT): the
 /// overview page with personal details, training, associated and previous schools, documents,
 /// courses, resources, help and login details.
 pub fn for_role(role: Role) -> Vec<MenuItem> {

@@ -2,7 +2,7 @@
 //!
 //! Every route is added through [`RouteTable`], which makes it declare who may use it
 //! ([`Access`]) and on which site ([`Sites`]); the declaration is enforced by a guard on the route
-//! and kept in an inventory that the tests walk (SECURITY.md T1: deny by default).
+//! and kept in an inventory that the tests walk (docs/security.md T1: deny by default).
 
 pub mod ab;
 pub mod account;
@@ -106,7 +106,7 @@ async fn enforce(State(guard): State<Guard>, req: Request, next: Next) -> Respon
         }
         return AppError::Unauthenticated.into_response();
     };
-    // Before anything else, in this order: a password marked compromised is changed (SECURITY.md
+    // Before anything else, in this order: a password marked compromised is changed (docs/security.md
     // A5); staff who see many ECTs set up a strong second factor (D9); the first-login steps are
     // done (seed 001).
     if let Some(to) = gate(&user, guard.info.path) {
@@ -147,7 +147,7 @@ fn gate(user: &CurrentUser, path: &str) -> Option<&'static str> {
     None
 }
 
-/// SECURITY.md D2: a refused request is an `authz_fail` event.
+/// docs/security.md D2: a refused request is an `authz_fail` event.
 pub async fn audit_denied(
     state: &AppState,
     site: &Site,

@@ -171,7 +171,7 @@ pub async fn view_my_details_post(
     if !e.is_empty() {
         return render(&page, e, Some(f.typed()), None, StatusCode::BAD_REQUEST).await;
     }
-    // SECURITY.md S5: a new email address needs a password entered in the last five minutes, and
+    // docs/security.md S5: a new email address needs a password entered in the last five minutes, and
     // the old address is told (it is where reset links go).
     let me = page.state.store().get_user(user.id).await?.ok_or(AppError::NotFound)?;
     let email_changed = !email.eq_ignore_ascii_case(&me.email);

@@ -22,7 +22,7 @@ pub struct Page {
     pub csrf: String,
     /// The random cookie the CSRF token is bound to.
     csrf_binding: String,
-    /// Where a new session id goes when the password is re-entered (SECURITY.md S1).
+    /// Where a new session id goes when the password is re-entered (docs/security.md S1).
     pub rotation: Option<SessionRotation>,
     pub nonce: String,
 }

@@ -47,7 +47,7 @@ async fn render(
     status: StatusCode,
 ) -> AppResult<Response> {
     let tenant = page.site.tenant_id().ok_or(AppError::NotFound)?;
-    // Seed 001 / DOMAIN.md 1.4: search for the school first; it may be registered already.
+    // Seed 001 / docs/induction-rules.md 1.4: search for the school first; it may be registered already.
     let found = if typed.q.trim().len() >= 3 {
         Some(
             page.state

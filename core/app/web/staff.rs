@@ -184,7 +184,7 @@ pub struct PasswordForm {
     security_answer: String,
 }
 
-/// SECURITY.md M7: after a *reset* link (never instead of it), an ECT who set a security question
+/// docs/security.md M7: after a *reset* link (never instead of it), an ECT who set a security question
 /// answers it. The question is the one they chose, so it stays the same until answered.
 async fn security_question(
     page: &Page,
@@ -225,7 +225,7 @@ async fn check_answer(
     reauth::check_secret(&page.state, &check, meta).await
 }
 
-/// The link's page never sends a referrer (SECURITY.md M6, S7): the token is in its address.
+/// The link's page never sends a referrer (docs/security.md M6, S7): the token is in its address.
 fn no_referrer(mut r: Response) -> Response {
     r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     r

@@ -1,5 +1,5 @@
 //! Step-up authentication: the password again when the last login or re-entry is older than five
-//! minutes, before signing a report and before changing login details (SECURITY.md S5, D1, M5).
+//! minutes, before signing a report and before changing login details (docs/security.md S5, D1, M5).
 
 use super::page::Page;
 use crate::auth::reauth::{self, SecretCheck};
@@ -15,7 +15,7 @@ pub fn is_recent(page: &Page) -> AppResult<bool> {
 }
 
 /// Re-enters the password when the last authentication is older than [`STEP_UP_AFTER`]. Returns
-/// false when it is wrong or the account is locked (SECURITY.md A7: wrong ones count on the
+/// false when it is wrong or the account is locked (docs/security.md A7: wrong ones count on the
 /// account's lock).
 pub async fn step_up(page: &Page, meta: &RequestMeta, password: &str) -> AppResult<bool> {
     if is_recent(page)? {

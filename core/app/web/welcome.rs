@@ -1,4 +1,4 @@
-//! The first-login page (seed 001): a security question (ECTs; SECURITY.md M7), contact
+//! The first-login page (seed 001): a security question (ECTs; docs/security.md M7), contact
 //! preferences, and the AB's privacy policy with its consents (from the AB's plugin). Also shown
 //! alone when the AB publishes a new version of its policy.
 

@@ -1,14 +1,14 @@
 //! School calendars: terms, closures and bank holidays; school days and working days.
 //!
-//! DOMAIN.md 2.3: `is_school_day(d) = weekday(d) and d is inside a term and not in one of its
+//! docs/induction-rules.md 2.3: `is_school_day(d) = weekday(d) and d is inside a term and not in one of its
 //! closures (half-terms, other closures) and not a bank holiday`; counts are inclusive at both
 //! ends. Seed 003 fixes the meaning of "days served": "not including weekends, bank or school
 //! holidays, but including absences", and its worked example (autumn 2024 from Wednesday
 //! 4 September, half-term 28 October to 1 November) gives 41 days to 6 November and 73 to
-//! 20 December (DOMAIN.md section 6).
+//! 20 December (docs/induction-rules.md section 6).
 //!
 //! Working days, for statutory deadlines, are Monday to Friday less England and Wales bank
-//! holidays; school holidays are working days (DOMAIN.md 2.2, "Working day definition").
+//! holidays; school holidays are working days (docs/induction-rules.md 2.2, "Working day definition").
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
@@ -209,7 +209,7 @@ impl Calendar {
         self.terms.iter().find(|t| t.range().contains(d))
     }
 
-    /// DOMAIN.md 2.3: a weekday inside a term, outside its closures, not a bank holiday.
+    /// docs/induction-rules.md 2.3: a weekday inside a term, outside its closures, not a bank holiday.
     pub fn is_school_day(&self, d: NaiveDate, holidays: &BankHolidays) -> bool {
         is_weekday(d)
             && !holidays.contains(d)
@@ -269,7 +269,7 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
-    /// Seed 003's AB (Cambridgeshire 2024/25, DOMAIN.md section 6), with plausible spring and
+    /// Seed 003's AB (Cambridgeshire 2024/25, docs/induction-rules.md section 6), with plausible spring and
     /// summer terms.
     fn cambs_2024() -> Calendar {
         Calendar::new(vec![

@@ -1,4 +1,4 @@
-//! Statutory deadlines after induction is completed (DOMAIN.md 2.2), counted in working days
+//! Statutory deadlines after induction is completed (docs/induction-rules.md 2.2), counted in working days
 //! (Monday to Friday less bank holidays; school holidays count).
 
 use chrono::{Days, NaiveDate};

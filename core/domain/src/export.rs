@@ -1,6 +1,6 @@
-//! Files for the national service's bulk upload (DOMAIN.md 2.11: RIAB's `bulk-claim` and
+//! Files for the national service's bulk upload (docs/induction-rules.md 2.11: RIAB's `bulk-claim` and
 //! `bulk-action` templates) and the cell rule that keeps them safe to open in a spreadsheet
-//! (SECURITY.md I3).
+//! (docs/security.md I3).
 //!
 //! The CSV is written here rather than with the `csv` crate: the templates fix every detail
 //! (header text, every cell quoted, `YYYY-MM-DD` dates), the writer is a dozen lines, and the
@@ -11,14 +11,14 @@ use chrono::NaiveDate;
 use crate::induction::Fraction;
 use crate::registration::{TrainingProgramme, two_year_from};
 
-/// DOMAIN.md 2.11: "Claims header".
+/// docs/induction-rules.md 2.11: "Claims header".
 pub const CLAIMS_HEADER: [&str; 4] = ["TRN", "Date of birth", "Induction programme", "Induction period start date"];
-/// DOMAIN.md 2.11: "Actions header".
+/// docs/induction-rules.md 2.11: "Actions header".
 pub const ACTIONS_HEADER: [&str; 5] =
     ["TRN", "Date of birth", "Induction period end date", "Number of terms", "Outcome"];
-/// DOMAIN.md 2.11: "1-1000 rows".
+/// docs/induction-rules.md 2.11: "1-1000 rows".
 pub const MAX_ROWS: usize = 1000;
-/// DOMAIN.md 2.11: "≤ 100 KB".
+/// docs/induction-rules.md 2.11: "≤ 100 KB".
 pub const MAX_BYTES: usize = 100 * 1024;
 
 /// A claim: the AB registers the ECT's induction with the national service.
@@ -32,7 +32,7 @@ pub struct Claim {
 }
 
 /// An action: the AB records an induction period's end. "Fail cannot be recorded in bulk upload"
-/// (DOMAIN.md 2.11), so only pass and release exist here.
+/// (docs/induction-rules.md 2.11), so only pass and release exist here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Pass,
@@ -79,7 +79,7 @@ fn trn_ok(trn: &str) -> bool {
     trn.len() == 7 && trn.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The bulk-claim rules (DOMAIN.md 2.11: "start ≥ 2021-09-01, ≥ QTS date, not future").
+/// The bulk-claim rules (docs/induction-rules.md 2.11: "start ≥ 2021-09-01, ≥ QTS date, not future").
 pub fn claim_problems(c: &Claim, today: NaiveDate) -> Vec<RowProblem> {
     let mut p = vec![];
     if !trn_ok(&c.trn) {
@@ -99,7 +99,7 @@ pub fn claim_problems(c: &Claim, today: NaiveDate) -> Vec<RowProblem> {
     p
 }
 
-/// The bulk-action rules (DOMAIN.md 2.11: "Number of terms `\d+(\.\d)?` in [0,16]"; dates not in
+/// The bulk-action rules (docs/induction-rules.md 2.11: "Number of terms `\d+(\.\d)?` in [0,16]"; dates not in
 /// the future, as for every induction period).
 pub fn action_problems(a: &Action, today: NaiveDate) -> Vec<RowProblem> {
     let mut p = vec![];
@@ -122,7 +122,7 @@ pub fn terms_value(f: Fraction) -> String {
     if tenths % 10 == 0 { format!("{}", tenths / 10) } else { format!("{}.{}", tenths / 10, tenths % 10) }
 }
 
-/// A cell made safe for spreadsheets (SECURITY.md I3): a value that a spreadsheet would read as
+/// A cell made safe for spreadsheets (docs/security.md I3): a value that a spreadsheet would read as
 /// a formula (starting `=`, `+`, `-`, `@`, tab, carriage return or NUL) is prefixed with `'`.
 pub fn safe_cell(value: &str) -> String {
     match value.chars().next() {
@@ -166,7 +166,7 @@ pub fn action_cells(a: &Action) -> Vec<String> {
     ]
 }
 
-/// Rows that pass the rules, with duplicates of a TRN refused after the first (DOMAIN.md 2.11: "no
+/// Rows that pass the rules, with duplicates of a TRN refused after the first (docs/induction-rules.md 2.11: "no
 /// duplicate TRNs"), and those that do not, with their problems.
 pub fn split_valid<T>(
     rows: Vec<T>,

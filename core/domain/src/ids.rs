@@ -1,4 +1,4 @@
-//! Identifier newtypes. Ids are random UUIDs, never sequences (SECURITY.md T3), so a foreign id
+//! Identifier newtypes. Ids are random UUIDs, never sequences (docs/security.md T3), so a foreign id
 //! cannot be guessed from one's own.
 
 use serde::{Deserialize, Serialize};

@@ -1,8 +1,8 @@
 //! Induction length, contracts, FTE terms served and absence extensions.
 //!
-//! Sources: SG = statutory guidance (April 2024), reference/statutory-guidance-2024.adoc; DOMAIN.md
+//! Sources: SG = statutory guidance (April 2024), reference/statutory-guidance-2024.adoc; docs/induction-rules.md
 //! 2.2, 2.4, 2.5, 2.9. FTE terms are kept exact (a fraction) and rounded to one decimal place only
-//! for export (DOMAIN.md 2.4: "store exact ... round to 1 dp only for RIAB/TRA export").
+//! for export (docs/induction-rules.md 2.4: "store exact ... round to 1 dp only for RIAB/TRA export").
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -69,7 +69,7 @@ impl Fraction {
         self.num as f64 / self.den as f64
     }
 
-    /// One decimal place, halves rounded up: what RIAB and the TRA take (DOMAIN.md 2.4).
+    /// One decimal place, halves rounded up: what RIAB and the TRA take (docs/induction-rules.md 2.4).
     pub fn to_one_decimal(self) -> String {
         let tenths = (self.num * 10 * 2 + self.den) / (2 * self.den);
         format!("{}.{}", tenths / 10, tenths % 10)
@@ -94,7 +94,7 @@ impl fmt::Display for Fraction {
     }
 }
 
-/// Days worked per week, in halves from 0.5 to 5 (seed 003 "Days Per Week: 5"; DOMAIN.md 2 FTE
+/// Days worked per week, in halves from 0.5 to 5 (seed 003 "Days Per Week: 5"; docs/induction-rules.md 2 FTE
 /// table: 5 -> 1.0 ... 0.5 -> 0.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DaysPerWeek {
@@ -197,7 +197,7 @@ pub fn induction_length(kind: InductionType, reduction: Fraction) -> Fraction {
     reduced.max(Fraction::whole(1))
 }
 
-/// FTE terms served under contracts up to and including `up_to` (DOMAIN.md 2.4 DESIGN formula):
+/// FTE terms served under contracts up to and including `up_to` (docs/induction-rules.md 2.4 DESIGN formula):
 /// for each term, FTE x school days served in it / school days in it, summed; contracts held
 /// at the same time add together (SG 3.14) but never beyond full time.
 ///

@@ -1,9 +1,9 @@
 //! Failed-login counters and locks, as a pure state machine that takes the time as an argument
-//! (the kanidm softlock pattern, SECURITY.md section 4).
+//! (the kanidm softlock pattern, docs/security.md section 4).
 //!
 //! One machine serves three counters (see [`LockPolicy`]'s constructors):
 //! - the account: seed 000 "If you attempt to login into ECT manager 5 times unsuccessfully you ...
-//!   will be locked out for 30mins" (SECURITY.md A7), with a hard cap of 100 consecutive failures
+//!   will be locked out for 30mins" (docs/security.md A7), with a hard cap of 100 consecutive failures
 //!   that only a reset or an administrator clears (A8, NIST 800-63B);
 //! - the address and username together: the seed's IP lock, scoped so that one teacher's typing
 //!   does not lock a whole school behind one NAT address (A9, ASVS 6.1.1);
@@ -23,12 +23,12 @@ pub struct LockPolicy {
 }
 
 impl LockPolicy {
-    /// SECURITY.md A7 and A8.
+    /// docs/security.md A7 and A8.
     pub fn account() -> Self {
         Self { limit: 5, window: None, lock_for: Duration::minutes(30), hard_cap: Some(100) }
     }
 
-    /// SECURITY.md A9, the seed's "you & your IP address", keyed on (IP, username).
+    /// docs/security.md A9, the seed's "you & your IP address", keyed on (IP, username).
     pub fn address_and_username() -> Self {
         Self { limit: 5, window: Some(Duration::minutes(30)), lock_for: Duration::minutes(30), hard_cap: None }
     }
@@ -39,23 +39,23 @@ impl LockPolicy {
         Self { limit: 10, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }
     }
 
-    /// SECURITY.md M6: "Requests rate-limited, e.g. 3 per account per hour".
+    /// docs/security.md M6: "Requests rate-limited, e.g. 3 per account per hour".
     pub fn password_reset() -> Self {
         Self { limit: 3, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }
     }
 
-    /// SECURITY.md M4: 5 wrong codes lock the second factor for 30 minutes; the third lock in a
+    /// docs/security.md M4: 5 wrong codes lock the second factor for 30 minutes; the third lock in a
     /// row (15 consecutive wrong codes) locks it until cleared.
     pub fn second_factor() -> Self {
         Self { limit: 5, window: None, lock_for: Duration::minutes(30), hard_cap: Some(15) }
     }
 
-    /// Resent codes: 5 an hour per account (SECURITY.md section 3).
+    /// Resent codes: 5 an hour per account (docs/security.md section 3).
     pub fn code_send() -> Self {
         Self { limit: 5, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }
     }
 
-    /// Text messages for one AB: 200 an hour (SECURITY.md section 3).
+    /// Text messages for one AB: 200 an hour (docs/security.md section 3).
     pub fn sms_tenant() -> Self {
         Self { limit: 200, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }
     }
@@ -65,7 +65,7 @@ impl LockPolicy {
         Self { limit: 10, window: Some(Duration::hours(1)), lock_for: Duration::hours(1), hard_cap: None }
     }
 
-    /// SECURITY.md A9: a per-address budget across usernames, 50 failures in 30 minutes.
+    /// docs/security.md A9: a per-address budget across usernames, 50 failures in 30 minutes.
     pub fn address() -> Self {
         Self { limit: 50, window: Some(Duration::minutes(30)), lock_for: Duration::minutes(30), hard_cap: None }
     }
@@ -175,7 +175,7 @@ mod tests {
         assert_eq!(p.gate(&s, t(4 + 1803)), Gate::Open);
     }
 
-    /// Section 3 of SECURITY.md: "5 per account per hour and 200 per tenant per hour" for texts;
+    /// Section 3 of docs/security.md: "5 per account per hour and 200 per tenant per hour" for texts;
     /// the budgets come back after the hour.
     #[test]
     fn sending_budgets_per_account_and_per_ab() {

@@ -3,7 +3,7 @@
 //! Seed 003 ("Completing an Assessment"): "You will receive an email ... when an assessment is due
 //! to be completed in a week ... You will continue to be reminded by email the day before it is
 //! due, the day it is due, to say it is overdue and then a weekly overdue reminder ... These email
-//! reminders are also sent to the Head Teacher, the Induction Tutor and the ECT." DOMAIN.md 2.12
+//! reminders are also sent to the Head Teacher, the Induction Tutor and the ECT." docs/induction-rules.md 2.12
 //! adds the induction leads, the weekly digest to the AB (SG 2.74: the AB chases late and unsigned
 //! reports) and a pause per school.
 //!
@@ -41,7 +41,7 @@ pub enum NoticeKind {
     RegistrationAwaitingHead,
     /// A signed registration waits for the AB's checks and decision (seed 001).
     RegistrationAwaitingAb,
-    /// Monday's list of overdue reports by school, to the AB (DOMAIN.md 2.12, SG 2.74).
+    /// Monday's list of overdue reports by school, to the AB (docs/induction-rules.md 2.12, SG 2.74).
     AbWeeklyDigest,
 }
 
@@ -101,10 +101,10 @@ impl NoticeKind {
     pub fn audience(self) -> &'static [Audience] {
         use Audience::*;
         match self {
-            // Seed 003 names the head teacher, the tutor and the ECT; DOMAIN.md 2.12 the leads.
+            // Seed 003 names the head teacher, the tutor and the ECT; docs/induction-rules.md 2.12 the leads.
             k if k.is_reminder() => &[Head, Lead, Tutor, Ect],
             NoticeKind::ReadyForComments => &[Ect],
-            // A lead may sign as the tutor (DOMAIN.md 2.1); leads hear when no tutor is assigned.
+            // A lead may sign as the tutor (docs/induction-rules.md 2.1); leads hear when no tutor is assigned.
             NoticeKind::ReadyForTutorSignature | NoticeKind::Returned => &[Tutor],
             NoticeKind::ReadyForHeadSignature | NoticeKind::RegistrationAwaitingHead => &[Head],
             NoticeKind::Accepted => &[Head, Tutor, Ect],
@@ -250,7 +250,7 @@ impl Ask {
     }
 }
 
-/// What a reminder asks of each recipient at a stage of the signing order (DOMAIN.md 2.7: ECT
+/// What a reminder asks of each recipient at a stage of the signing order (docs/induction-rules.md 2.7: ECT
 /// comments and signs, then the tutor, then the head for assessments).
 pub fn ask(audience: Audience, status: FormStatus) -> Ask {
     use Audience::*;
@@ -295,7 +295,7 @@ mod tests {
         s.parse().unwrap()
     }
 
-    /// Seed 003 / DOMAIN.md 2.12: D-7, D-1, D, D+1, then D+8, D+15 ... while incomplete.
+    /// Seed 003 / docs/induction-rules.md 2.12: D-7, D-1, D, D+1, then D+8, D+15 ... while incomplete.
     #[test]
     fn reminders_fall_a_week_before_the_day_before_the_day_after_and_weekly() {
         let due = d("2026-12-04");

@@ -1,4 +1,4 @@
-//! The password policy for new passwords (SECURITY.md A2, A3; NIST SP 800-63B-4).
+//! The password policy for new passwords (docs/security.md A2, A3; NIST SP 800-63B-4).
 //!
 //! Length is what matters: at least 8 characters, 15 or more recommended, up to 128 accepted,
 //! counted in Unicode code points. No composition rules, no truncation, no case folding (A2).
@@ -37,7 +37,7 @@ pub enum PasswordProblem {
     Common,
     #[error("Password must not be based on your name, username, email address or this service's name")]
     TooPersonal,
-    /// A change must change it: the old one may be known to someone else (SECURITY.md A5).
+    /// A change must change it: the old one may be known to someone else (docs/security.md A5).
     #[error("Choose a password that is different from your current one")]
     Unchanged,
 }
@@ -55,7 +55,7 @@ impl PasswordProblem {
     }
 }
 
-/// A security answer as compared (SECURITY.md M7: "trim, lowercase, NFKC"): " Blue " is "blue".
+/// A security answer as compared (docs/security.md M7: "trim, lowercase, NFKC"): " Blue " is "blue".
 pub fn normalise_answer(answer: &str) -> String {
     answer.trim().nfkc().collect::<String>().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -1,4 +1,4 @@
-//! Registering an ECT with the appropriate body (seed 001 step 5; DOMAIN.md 1.5, 2.8, 2.10, 2.15).
+//! Registering an ECT with the appropriate body (seed 001 step 5; docs/induction-rules.md 1.5, 2.8, 2.10, 2.15).
 //!
 //! A school submits the ECT's details; the head teacher signs the registration; the AB checks QTS
 //! and eligibility and authorises or rejects it with a reason. A transfer (seed 002: an ECT who
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::induction::{Fraction, InductionType};
 
-/// Where a registration stands. DOMAIN.md 2.8: "Registered (school) --HT signs registration-->
+/// Where a registration stands. docs/induction-rules.md 2.8: "Registered (school) --HT signs registration-->
 /// PendingAB --AB checks ...--> InProgress | Rejected(reason)".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -114,9 +114,9 @@ impl RegistrationKind {
     }
 }
 
-/// Why the AB rejects a registration: DOMAIN.md 2.8 `Rejected(reason ∈ NoQTS|Exempt|Prohibited|
+/// Why the AB rejects a registration: docs/induction-rules.md 2.8 `Rejected(reason ∈ NoQTS|Exempt|Prohibited|
 /// AlreadyPassed|AlreadyFailed|ClaimedByAnotherAB|TRNNotFound)`, from RECT's eligibility checks
-/// (DOMAIN.md 2.10), plus "other" with the AB's words.
+/// (docs/induction-rules.md 2.10), plus "other" with the AB's words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectionReason {
@@ -173,7 +173,7 @@ impl RejectionReason {
     }
 }
 
-/// The training programme, as the national service records it (DOMAIN.md 2.11, 2.14: from
+/// The training programme, as the national service records it (docs/induction-rules.md 2.11, 2.14: from
 /// September 2025 provider-led or school-led).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -198,7 +198,7 @@ impl TrainingProgramme {
         }
     }
 
-    /// The value the DfE bulk-upload template expects (DOMAIN.md 2.11).
+    /// The value the DfE bulk-upload template expects (docs/induction-rules.md 2.11).
     pub fn csv_value(self) -> &'static str {
         match self {
             TrainingProgramme::ProviderLed => "provider-led",
@@ -214,7 +214,7 @@ impl TrainingProgramme {
     }
 }
 
-/// The suitable-post checklist the head teacher attests at registration (DOMAIN.md 2.15, from
+/// The suitable-post checklist the head teacher attests at registration (docs/induction-rules.md 2.15, from
 /// SG 2.18-2.19 and 2.4-2.8). Every item must be confirmed.
 pub const SUITABLE_POST: [(&str, &str); 10] = [
     ("recommendation", "The head teacher will be able to make a recommendation at the end of induction"),
@@ -260,7 +260,7 @@ pub enum StartProblem {
 
 /// The start date's rules: the induction type matches the start (SG 1.4-1.8) and induction does
 /// not start before QTS (SG 2.10-2.11; Regs 6(4)). QTS may be unknown: schools can register
-/// before QTS is awarded (DOMAIN.md 2.10), and the AB checks it before authorising.
+/// before QTS is awarded (docs/induction-rules.md 2.10), and the AB checks it before authorising.
 pub fn check_start(kind: InductionType, start: NaiveDate, qts: Option<NaiveDate>) -> Vec<StartProblem> {
     let mut problems = vec![];
     match kind {
@@ -274,7 +274,7 @@ pub fn check_start(kind: InductionType, start: NaiveDate, qts: Option<NaiveDate>
     problems
 }
 
-/// What the AB should look at before authorising (DOMAIN.md 2.10). None of these can be checked
+/// What the AB should look at before authorising (docs/induction-rules.md 2.10). None of these can be checked
 /// against the national record here (the TRS API needs DfE credentials), so the AB confirms it
 /// checked QTS; these are the warnings the stored details already show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -313,7 +313,7 @@ pub fn eligibility_warnings(qts: Option<NaiveDate>, start: NaiveDate, today: Nai
 }
 
 /// FTE terms typed as a decimal with at most one decimal place, like "1.5" (seed 000 "FTE
-/// completed"; the national service records terms as `\d+(\.\d)?`, DOMAIN.md 2.11).
+/// completed"; the national service records terms as `\d+(\.\d)?`, docs/induction-rules.md 2.11).
 pub fn parse_fte_terms(input: &str, max_terms: i128) -> Option<Fraction> {
     let s = input.trim();
     let (whole, tenth) = match s.split_once('.') {

@@ -1,10 +1,10 @@
-//! The life of a report form (DOMAIN.md 2.7): the tutor fills it in and makes it available to
+//! The life of a report form (docs/induction-rules.md 2.7): the tutor fills it in and makes it available to
 //! the ECT, the ECT comments and signs, the tutor signs, the head teacher signs assessments (and
 //! progress reviews where the AB asks), and the last signature submits it to the AB, which accepts
 //! it (locked for ever) or returns it with comments (every signature again).
 //!
 //! Edits after a signature make a new version and clear the signatures that depended on it
-//! (DOMAIN.md 2.7: "Any edit after a signature invalidates downstream signatures").
+//! (docs/induction-rules.md 2.7: "Any edit after a signature invalidates downstream signatures").
 
 use serde::{Deserialize, Serialize};
 
@@ -104,7 +104,7 @@ pub enum FlowAction {
     Return,
 }
 
-/// The AB's setting: does the head teacher sign progress reviews too? (DOMAIN.md 2.7: "AB
+/// The AB's setting: does the head teacher sign progress reviews too? (docs/induction-rules.md 2.7: "AB
 /// requires HT on PR"). Assessments always need the head (SG 2.61).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SigningPolicy {
@@ -206,7 +206,7 @@ impl FormStatus {
     }
 }
 
-/// The recommendation on a report (DOMAIN.md 2.13 and 2.7): a progress review says whether the
+/// The recommendation on a report (docs/induction-rules.md 2.13 and 2.7): a progress review says whether the
 /// ECT is on track (SG 2.52); an assessment whether progress is satisfactory; the final
 /// assessment recommends an outcome (SG 2.60, 2.66-2.67; Regs 11(3)).
 pub fn recommendation_options(kind: ReportKind) -> &'static [(&'static str, &'static str)] {
@@ -233,7 +233,7 @@ pub fn is_concern(recommendation: &str) -> bool {
     matches!(recommendation, "not_on_track" | "not_satisfactory_progress" | "unsatisfactory" | "extension")
 }
 
-/// The Teachers' Standards the tutor evidences (DOMAIN.md 2.13, headings as in seed 003), and
+/// The Teachers' Standards the tutor evidences (docs/induction-rules.md 2.13, headings as in seed 003), and
 /// Part Two.
 pub const STANDARDS: [(&str, &str); 9] = [
     ("tutor.ts1", "TS1 Set high expectations which inspire, motivate and challenge pupils"),

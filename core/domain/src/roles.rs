@@ -1,6 +1,6 @@
 //! Roles and what each may do.
 //!
-//! The roles are ECT Manager's (DOMAIN.md 2.1, seeds 000, 001, 003): an appropriate body's
+//! The roles are ECT Manager's (docs/induction-rules.md 2.1, seeds 000, 001, 003): an appropriate body's
 //! administrator, and at each school a head teacher, induction leads, induction tutors and a school
 //! administrator, plus the ECTs themselves. Mentors are recorded but never log in (seed 001: "ECF
 //! Mentors ... do not require access"). The platform operator runs the hosted service and sees no
@@ -35,7 +35,7 @@ pub enum Reach {
     OwnRecord,
 }
 
-/// An action a route performs. Every route declares one (SECURITY.md T1: deny by default).
+/// An action a route performs. Every route declares one (docs/security.md T1: deny by default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Permission {
     /// See one's own dashboard and account page.
@@ -50,7 +50,7 @@ pub enum Permission {
     EditAbCalendar,
     /// Authorise or reject a school that registered (seed 001).
     AuthoriseSchools,
-    /// See a school's staff and add people to it (seed 001 steps 3-4; DOMAIN.md 2.1: school
+    /// See a school's staff and add people to it (seed 001 steps 3-4; docs/induction-rules.md 2.1: school
     /// administrators register staff too).
     ManageSchoolStaff,
     /// See staff usernames, send them a set-password link, deactivate leavers (seed 000).
@@ -70,20 +70,20 @@ pub enum Permission {
     ManageAnyAbPlugins,
     /// Read the demo mailbox of messages the platform has sent.
     ReadDemoMailbox,
-    /// Register an ECT at the school or register a transfer in (seed 001 step 5; DOMAIN.md 2.1:
+    /// Register an ECT at the school or register a transfer in (seed 001 step 5; docs/induction-rules.md 2.1:
     /// tutors add ECTs, school administrators register them).
     RegisterEcts,
     /// See a registration and its status (the school's staff throughout; the AB).
     ViewEctRegistrations,
     /// Sign an ECT's registration (seed 001: "it will go to your Head Teacher to sign").
     SignEctRegistrations,
-    /// Check QTS and eligibility, then authorise or reject a registration (DOMAIN.md 2.8, 2.10).
+    /// Check QTS and eligibility, then authorise or reject a registration (docs/induction-rules.md 2.8, 2.10).
     AuthoriseEctRegistrations,
     /// List ECTs and registrations, searching by name or TRN.
     ListEcts,
     /// See an ECT's record: details, schools, tutor and mentor.
     ViewEctRecord,
-    /// Assign an ECT's induction tutor and mentor (DOMAIN.md 2.1: the induction lead assigns
+    /// Assign an ECT's induction tutor and mentor (docs/induction-rules.md 2.1: the induction lead assigns
     /// ECTs to tutors; seed 002).
     AssignTutorsAndMentors,
     /// Record that an ECT is leaving (seed 003 leaver form; SG 5.3-5.4: the head teacher
@@ -93,25 +93,25 @@ pub enum Permission {
     ViewAbTasks,
     /// Search the staff of every school in the AB.
     ListAbStaff,
-    /// Download claims and outcomes for the national service (DOMAIN.md 2.11).
+    /// Download claims and outcomes for the national service (docs/induction-rules.md 2.11).
     ExportForNationalService,
     /// See what reminders and notifications were sent to whom, what failed, and resend it (issue
     /// 8; SG 2.74: the AB chases late reports).
     ViewAbNotifications,
     /// An ECT's own personal, training and previous-school details (seed 000).
     EditOwnDetails,
-    /// Fill in a progress review or assessment (DOMAIN.md 2.1: tutors; leads "complete
+    /// Fill in a progress review or assessment (docs/induction-rules.md 2.1: tutors; leads "complete
     /// assessments").
     FillReports,
     /// Confirm a report's details and write the ECT's comments (seed 003).
     CommentOnReports,
     /// Save a draft as it is typed (the tutor's form or the ECT's comments).
     DraftReports,
-    /// Read reports (school administrators never see them, DOMAIN.md 2.1).
+    /// Read reports (school administrators never see them, docs/induction-rules.md 2.1).
     ReadReports,
-    /// Sign a report (ECT, tutor, head teacher; DOMAIN.md 2.7).
+    /// Sign a report (ECT, tutor, head teacher; docs/induction-rules.md 2.7).
     SignReports,
-    /// Accept or return submitted reports; see overdue and unsigned reports (DOMAIN.md 2.7).
+    /// Accept or return submitted reports; see overdue and unsigned reports (docs/induction-rules.md 2.7).
     ReviewReports,
     /// Print every report of a school in one PDF.
     PrintSchoolReports,
@@ -119,7 +119,7 @@ pub enum Permission {
     ViewAlerts,
     /// Raise an alert with the AB (seed 003).
     RaiseAlerts,
-    /// Unlock an account locked by wrong passwords or codes (SECURITY.md A8: "until an
+    /// Unlock an account locked by wrong passwords or codes (docs/security.md A8: "until an
     /// administrator ... clears it").
     UnlockAccounts,
 }
@@ -175,7 +175,7 @@ impl Role {
     }
 
     /// Whether the role must use a strong second factor (an authenticator app or a verified mobile
-    /// number; not email) before it reaches any data: roles that see many ECTs (SECURITY.md D9,
+    /// number; not email) before it reaches any data: roles that see many ECTs (docs/security.md D9,
     /// and section 3: "For staff with wide access (D9), require TOTP or SMS rather than email").
     pub fn needs_strong_second_factor(self) -> bool {
         matches!(self, Role::PlatformOperator | Role::AbAdmin)
@@ -190,7 +190,7 @@ impl Role {
     ///
     /// School details: seed 001 step 2 sends the head teacher or induction lead to School >
     /// School Details; tutors see their school in the menu (seed 003) and school administrators
-    /// register people at it (DOMAIN.md 2.1). ECTs see "Associated Schools" on their own record
+    /// register people at it (docs/induction-rules.md 2.1). ECTs see "Associated Schools" on their own record
     /// instead (seed 000), which is not the school's page.
     pub fn allows(self, permission: Permission) -> bool {
         use Permission::*;
@@ -216,7 +216,7 @@ impl Role {
             AuthoriseEctRegistrations | ViewAbTasks | ListAbStaff | ExportForNationalService | ViewAbNotifications => {
                 self == AbAdmin
             }
-            // School administrators "cannot edit after" registering (DOMAIN.md 2.1).
+            // School administrators "cannot edit after" registering (docs/induction-rules.md 2.1).
             ViewEctRecord => matches!(self, AbAdmin | HeadTeacher | InductionLead | InductionTutor),
             AssignTutorsAndMentors | RecordLeavers => matches!(self, AbAdmin | HeadTeacher | InductionLead),
             EditOwnDetails => self == Ect,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 /// Idle and absolute limits of a signed-in session.
 ///
 /// Seed 003: "You will automatically be logged out of ECT manager if you are inactive for 20
-/// minutes". SECURITY.md S3 adds an absolute lifetime of 12 hours and a warning before the idle
+/// minutes". docs/security.md S3 adds an absolute lifetime of 12 hours and a warning before the idle
 /// timeout (ASVS 7.3.1, 7.3.2).
 #[derive(Clone, Copy, Debug)]
 pub struct SessionPolicy {

@@ -11,11 +11,11 @@ pub enum LockScope {
     Address,
     /// Public school registrations from one address (an unauthenticated form that writes).
     SchoolRegistration,
-    /// Password-reset emails to one account (SECURITY.md M6: 3 an hour).
+    /// Password-reset emails to one account (docs/security.md M6: 3 an hour).
     PasswordReset,
     /// Account-recovery requests from one address, whatever they name.
     RecoveryAddress,
-    /// Wrong second-factor codes for one account (SECURITY.md M4).
+    /// Wrong second-factor codes for one account (docs/security.md M4).
     SecondFactor,
     /// Codes sent to one account (section 3: "Rate-limit SMS sends ... 5 per account per hour").
     CodeSend,

@@ -1,6 +1,6 @@
 //! The report timeline: which progress reviews and formal assessments fall due, and when.
 //!
-//! DOMAIN.md 2.6, from SG 2.48-2.63 and seed 003:
+//! docs/induction-rules.md 2.6, from SG 2.48-2.63 and seed 003:
 //! 1. periods are contiguous from the induction start and term-aligned: each ends with its term;
 //! 2. a first partial term with under half the term's school days is merged into the next
 //!    (SG 2.49: "joined halfway through term one ... progress review by halfway through term two");
@@ -11,7 +11,7 @@
 //!    contracted days (SG 3.6);
 //! 5. leaving before the next assessment makes the current period an interim assessment ending on
 //!    the leaving day (SG 2.62-2.63);
-//! 6. legacy one-year inductions are assessed every term (DOMAIN.md 2.2);
+//! 6. legacy one-year inductions are assessed every term (docs/induction-rules.md 2.2);
 //! 7. the due date is an AB setting: a number of school days before the period ends (seed 003:
 //!    ten: 20/12/2024 -> 06/12/2024), or fixed termly dates.
 //!
@@ -215,7 +215,7 @@ pub fn plan(
     facts: &InductionFacts<'_>,
     due: &DuePolicy,
 ) -> Result<Vec<PlannedReport>, PlanProblem> {
-    // DOMAIN.md 2.5: the end point is the length less reductions plus the AB's extensions.
+    // docs/induction-rules.md 2.5: the end point is the length less reductions plus the AB's extensions.
     let length = induction_length(facts.kind, facts.reduction).add(facts.extension);
     let legacy = facts.kind == InductionType::LegacyOneYear;
     let terms: Vec<_> = cal.terms().iter().filter(|t| t.end >= facts.start).collect();
@@ -357,7 +357,7 @@ impl PlannedReport {
 
 /// Days served in a period, to pre-fill the form (seed 003: "not including weekends, bank or
 /// school holidays, but including absences"; 5 days a week gives 73 for 03/09-20/12/2024). For
-/// part-time contracts, DOMAIN.md 2.3 DESIGN: school days x FTE, to the nearest half day.
+/// part-time contracts, docs/induction-rules.md 2.3 DESIGN: school days x FTE, to the nearest half day.
 pub fn days_served(cal: &Calendar, bh: &BankHolidays, contracts: &[Contract], period: DateRange) -> HalfDays {
     let total = period
         .days()
@@ -551,7 +551,7 @@ mod tests {
         let cal = calendar();
         let bh = BankHolidays::england_and_wales();
         let c = full_time("2024-09-03");
-        // Legacy one-year induction: an assessment every term (DOMAIN.md 2.2).
+        // Legacy one-year induction: an assessment every term (docs/induction-rules.md 2.2).
         let mut f = facts("2024-09-03", &c, &[]);
         f.kind = InductionType::LegacyOneYear;
         let p = plan(&cal, bh, &f, &DuePolicy::default()).unwrap();
@@ -568,7 +568,7 @@ mod tests {
         let mut f = facts("2024-09-03", &c, &[]);
         f.previous_fte = Fraction::whole(3);
         assert_eq!(shape(&plan(&cal, bh, &f, &DuePolicy::default()).unwrap()), "PPA");
-        // An AB extension of one term after the final assessment adds a term (SG 3.8; DOMAIN.md 2.5).
+        // An AB extension of one term after the final assessment adds a term (SG 3.8; docs/induction-rules.md 2.5).
         let mut f = facts("2024-09-03", &c, &[]);
         f.extension = Fraction::whole(1);
         let p = plan(&cal, bh, &f, &DuePolicy::default()).unwrap();
@@ -596,7 +596,7 @@ mod tests {
         let cal = calendar();
         let bh = BankHolidays::england_and_wales();
         let c = full_time("2024-09-03");
-        // Arthur Terry 2024/25 (DOMAIN.md 2.6 rule 9).
+        // Arthur Terry 2024/25 (docs/induction-rules.md 2.6 rule 9).
         let fixed = DuePolicy::FixedDates(vec![d("2024-12-06"), d("2025-03-28"), d("2025-06-27")]);
         let p = plan(&cal, bh, &facts("2024-09-03", &c, &[]), &fixed).unwrap();
         assert_eq!(p[0].due, Some(d("2024-12-06")));

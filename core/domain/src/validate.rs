@@ -1,4 +1,4 @@
-//! Field rules for what people type (SECURITY.md I5: positive validation, clear messages).
+//! Field rules for what people type (docs/security.md I5: positive validation, clear messages).
 
 use chrono::{Datelike, NaiveDate};
 use thiserror::Error;
@@ -162,8 +162,8 @@ pub fn mask_mobile(national: &str) -> String {
     format!("07*** ***{tail}")
 }
 
-/// A teacher reference number: exactly 7 digits (DOMAIN.md 2.10, RECT `Teacher::TRN_FORMAT`;
-/// SECURITY.md I5).
+/// A teacher reference number: exactly 7 digits (docs/induction-rules.md 2.10, RECT `Teacher::TRN_FORMAT`;
+/// docs/security.md I5).
 pub fn trn(input: &str) -> Result<String, FieldProblem> {
     let s = input.trim();
     if s.is_empty() {
@@ -190,8 +190,8 @@ pub fn optional_date(input: &str, what: &'static str) -> Result<Option<NaiveDate
     if input.trim().is_empty() { Ok(None) } else { date(input, what).map(Some) }
 }
 
-/// A date of birth making the person 18 to 80 years old on entry (SECURITY.md I5, stricter than
-/// the national service's 18-100 in DOMAIN.md 2.10).
+/// A date of birth making the person 18 to 80 years old on entry (docs/security.md I5, stricter than
+/// the national service's 18-100 in docs/induction-rules.md 2.10).
 pub fn date_of_birth(input: &str, today: NaiveDate) -> Result<NaiveDate, FieldProblem> {
     let d = date(input, "the date of birth")?;
     let age = today.years_since(d).ok_or(FieldProblem::BirthDate)?;
@@ -320,7 +320,7 @@ mod tests {
     }
 
     mod generated {
-        //! SECURITY.md I5: generators for valid and invalid values of each field, 10,000 cases.
+        //! docs/security.md I5: generators for valid and invalid values of each field, 10,000 cases.
         use super::super::*;
         use proptest::prelude::*;
 

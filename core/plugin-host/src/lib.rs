@@ -4,7 +4,7 @@
 //! One shared [`wasmtime::Engine`]; each installed plugin is compiled once into an
 //! [`InstancePre`](wasmtime::component::InstancePre); every call gets a fresh `Store`, so nothing
 //! leaks between calls, users or tenants. Plugins get no WASI and no import but `host.log`. Every
-//! call is bounded (SECURITY.md P2-P5): fuel (an endless loop is stopped after tens of
+//! call is bounded (docs/security.md P2-P5): fuel (an endless loop is stopped after tens of
 //! milliseconds), an epoch deadline of one second of wall-clock time as a backstop, a memory limit,
 //! a stack limit; and everything a plugin returns is checked before the app sees it.
 
@@ -52,7 +52,7 @@ pub fn hook_name(h: Hook) -> &'static str {
 pub const SUPPORTED_WIT: [&str; 1] = ["induct:plugin@0.1.0"];
 /// The only interface a plugin may import.
 const HOST_INTERFACE: &str = "induct:plugin/host@0.1.0";
-/// Largest component accepted. SECURITY.md P6 suggests 10 MiB, but a JavaScript plugin built
+/// Largest component accepted. docs/security.md P6 suggests 10 MiB, but a JavaScript plugin built
 /// with componentize-js carries its engine and is about 12 MiB: 32 MiB admits it.
 pub const MAX_COMPONENT_BYTES: usize = 32 * 1024 * 1024;
 
@@ -159,7 +159,7 @@ impl Drop for PluginHost {
     }
 }
 
-/// The engine configuration every plugin runs under (SECURITY.md section 5).
+/// The engine configuration every plugin runs under (docs/security.md section 5).
 pub fn engine_config(limits: &Limits) -> Config {
     let mut c = Config::new();
     c.strategy(wasmtime::Strategy::Cranelift)
@@ -169,7 +169,7 @@ pub fn engine_config(limits: &Limits) -> Config {
         .max_wasm_stack(limits.stack_bytes)
         .wasm_memory64(false);
     // Threads, shared memory, GC, function references and exceptions are not compiled in at all:
-    // the `threads` and `gc` features of wasmtime are off (SECURITY.md P2).
+    // the `threads` and `gc` features of wasmtime are off (docs/security.md P2).
     c
 }
 

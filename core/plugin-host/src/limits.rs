@@ -1,4 +1,4 @@
-//! The bounds on every plugin call (SECURITY.md P3, P4).
+//! The bounds on every plugin call (docs/security.md P3, P4).
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! The host against real components built from `plugins/` (SECURITY.md P2-P5).
+//! The host against real components built from `plugins/` (docs/security.md P2-P5).
 
 use super::*;
 use std::time::Duration;

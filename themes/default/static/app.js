@@ -13,7 +13,7 @@
   var summary = document.querySelector("[data-focus]");
   if (summary) summary.focus();
 
-  // Idle-timeout warning (SECURITY.md S3): the server signs people out after 20 idle minutes;
+  // Idle-timeout warning (docs/security.md S3): the server signs people out after 20 idle minutes;
   // warn two minutes before, and let them stay signed in.
   var body = document.body;
   var idle = parseInt(body.getAttribute("data-idle-timeout") || "0", 10);
