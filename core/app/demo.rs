@@ -172,7 +172,7 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
                             postcode: &s.postcode,
                             contact_email: &s.contact_email,
                             contact_phone: &s.contact_phone,
-                            status: "authorised",
+                            status: induct_domain::registration::SchoolStatus::Authorised,
                         },
                         now,
                     )

@@ -141,7 +141,7 @@ async fn accepting_a_report_and_planning_the_next_commit_together() {
     let r = ab.post_form(&format!("{base}/decision"), &[("decision", "accept")]).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
     let form = store.get_form(tenant, induction.id, number).await.unwrap().unwrap();
-    assert_eq!(form.status, "submitted", "not accepted without the next report");
+    assert_eq!(form.status.as_str(), "submitted", "not accepted without the next report");
     let reports = store.db().list_reports(tenant, induction.id).await.unwrap();
     assert!(reports.iter().all(|r| r.completed_at.is_none() || r.number != number), "the report is not completed");
 }

@@ -67,8 +67,11 @@ async fn registrations(app: &TestApp) -> (String, String, String) {
     let store = app.state.store();
     let fen = store.list_registrations(app.tenant("fenland").await).await.unwrap();
     let marsh = school_id(app, "fenland", "Marsh Lane Primary School").await;
-    let own = fen.iter().find(|r| r.school_id.to_string() == marsh && r.status == "awaiting_head_signature").unwrap();
-    let other = fen.iter().find(|r| r.kind == "transfer").unwrap();
+    let own = fen
+        .iter()
+        .find(|r| r.school_id.to_string() == marsh && r.status.as_str() == "awaiting_head_signature")
+        .unwrap();
+    let other = fen.iter().find(|r| r.kind.as_str() == "transfer").unwrap();
     let nor = store.list_registrations(app.tenant("northshire").await).await.unwrap();
     (own.id.to_string(), other.id.to_string(), nor[0].id.to_string())
 }

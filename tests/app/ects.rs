@@ -685,9 +685,9 @@ async fn demo_data_shows_every_registration_status() {
     let tenant = app.tenant("fenland").await;
     let regs = app.state.store().list_registrations(tenant).await.unwrap();
     for status in ["awaiting_head_signature", "awaiting_ab", "authorised", "rejected"] {
-        assert!(regs.iter().any(|r| r.status == status), "{status}");
+        assert!(regs.iter().any(|r| r.status.as_str() == status), "{status}");
     }
-    assert!(regs.iter().any(|r| r.kind == "transfer" && r.status == "awaiting_ab"));
+    assert!(regs.iter().any(|r| r.kind.as_str() == "transfer" && r.status.as_str() == "awaiting_ab"));
     assert!(app.state.store().list_leavers(tenant).await.unwrap().iter().any(|l| l.acknowledged_at.is_none()));
     let ab = app.fenland();
     ab.login_ok(FEN_AB_ADMIN).await;

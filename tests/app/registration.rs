@@ -54,7 +54,7 @@ async fn a_school_registers_and_the_ab_authorises_it_seed_001() {
     assert_eq!(ab.get("/dashboard").await.texts("[data-task=schools]"), ["1"]);
     let schools = app.state.store().list_schools(tenant).await.unwrap();
     let fen_road = schools.iter().find(|s| s.name == "Fen Road School").unwrap();
-    assert_eq!(fen_road.status, "pending");
+    assert_eq!(fen_road.status.as_str(), "pending");
     assert_eq!(fen_road.postcode, "PE15 8AA");
     ab.get("/schools").await;
     let r = ab.post_form(&format!("/schools/{}/decision", fen_road.id), &[("decision", "authorise")]).await;
@@ -64,7 +64,7 @@ async fn a_school_registers_and_the_ab_authorises_it_seed_001() {
     ab.get("/schools").await;
     ab.post_form(&format!("/schools/{}/decision", fen_road.id), &[("decision", "reject")]).await;
     let again = app.state.store().get_school(tenant, induct_domain::SchoolId(fen_road.id)).await.unwrap().unwrap();
-    assert_eq!(again.status, "authorised");
+    assert_eq!(again.status.as_str(), "authorised");
 
     // The registrant gets their username and a link; sets a password; logs in to their school.
     app.deliver_mail().await;
@@ -106,7 +106,7 @@ async fn a_rejected_school_gets_no_access() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let bogus = app.state.store().get_school(tenant, induct_domain::SchoolId(bogus.id)).await.unwrap().unwrap();
-    assert_eq!(bogus.status, "rejected");
+    assert_eq!(bogus.status.as_str(), "rejected");
     app.deliver_mail().await;
     assert!(app.smtp.to("bogus@example.test").is_empty());
     // Another AB's admin cannot decide Fenland's schools.

@@ -87,7 +87,7 @@ async fn seed_003_a_term_day_by_day_each_reminder_once_to_the_head_lead_tutor_an
             let mut tx = store.begin().await.unwrap();
             let mut form =
                 store.lock_form(&mut tx, tenant, induction, 1, "progress_review", app.clock.now()).await.unwrap();
-            form.status = "submitted".into();
+            form.status = induct_domain::report_flow::FormStatus::Submitted;
             store.save_form(&mut tx, tenant, &form).await.unwrap();
             tx.commit().await.unwrap();
         }
@@ -199,7 +199,7 @@ async fn ects_due_today(app: &TestApp, n: usize) -> Vec<String> {
                 postcode: "PE15 0AA",
                 contact_email: "office@quietfen.example",
                 contact_phone: "01354 000999",
-                status: "authorised",
+                status: induct_domain::registration::SchoolStatus::Authorised,
             },
             now,
         )
@@ -371,7 +371,7 @@ async fn news_of_a_report_and_of_registrations_goes_to_whoever_must_act() {
     .await
     .unwrap();
     let mut form = store.lock_form(&mut tx, tenant, induction, 1, "progress_review", app.clock.now()).await.unwrap();
-    form.status = "awaiting_ect".into();
+    form.status = induct_domain::report_flow::FormStatus::AwaitingEct;
     store.save_form(&mut tx, tenant, &form).await.unwrap();
     tx.commit().await.unwrap();
     let before = app.smtp.messages().len();

@@ -77,7 +77,12 @@ async fn form_status(app: &TestApp, ect: &str, number: i32) -> String {
     let tenant = app.tenant("fenland").await;
     let store = app.state.store();
     let induction = store.induction_of_ect(tenant, UserId(ect.parse().unwrap())).await.unwrap().unwrap();
-    store.get_form(tenant, induction.id, number).await.unwrap().map(|f| f.status).unwrap_or_default()
+    store
+        .get_form(tenant, induction.id, number)
+        .await
+        .unwrap()
+        .map(|f| f.status.as_str().to_owned())
+        .unwrap_or_default()
 }
 
 #[tokio::test]

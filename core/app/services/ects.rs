@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use induct_domain::induction::{Fraction, InductionType};
 use induct_domain::notices::NoticeKind;
 use induct_domain::registration::{
-    RegistrationAction, RegistrationKind, RegistrationStatus, RejectionReason, TrainingProgramme, TransitionProblem,
+    RegistrationAction, RegistrationKind, RejectionReason, TrainingProgramme, TransitionProblem,
 };
 use induct_domain::{Role, SchoolId, TenantId, UserId};
 use serde::{Deserialize, Serialize};
@@ -90,7 +90,7 @@ pub fn signature_hash(row: &RegistrationRow) -> String {
     let mut h = Sha256::new();
     h.update(row.id.as_bytes());
     h.update(row.school_id.as_bytes());
-    h.update(row.kind.as_bytes());
+    h.update(row.kind.as_str().as_bytes());
     h.update([0]);
     h.update(row.details.as_bytes());
     hex::encode(h.finalize())
@@ -220,7 +220,7 @@ pub async fn sign(
     actor: &Actor<'_>,
 ) -> Result<(), DecisionError> {
     let tenant = tenant_of(site)?;
-    let status = RegistrationStatus::parse(&row.status).ok_or_else(|| AppError::Internal("status".into()))?;
+    let status = row.status;
     status.next(RegistrationAction::HeadSigns)?;
     let store = state.store();
     let now = state.clock().now();
@@ -268,7 +268,7 @@ pub async fn decide(
     actor: &Actor<'_>,
 ) -> Result<(), DecisionError> {
     let tenant = tenant_of(site)?;
-    let status = RegistrationStatus::parse(&row.status).ok_or_else(|| AppError::Internal("status".into()))?;
+    let status = row.status;
     let action = match decision {
         Decision::Authorise { .. } => RegistrationAction::Authorise,
         Decision::Reject { .. } => RegistrationAction::Reject,
@@ -277,7 +277,7 @@ pub async fn decide(
     let mut details = details_of(row)?;
     let store = state.store();
     let now = state.clock().now();
-    let kind = RegistrationKind::parse(&row.kind).ok_or_else(|| AppError::Internal("kind".into()))?;
+    let kind = row.kind;
     if let (Decision::Authorise { qts: Some(q) }, RegistrationKind::New) = (&decision, kind) {
         details.qts_date = Some(*q);
     }
@@ -539,6 +539,7 @@ pub struct Leaver<'a> {
 /// The leaver form (seed 003; SG 5.3-5.4: the head teacher notifies the AB when the ECT leaves).
 /// The contract at the school ends on the leaving date; when no other school employs the ECT
 /// after it, the induction's leaving date is set too. The AB sees the notice on its task list.
+/// `false`: the school has told the AB already and the AB has not dealt with it yet.
 pub async fn record_leaver(
     state: &AppState,
     site: &Site,
@@ -547,13 +548,16 @@ pub async fn record_leaver(
     school: SchoolId,
     l: &Leaver<'_>,
     actor: &Actor<'_>,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let tenant = tenant_of(site)?;
     let store = state.store();
     let mut tx = store.begin().await?;
+    if tx.db().open_leaver_notice(tenant, induction, school).await? {
+        return Ok(false);
+    }
     record_leaver_in(store, &mut tx, tenant, induction, ect, school, l, actor, state.clock().now()).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// [`record_leaver`] inside the caller's transaction (the report's contract page records a

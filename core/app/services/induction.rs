@@ -10,10 +10,14 @@ use induct_domain::calendar::{BankHolidays, Calendar, Term};
 use induct_domain::induction::{
     Contract, DaysPerWeek, Fraction, HalfDays, InductionType, fte_terms_served, induction_length,
 };
+use induct_domain::record::{self, ContractType, RecordProblem};
 use induct_domain::timeline::{self, Absence, DuePolicy, InductionFacts, PlannedReport};
 use induct_domain::{SchoolId, TenantId};
 use uuid::Uuid;
 
+use super::accounts::Actor;
+use crate::state::AppState;
+use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::store::induction::{InductionRow, NewReport};
 use crate::store::{Db, Store, StoreError, Tx};
 
@@ -195,4 +199,98 @@ pub async fn recompute(store: &Store, tx: &mut Tx, tenant: TenantId, induction: 
         }
     };
     store.replace_open_reports(tx, tenant, induction, &next).await
+}
+
+/// A change to an ECT's induction record, parsed from the form (docs/induction-rules.md 2.3-2.5).
+pub enum RecordChange {
+    Contract {
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+        days_per_week: DaysPerWeek,
+        kind: ContractType,
+    },
+    Absence {
+        on: NaiveDate,
+        days: HalfDays,
+        family_leave: bool,
+    },
+    /// The last day of employment, or none (no longer leaving).
+    Leaving(Option<NaiveDate>),
+}
+
+impl RecordChange {
+    /// What kind of change the audit event records (never its values).
+    pub fn audit_detail(&self) -> &'static str {
+        match self {
+            RecordChange::Contract { .. } => "contract",
+            RecordChange::Absence { .. } => "absence",
+            RecordChange::Leaving(_) => "leaving",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Refused(#[from] RecordProblem),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Records a contract, an absence or a leaving date at the school the change is made for,
+/// checked against the record as the transaction holds it, with its audit event and the plan
+/// recomputed, in one transaction (completed reports stay as they are).
+pub async fn change_record(
+    state: &AppState,
+    tenant: TenantId,
+    induction: &InductionRow,
+    school: SchoolId,
+    change: &RecordChange,
+    actor: &Actor<'_>,
+) -> Result<(), RecordError> {
+    let store = state.store();
+    let now = state.clock().now();
+    let mut tx = store.begin().await?;
+    match change {
+        RecordChange::Contract { start, end, days_per_week, kind } => {
+            record::check_contract_start(induction.start_date, *start)?;
+            let halves = days_per_week.halves() as i32;
+            store.add_contract(&mut tx, tenant, induction.id, school, *start, *end, halves, kind.as_str()).await?;
+        }
+        RecordChange::Absence { on, days, family_leave } => {
+            let engine = Engine::load(tx.db(), tenant, induction.clone()).await?;
+            let period =
+                engine.plan().ok().and_then(|p| p.into_iter().find(|r| r.period.contains(*on)).map(|r| r.period));
+            let (served, recorded) = match period {
+                Some(p) => {
+                    let bh = BankHolidays::england_and_wales();
+                    let served = timeline::days_served(&engine.calendar, bh, &engine.contracts, p);
+                    let recorded = engine.absences.iter().filter(|a| p.contains(a.date)).map(|a| a.days.0).sum();
+                    (served, HalfDays(recorded))
+                }
+                None => (HalfDays(0), HalfDays(0)),
+            };
+            record::check_absence(period, served, recorded, *days)?;
+            store.add_absence(&mut tx, tenant, induction.id, *on, days.0 as i32, *family_leave).await?;
+        }
+        RecordChange::Leaving(date) => {
+            if let Some(d) = date {
+                record::check_leaving_date(induction.start_date, None, *d)?;
+            }
+            store.set_leaving_date(&mut tx, tenant, induction.id, *date).await?;
+        }
+    }
+    // Every change to an ECT's record is audited: what kind of change, never its values.
+    let subject = induction.ect_user_id.to_string();
+    let event = NewAuditEvent::by(
+        tenant,
+        AuditEventKind::EctInductionRecordChanged,
+        actor,
+        Some(&subject),
+        Some(change.audit_detail()),
+    );
+    store.record_audit(&mut tx, &event, now).await?;
+    recompute(store, &mut tx, tenant, induction.id).await?;
+    tx.commit().await?;
+    Ok(())
 }

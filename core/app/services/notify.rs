@@ -266,11 +266,7 @@ async fn prepare_report(
     else {
         return Ok(Prepared::Skip("report re-planned".into()));
     };
-    let status = store
-        .get_form(tenant, induction_id, number)
-        .await?
-        .and_then(|f| FormStatus::parse(&f.status))
-        .unwrap_or(FormStatus::Draft);
+    let status = store.get_form(tenant, induction_id, number).await?.map(|f| f.status).unwrap_or(FormStatus::Draft);
     if kind.is_reminder() {
         let occasion: NaiveDate = row.occasion.parse().map_err(|_| AppError::Internal("reminder day".into()))?;
         if report.completed_at.is_some() || !notices::still_chased(status) {
@@ -348,11 +344,7 @@ async fn report_recipients(
     let wanted = kind.audience();
     let contracts = store.db().list_contracts(tenant, induction.id).await?;
     let assignments = store.list_assignments(tenant, induction.id).await?;
-    let mut schools: Vec<Uuid> = contracts
-        .iter()
-        .filter(|c| c.start_date <= today && c.end_date.is_none_or(|e| e >= today))
-        .map(|c| c.school_id)
-        .collect();
+    let mut schools: Vec<Uuid> = contracts.iter().filter(|c| c.is_current_on(today)).map(|c| c.school_id).collect();
     schools.sort();
     schools.dedup();
     let mut candidates: Vec<(UserId, Audience)> = vec![];
@@ -423,8 +415,8 @@ async fn prepare_registration(state: &AppState, site: &Site, kind: NoticeKind, i
     };
     use induct_domain::registration::RegistrationStatus;
     let expected = match kind {
-        NoticeKind::RegistrationAwaitingHead => RegistrationStatus::AwaitingHeadSignature.as_str(),
-        _ => RegistrationStatus::AwaitingAb.as_str(),
+        NoticeKind::RegistrationAwaitingHead => RegistrationStatus::AwaitingHeadSignature,
+        _ => RegistrationStatus::AwaitingAb,
     };
     if reg.status != expected {
         return Ok(Prepared::Skip("moved on".into()));
@@ -484,12 +476,8 @@ async fn prepare_digest(state: &AppState, site: &Site, row: &NotificationRow) ->
     if today - week > Duration::days(6) {
         return Ok(Prepared::Skip("that week is over".into()));
     }
-    let forms: HashMap<(Uuid, i32), FormStatus> = store
-        .list_forms(tenant)
-        .await?
-        .into_iter()
-        .filter_map(|f| Some(((f.induction_id, f.number), FormStatus::parse(&f.status)?)))
-        .collect();
+    let forms: HashMap<(Uuid, i32), FormStatus> =
+        store.list_forms(tenant).await?.into_iter().map(|f| ((f.induction_id, f.number), f.status)).collect();
     let mut by_school: BTreeMap<String, Vec<OverdueLine>> = BTreeMap::new();
     for r in store.reports_of_ab(tenant).await? {
         let Some(due) = r.due_date else { continue };

@@ -3,6 +3,7 @@
 //! have registered the Appropriate Body will authorise you to have access to the system. At this
 //! point you will receive an email ... containing your username").
 
+use induct_domain::registration::SchoolStatus;
 use induct_domain::{Role, SchoolId};
 
 use crate::error::AppError;
@@ -12,10 +13,6 @@ use crate::store::StoreError;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::store::schools::{NewSchool, SchoolDetails};
 use crate::tenancy::Site;
-
-pub const PENDING: &str = "pending";
-pub const AUTHORISED: &str = "authorised";
-pub const REJECTED: &str = "rejected";
 
 pub struct Registrant<'a> {
     pub name: &'a str,
@@ -72,7 +69,7 @@ pub async fn register_school(
                     postcode: &school.postcode,
                     contact_email: &school.contact_email,
                     contact_phone: &school.contact_phone,
-                    status: PENDING,
+                    status: SchoolStatus::Pending,
                 },
                 now,
             )
@@ -128,12 +125,12 @@ pub async fn decide(
     let store = state.store();
     let now = state.clock().now();
     let Some(row) = store.get_school(tenant, school).await? else { return Err(AppError::NotFound) };
-    if row.status != PENDING {
+    if row.status != SchoolStatus::Pending {
         return Ok(false);
     }
     let mut tx = store.begin().await?;
     if !store
-        .change_school_status(&mut tx, tenant, school, PENDING, if authorise { AUTHORISED } else { REJECTED })
+        .change_school_status(&mut tx, tenant, school, SchoolStatus::Pending, SchoolStatus::decided(authorise))
         .await?
     {
         return Ok(false); // decided meanwhile by someone else

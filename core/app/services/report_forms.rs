@@ -6,6 +6,7 @@
 //! same report at once are applied one after the other against the status the first left.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use induct_domain::alerts::AlertStatus;
 use induct_domain::calendar::BankHolidays;
 use induct_domain::induction::HalfDays;
 use induct_domain::notices::NoticeKind;
@@ -63,7 +64,7 @@ pub struct ReportCtx {
 
 impl ReportCtx {
     pub fn status(&self) -> FormStatus {
-        self.form.as_ref().and_then(|f| FormStatus::parse(&f.status)).unwrap_or(FormStatus::Draft)
+        self.form.as_ref().map_or(FormStatus::Draft, |f| f.status)
     }
 
     pub fn kind(&self) -> ReportKind {
@@ -107,27 +108,18 @@ pub async fn load(
 ) -> Result<ReportCtx, AppError> {
     let tenant = user.tenant.ok_or(AppError::NotFound)?;
     let store = state.store();
-    let induction = store.induction_of_ect(tenant, ect).await?.ok_or(AppError::NotFound)?;
-    let contracts = store.db().list_contracts(tenant, induction.id).await?;
     let today = crate::clock_today(state);
-    let latest = contracts.iter().max_by_key(|c| c.start_date).map(|c| SchoolId(c.school_id));
-    let (role, school) = match user.role {
-        Role::Ect if user.id == ect => (ReportRole::Ect, latest),
-        Role::AbAdmin => (ReportRole::Ab, latest),
-        Role::InductionTutor | Role::InductionLead | Role::HeadTeacher => {
-            // Staff reach a report through a contract current today at one of their schools.
-            let own = user.scope(store).schools().await?;
-            let school = contracts
-                .iter()
-                .filter(|c| c.start_date <= today && c.end_date.is_none_or(|e| e >= today))
-                .find(|c| own.iter().any(|s| s.id == c.school_id))
-                .map(|c| SchoolId(c.school_id))
-                .ok_or(AppError::NotFound)?;
-            let role = if user.role == Role::HeadTeacher { ReportRole::Head } else { ReportRole::Tutor };
-            (role, Some(school))
-        }
-        _ => return Err(AppError::NotFound),
+    // Who the user is on this report follows from their role; whether they reach it at all
+    // (and for school staff, through which school) from their scope (docs/security.md T3).
+    let role = match user.role {
+        Role::Ect => ReportRole::Ect,
+        Role::AbAdmin => ReportRole::Ab,
+        Role::InductionTutor | Role::InductionLead => ReportRole::Tutor,
+        Role::HeadTeacher => ReportRole::Head,
+        Role::SchoolAdmin | Role::PlatformOperator => return Err(AppError::NotFound),
     };
+    let reached = user.scope(store).induction(ect, today).await?.ok_or(AppError::NotFound)?;
+    let (induction, school) = (reached.induction, reached.school);
     let report = store
         .db()
         .list_reports(tenant, induction.id)
@@ -146,15 +138,15 @@ pub async fn load(
     .ok_or_else(|| AppError::Internal("stored report kind".into()))?;
     let form = store.get_form(tenant, induction.id, number).await?;
     let answers = store.form_answers(tenant, induction.id, number).await?.into_iter().collect();
-    let policy = SigningPolicy {
-        head_signs_progress_reviews: store
-            .db()
-            .ab_settings(tenant)
-            .await?
-            .is_some_and(|s| s.head_signs_progress_reviews),
-    };
+    let policy = signing_policy(state, tenant).await?;
     let engine = Engine::load(state.store().db(), tenant, induction.clone()).await?;
     Ok(ReportCtx { tenant, induction, report, planned, form, answers, role, school, policy, engine })
+}
+
+/// The AB's signing order setting (does the head sign progress reviews too?).
+pub async fn signing_policy(state: &AppState, tenant: TenantId) -> Result<SigningPolicy, StoreError> {
+    let settings = state.store().db().ab_settings(tenant).await?;
+    Ok(SigningPolicy { head_signs_progress_reviews: settings.is_some_and(|s| s.head_signs_progress_reviews) })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -339,7 +331,7 @@ async fn save_in(
     let store = state.store();
     let mut form =
         store.lock_form(tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
-    let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
+    let status = form.status;
     let (after, clears) = match side {
         Side::Tutor => status.after_tutor_edit()?,
         Side::Ect => status.after_ect_edit()?,
@@ -364,14 +356,14 @@ async fn save_in(
         }
         if clears {
             cleared = store.clear_signatures(tx, ctx.tenant, ctx.induction.id, ctx.report.number, now).await? > 0;
-            form.status = after.as_str().into();
+            form.status = after;
             audit(state, tx, ctx, AuditEventKind::ReportSignaturesCleared, actor, Some(&form.version.to_string()), now)
                 .await?;
         }
         form.updated_at = now;
         store.save_form(tx, ctx.tenant, &form).await?;
     }
-    let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
+    let status = form.status;
     Ok(Saved {
         changed,
         signatures_cleared: cleared,
@@ -456,7 +448,7 @@ pub async fn release(state: &AppState, ctx: &ReportCtx, actor: &Actor<'_>) -> Re
     let mut tx = store.begin().await?;
     let mut form =
         store.lock_form(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
-    let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
+    let status = form.status;
     let next = status.next(FlowAction::Release, ctx.kind(), ctx.policy)?;
     let answers: BTreeMap<String, String> =
         store.form_answers_in(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number).await?.into_iter().collect();
@@ -465,7 +457,7 @@ pub async fn release(state: &AppState, ctx: &ReportCtx, actor: &Actor<'_>) -> Re
     if !missing.is_empty() {
         return Err(FormError::Missing(missing));
     }
-    form.status = next.as_str().into();
+    form.status = next;
     form.released_at = Some(now);
     form.updated_at = now;
     store.save_form(&mut tx, ctx.tenant, &form).await?;
@@ -538,7 +530,7 @@ pub async fn sign(
     let mut tx = store.begin().await?;
     let mut form =
         store.lock_form(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
-    let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
+    let status = form.status;
     let next = status.next(FlowAction::Sign(signer), ctx.kind(), ctx.policy)?;
     let answers: BTreeMap<String, String> =
         store.form_answers_in(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number).await?.into_iter().collect();
@@ -570,7 +562,7 @@ pub async fn sign(
             now,
         )
         .await?;
-    form.status = next.as_str().into();
+    form.status = next;
     form.updated_at = now;
     if next == FormStatus::Submitted {
         form.submitted_at = Some(now);
@@ -611,10 +603,10 @@ pub async fn decide(
     let mut tx = store.begin().await?;
     let mut form =
         store.lock_form(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
-    let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
+    let status = form.status;
     let action = if accept { FlowAction::Accept } else { FlowAction::Return };
     let next = status.next(action, ctx.kind(), ctx.policy)?;
-    form.status = next.as_str().into();
+    form.status = next;
     form.updated_at = now;
     form.decided_by = Some(actor.user.0);
     form.ab_comment = comment.map(str::to_owned);
@@ -700,7 +692,7 @@ pub async fn upload_support_plan(
     let mut tx = store.begin().await?;
     let mut form =
         store.lock_form(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, ctx.kind().as_str(), now).await?;
-    let status = FormStatus::parse(&form.status).unwrap_or(FormStatus::Draft);
+    let status = form.status;
     let (after, clears) = status.after_tutor_edit()?;
     // A new document is a change to the report like any edit (signatures cover files too).
     if status != FormStatus::Draft {
@@ -708,7 +700,7 @@ pub async fn upload_support_plan(
     }
     if clears {
         store.clear_signatures(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, now).await?;
-        form.status = after.as_str().into();
+        form.status = after;
     }
     form.updated_at = now;
     store.save_form(&mut tx, ctx.tenant, &form).await?;
@@ -753,22 +745,30 @@ pub async fn raise_alert(
     let mut tx = store.begin().await?;
     let id = store.create_alert(&mut tx, tenant, school, ect, actor.user, message, now).await?;
     let subject = id.to_string();
-    store
-        .record_audit(
-            &mut tx,
-            &NewAuditEvent {
-                tenant: Some(tenant),
-                kind: AuditEventKind::AlertRaised,
-                actor: Some(actor.user),
-                subject: Some(&subject),
-                ip: actor.ip,
-                user_agent: actor.user_agent,
-                factor: None,
-                detail: None,
-            },
-            now,
-        )
-        .await?;
+    let event = NewAuditEvent::by(tenant, AuditEventKind::AlertRaised, actor, Some(&subject), None);
+    store.record_audit(&mut tx, &event, now).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The AB moves an alert along (new, acknowledged, closed), audited with the new status.
+pub async fn set_alert_status(
+    state: &AppState,
+    tenant: TenantId,
+    alert: Uuid,
+    status: AlertStatus,
+    actor: &Actor<'_>,
+) -> Result<bool, StoreError> {
+    let store = state.store();
+    let now = state.clock().now();
+    let mut tx = store.begin().await?;
+    if !store.set_alert_status(&mut tx, tenant, alert, status, now).await? {
+        return Ok(false);
+    }
+    let subject = alert.to_string();
+    let event =
+        NewAuditEvent::by(tenant, AuditEventKind::AlertStatusChanged, actor, Some(&subject), Some(status.as_str()));
+    store.record_audit(&mut tx, &event, now).await?;
+    tx.commit().await?;
+    Ok(true)
 }

@@ -2,6 +2,7 @@
 //! schools. Every method takes the tenant first.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use induct_domain::registration::{RegistrationKind, RegistrationStatus};
 use induct_domain::{SchoolId, TenantId, UserId};
 use uuid::Uuid;
 
@@ -11,8 +12,10 @@ use super::{Db, Result, Store, Tx, map_err, with_db, with_pool, with_tx};
 pub struct RegistrationRow {
     pub id: Uuid,
     pub school_id: Uuid,
-    pub kind: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub kind: RegistrationKind,
+    #[sqlx(try_from = "String")]
+    pub status: RegistrationStatus,
     pub trn: String,
     pub ect_name: String,
     pub details: String,
@@ -150,6 +153,13 @@ pub struct ContractSchoolRow {
     pub end_date: Option<NaiveDate>,
 }
 
+impl ContractSchoolRow {
+    /// Current on `today` (docs/induction-rules.md 2.4; `induct_domain::record::is_current`).
+    pub fn is_current_on(&self, today: NaiveDate) -> bool {
+        induct_domain::record::is_current(self.start_date, self.end_date, today)
+    }
+}
+
 /// A member of staff anywhere in the AB, for the AB's search.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AbStaffRow {
@@ -189,6 +199,24 @@ impl Store {
         let sql =
             concat!("SELECT ", registration_columns!(), " FROM ect_registrations WHERE tenant_id = $1 AND id = $2");
         with_pool!(self, p => sqlx::query_as::<_, RegistrationRow>(sql).bind(tenant.0).bind(id).fetch_optional(p).await)
+            .map_err(map_err)
+    }
+
+    /// A registration at one of the user's schools.
+    pub async fn get_registration_at_schools_of(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        user: UserId,
+    ) -> Result<Option<RegistrationRow>> {
+        let sql = concat!(
+            "SELECT ",
+            registration_columns!(),
+            " FROM ect_registrations r WHERE tenant_id = $1 AND id = $2 AND EXISTS (
+                SELECT 1 FROM school_memberships m WHERE m.tenant_id = r.tenant_id AND m.school_id = r.school_id
+                AND m.user_id = $3)"
+        );
+        with_pool!(self, p => sqlx::query_as::<_, RegistrationRow>(sql).bind(tenant.0).bind(id).bind(user.0).fetch_optional(p).await)
             .map_err(map_err)
     }
 

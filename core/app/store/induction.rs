@@ -26,6 +26,13 @@ pub struct ContractRow {
     pub contract_type: String,
 }
 
+impl ContractRow {
+    /// Current on `today` (docs/induction-rules.md 2.4; `induct_domain::record::is_current`).
+    pub fn is_current_on(&self, today: NaiveDate) -> bool {
+        induct_domain::record::is_current(self.start_date, self.end_date, today)
+    }
+}
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AbsenceRow {
     pub absent_on: NaiveDate,
@@ -353,6 +360,35 @@ impl Db<'_> {
              FROM ab_settings WHERE tenant_id = $1")
             .bind(tenant.0).fetch_optional(c).await)
         .map_err(map_err)
+    }
+
+    /// The ECT's induction if one of the user's schools employs the ECT on `today`, with that
+    /// school (the earliest such contract's, when several do).
+    pub async fn induction_at_schools_of(
+        self,
+        tenant: TenantId,
+        ect: UserId,
+        staff: UserId,
+        today: NaiveDate,
+    ) -> Result<Option<(InductionRow, Uuid)>> {
+        #[derive(sqlx::FromRow)]
+        struct Reached {
+            #[sqlx(flatten)]
+            induction: InductionRow,
+            school_id: Uuid,
+        }
+        let row = with_db!(self, c => sqlx::query_as::<_, Reached>(
+            "SELECT i.id, i.ect_user_id, i.induction_type, i.start_date, i.reduction_terms, i.previous_fte_terms,
+                    i.leaving_date, k.school_id
+             FROM inductions i
+             JOIN contracts k ON k.tenant_id = i.tenant_id AND k.induction_id = i.id
+                  AND k.start_date <= $4 AND (k.end_date IS NULL OR k.end_date >= $4)
+             JOIN school_memberships m ON m.tenant_id = k.tenant_id AND m.school_id = k.school_id AND m.user_id = $3
+             WHERE i.tenant_id = $1 AND i.ect_user_id = $2
+             ORDER BY k.start_date, k.school_id LIMIT 1")
+            .bind(tenant.0).bind(ect.0).bind(staff.0).bind(today).fetch_optional(c).await)
+        .map_err(map_err)?;
+        Ok(row.map(|r| (r.induction, r.school_id)))
     }
 
     pub async fn get_induction(self, tenant: TenantId, id: Uuid) -> Result<Option<InductionRow>> {

@@ -1,6 +1,9 @@
 //! Report forms, their answers, signatures, files, and alerts. Every method takes the tenant first.
 
 use chrono::{DateTime, Utc};
+use induct_domain::alerts::AlertStatus;
+use induct_domain::report_flow::FormStatus;
+use induct_domain::timeline::ReportKind;
 use induct_domain::{SchoolId, TenantId, UserId};
 use uuid::Uuid;
 
@@ -10,8 +13,10 @@ use super::{Result, Store, Tx, map_err, with_pool, with_tx};
 pub struct FormRow {
     pub induction_id: Uuid,
     pub number: i32,
-    pub kind: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub kind: ReportKind,
+    #[sqlx(try_from = "String")]
+    pub status: FormStatus,
     pub version: i32,
     pub released_at: Option<DateTime<Utc>>,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -34,8 +39,10 @@ macro_rules! form_columns {
 pub struct FormListRow {
     pub induction_id: Uuid,
     pub number: i32,
-    pub kind: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub kind: ReportKind,
+    #[sqlx(try_from = "String")]
+    pub status: FormStatus,
     pub ect_user_id: Uuid,
     pub ect_name: String,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -93,7 +100,8 @@ pub struct AlertRow {
     pub raised_by: Uuid,
     pub raised_by_name: String,
     pub message: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AlertStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -146,7 +154,7 @@ impl Store {
             "UPDATE report_forms SET kind = $4, status = $5, version = $6, released_at = $7, submitted_at = $8, accepted_at = $9,
                 decided_by = $10, returned_at = $11, ab_comment = $12, updated_at = $13
              WHERE tenant_id = $1 AND induction_id = $2 AND number = $3")
-            .bind(tenant.0).bind(f.induction_id).bind(f.number).bind(&f.kind).bind(&f.status).bind(f.version)
+            .bind(tenant.0).bind(f.induction_id).bind(f.number).bind(f.kind.as_str()).bind(f.status.as_str()).bind(f.version)
             .bind(f.released_at).bind(f.submitted_at).bind(f.accepted_at).bind(f.decided_by).bind(f.returned_at)
             .bind(&f.ab_comment).bind(f.updated_at)
             .execute(c).await.map(|r| r.rows_affected()))
@@ -341,6 +349,18 @@ impl Store {
         with_pool!(self, p => sqlx::query_as::<_, AlertRow>(sql).bind(tenant.0).fetch_all(p).await).map_err(map_err)
     }
 
+    /// The alerts raised at the user's schools, newest first.
+    pub async fn list_alerts_at_schools_of(&self, tenant: TenantId, user: UserId) -> Result<Vec<AlertRow>> {
+        let sql = concat!(
+            alert_select!(),
+            " WHERE a.tenant_id = $1 AND EXISTS (SELECT 1 FROM school_memberships m WHERE m.tenant_id = a.tenant_id
+                AND m.school_id = a.school_id AND m.user_id = $2)
+              ORDER BY a.created_at DESC, a.id DESC"
+        );
+        with_pool!(self, p => sqlx::query_as::<_, AlertRow>(sql).bind(tenant.0).bind(user.0).fetch_all(p).await)
+            .map_err(map_err)
+    }
+
     pub async fn get_alert(&self, tenant: TenantId, id: Uuid) -> Result<Option<AlertRow>> {
         let sql = concat!(alert_select!(), " WHERE a.tenant_id = $1 AND a.id = $2");
         with_pool!(self, p => sqlx::query_as::<_, AlertRow>(sql).bind(tenant.0).bind(id).fetch_optional(p).await)
@@ -352,11 +372,11 @@ impl Store {
         tx: &mut Tx,
         tenant: TenantId,
         id: Uuid,
-        status: &str,
+        status: AlertStatus,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let n = with_tx!(tx, c => sqlx::query("UPDATE alerts SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.0).bind(id).bind(status).bind(now).execute(c).await.map(|r| r.rows_affected()))
+            .bind(tenant.0).bind(id).bind(status.as_str()).bind(now).execute(c).await.map(|r| r.rows_affected()))
         .map_err(map_err)?;
         Ok(n == 1)
     }

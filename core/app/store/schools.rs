@@ -1,6 +1,7 @@
 //! Schools registered under an appropriate body. Every method takes the tenant first.
 
 use chrono::{DateTime, Utc};
+use induct_domain::registration::SchoolStatus;
 use induct_domain::{SchoolId, TenantId, UserId};
 use uuid::Uuid;
 
@@ -16,7 +17,8 @@ pub struct SchoolRow {
     pub postcode: String,
     pub contact_email: String,
     pub contact_phone: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: SchoolStatus,
     pub created_at: DateTime<Utc>,
 }
 
@@ -37,7 +39,7 @@ pub struct NewSchool<'a> {
     pub postcode: &'a str,
     pub contact_email: &'a str,
     pub contact_phone: &'a str,
-    pub status: &'a str,
+    pub status: SchoolStatus,
 }
 
 macro_rules! columns {
@@ -59,7 +61,7 @@ impl Store {
             "INSERT INTO schools (id, tenant_id, name, urn, address, postcode, contact_email, contact_phone, status, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
             .bind(id.0).bind(tenant.0).bind(s.name).bind(s.urn).bind(s.address).bind(s.postcode)
-            .bind(s.contact_email).bind(s.contact_phone).bind(s.status).bind(now)
+            .bind(s.contact_email).bind(s.contact_phone).bind(s.status.as_str()).bind(now)
             .execute(c).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;
         Ok(id)
@@ -95,11 +97,11 @@ impl Store {
         tx: &mut Tx,
         tenant: TenantId,
         id: SchoolId,
-        from: &str,
-        to: &str,
+        from: SchoolStatus,
+        to: SchoolStatus,
     ) -> Result<bool> {
         let n = with_tx!(tx, c => sqlx::query("UPDATE schools SET status = $4 WHERE tenant_id = $1 AND id = $2 AND status = $3")
-            .bind(tenant.0).bind(id.0).bind(from).bind(to).execute(c).await.map(|r| r.rows_affected()))
+            .bind(tenant.0).bind(id.0).bind(from.as_str()).bind(to.as_str()).execute(c).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;
         Ok(n == 1)
     }

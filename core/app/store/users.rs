@@ -75,6 +75,13 @@ impl Store {
         .map_err(map_err)
     }
 
+    /// A person of one AB, or none (a platform operator or another AB's person is not found).
+    pub async fn get_user_in(&self, tenant: TenantId, id: UserId) -> Result<Option<UserRow>> {
+        let sql = concat!("SELECT ", columns!(), " FROM users WHERE id = $1 AND tenant_id = $2");
+        with_pool!(self, p => sqlx::query_as::<_, UserRow>(sql).bind(id.0).bind(tenant.0).fetch_optional(p).await)
+            .map_err(map_err)
+    }
+
     pub async fn get_user(&self, id: UserId) -> Result<Option<UserRow>> {
         let sql = concat!("SELECT ", columns!(), " FROM users WHERE id = $1");
         with_pool!(self, p => sqlx::query_as::<_, UserRow>(sql).bind(id.0).fetch_optional(p).await).map_err(map_err)

@@ -6,7 +6,8 @@ use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use induct_domain::export::{self, Action, Claim, Outcome};
-use induct_domain::registration::{RegistrationStatus, TrainingProgramme};
+use induct_domain::record::EctStatus;
+use induct_domain::registration::{RegistrationKind, RegistrationStatus, SchoolStatus, TrainingProgramme};
 use induct_domain::{Role, UserId};
 use minijinja::context;
 use uuid::Uuid;
@@ -15,17 +16,16 @@ use super::ects::{Search, fmt_date, matches};
 use super::page::Page;
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
-use crate::services::accounts::Actor;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
 
 pub async fn view_tasks_get(page: Page) -> AppResult<Response> {
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let store = page.state.store();
     let schools = store.list_schools(tenant).await?;
     let school_name = |id: Uuid| schools.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_default();
     let pending: Vec<_> = schools
         .iter()
-        .filter(|s| s.status == crate::services::registration::PENDING)
+        .filter(|s| s.status == SchoolStatus::Pending)
         .map(|s| context! { id => s.id.to_string(), name => s.name.clone(), urn => s.urn.clone() })
         .collect();
     let registrations = store.list_registrations(tenant).await?;
@@ -35,15 +35,16 @@ pub async fn view_tasks_get(page: Page) -> AppResult<Response> {
             school => school_name(r.school_id), registered => fmt_date(r.registered_at.date_naive()),
         }
     };
-    let awaiting = RegistrationStatus::AwaitingAb.as_str();
-    let to_check: Vec<_> = registrations.iter().filter(|r| r.status == awaiting && r.kind == "new").map(row).collect();
-    let transfers: Vec<_> =
-        registrations.iter().filter(|r| r.status == awaiting && r.kind == "transfer").map(row).collect();
-    let unsigned: Vec<_> = registrations
+    let awaiting = RegistrationStatus::AwaitingAb;
+    let to_check: Vec<_> =
+        registrations.iter().filter(|r| r.status == awaiting && r.kind == RegistrationKind::New).map(row).collect();
+    let transfers: Vec<_> = registrations
         .iter()
-        .filter(|r| r.status == RegistrationStatus::AwaitingHeadSignature.as_str())
+        .filter(|r| r.status == awaiting && r.kind == RegistrationKind::Transfer)
         .map(row)
         .collect();
+    let unsigned: Vec<_> =
+        registrations.iter().filter(|r| r.status == RegistrationStatus::AwaitingHeadSignature).map(row).collect();
     let mut leavers = vec![];
     for l in store.list_leavers(tenant).await?.into_iter().filter(|l| l.acknowledged_at.is_none()) {
         let Some(induction) = store.db().get_induction(tenant, l.induction_id).await? else { continue };
@@ -69,7 +70,7 @@ pub async fn view_leaver_acknowledge_post(
     Path(leaver_id): Path<String>,
 ) -> AppResult<Response> {
     let id: Uuid = leaver_id.parse().map_err(|_| AppError::NotFound)?;
-    let actor = Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = page.actor(&meta)?;
     if !crate::services::ects::acknowledge_leaver(&page.state, &page.site, id, &actor).await? {
         return Err(AppError::NotFound);
     }
@@ -78,7 +79,7 @@ pub async fn view_leaver_acknowledge_post(
 
 /// `/staff`: everyone working at the AB's schools, by name, username or email.
 pub async fn view_ab_staff_get(page: Page, Query(s): Query<Search>) -> AppResult<Response> {
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let staff: Vec<_> = page
         .state
         .store()
@@ -104,7 +105,7 @@ pub async fn view_ab_staff_get(page: Page, Query(s): Query<Search>) -> AppResult
 
 /// Every claim and action the AB's records give, before the rules are applied.
 async fn export_rows(page: &Page) -> AppResult<(Vec<Claim>, Vec<Action>)> {
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let store = page.state.store();
     let today = crate::clock_today(&page.state);
     let profiles = store.list_profiles(tenant).await?;
@@ -174,9 +175,9 @@ fn csv_response(name: &str, body: String) -> Response {
 }
 
 async fn audit_export(page: &Page, meta: &RequestMeta, what: &str) -> AppResult<()> {
-    let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
-    let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let _user = page.user()?.clone();
+    let tenant = page.tenant()?;
+    let actor = page.actor(&meta)?;
     let event = NewAuditEvent::by(tenant, AuditEventKind::ExportDownloaded, &actor, Some(what), None);
     crate::services::audit::record(&page.state, &event).await?;
     Ok(())
@@ -214,7 +215,7 @@ pub async fn view_outcomes_csv_get(page: Page, meta: RequestMeta, Query(p): Quer
 /// The AB's own list of ECTs as a spreadsheet (names included, so every cell goes through the
 /// injection rule, docs/security.md I3).
 pub async fn view_ects_csv_get(page: Page, meta: RequestMeta) -> AppResult<Response> {
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let store = page.state.store();
     let today = crate::clock_today(&page.state);
     let contracts = store.list_contract_schools(tenant).await?;
@@ -223,20 +224,17 @@ pub async fn view_ects_csv_get(page: Page, meta: RequestMeta) -> AppResult<Respo
         let Some(induction) = e.induction_id else { continue };
         let mut schools: Vec<String> = contracts
             .iter()
-            .filter(|c| c.induction_id == induction && c.end_date.is_none_or(|d| d >= today))
+            .filter(|c| c.induction_id == induction && c.is_current_on(today))
             .map(|c| c.school_name.clone())
             .collect();
         schools.dedup();
-        let status = match e.leaving_date {
-            Some(d) if d < today => "Left",
-            _ => "In induction",
-        };
+        let status = EctStatus::on(e.start_date, e.leaving_date, today).title();
         rows.push(vec![
             e.display_name,
             e.trn.unwrap_or_default(),
             schools.join("; "),
             e.start_date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-            status.to_owned(),
+            status,
         ]);
     }
     audit_export(&page, &meta, "ects").await?;
@@ -249,13 +247,8 @@ pub async fn view_ects_csv_get(page: Page, meta: RequestMeta) -> AppResult<Respo
 /// The AB unlocks one of its people (staff or ECT).
 /// The person an AB administrator acts on: someone of the same AB, else 404 (docs/security.md T3).
 async fn person_of_ab(page: &Page, user_id: &str) -> AppResult<crate::store::users::UserRow> {
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
     let id: UserId = user_id.parse().map_err(|_| AppError::NotFound)?;
-    let person = page.state.store().get_user(id).await?.ok_or(AppError::NotFound)?;
-    if person.tenant_id != Some(tenant.0) {
-        return Err(AppError::NotFound);
-    }
-    Ok(person)
+    page.user()?.scope(page.state.store()).person(id).await?.ok_or(AppError::NotFound)
 }
 
 /// Back to where the button was: the ECT's page, or the staff list.
@@ -270,7 +263,7 @@ fn back_to(person: &crate::store::users::UserRow) -> Response {
 
 pub async fn view_user_unlock_post(page: Page, meta: RequestMeta, Path(user_id): Path<String>) -> AppResult<Response> {
     let person = person_of_ab(&page, &user_id).await?;
-    let actor = Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = page.actor(&meta)?;
     crate::services::accounts::unlock(&page.state, &page.site, &person, &actor).await?;
     Ok(back_to(&person))
 }
@@ -286,7 +279,7 @@ pub async fn view_user_compromised_post(
     if person.id == page.user()?.id.0 {
         return Err(AppError::BadRequest("mark your own password as compromised by changing it"));
     }
-    let actor = Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = page.actor(&meta)?;
     crate::services::accounts::mark_compromised(&page.state, &page.site, &person, &actor).await?;
     Ok(back_to(&person))
 }

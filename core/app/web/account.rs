@@ -13,7 +13,7 @@ use super::page::Page;
 use super::step_up::{is_recent, step_up};
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
-use crate::services::accounts::{self, Actor, ChangePasswordError};
+use crate::services::accounts::{self, ChangePasswordError};
 
 /// What each audited event means to the person it happened to.
 fn activity_title(event: &str, detail: Option<&str>) -> &'static str {
@@ -134,7 +134,7 @@ pub async fn view_account_password_post(
     if !e.is_empty() {
         return render(&page, e, None, StatusCode::BAD_REQUEST).await;
     }
-    let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = page.actor(&meta)?;
     let result = accounts::change_password(
         &page.state,
         &page.site,
@@ -193,7 +193,7 @@ pub async fn view_account_contact_post(
         e.add("password", "Enter your password to change your login details (reauth_required)");
         return render(&page, e, Some(f.typed()), None, StatusCode::FORBIDDEN).await;
     }
-    let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = page.actor(&meta)?;
     let changed = accounts::change_contact(&page.state, &page.site, &me, &email, phone.as_deref(), &actor).await?;
     let notice = if changed.is_empty() {
         "Nothing changed.".to_owned()
@@ -246,8 +246,8 @@ pub async fn view_security_post(
     use crate::services::first_login::{self, asks_security_question, question_text};
     let f = Fields(pairs);
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
-    let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let tenant = page.tenant()?;
+    let actor = page.actor(&meta)?;
     let mut e = Errors::default();
     match f.get("action") {
         "question" if asks_security_question(user.role) => {
@@ -373,7 +373,7 @@ pub async fn view_two_factor_post(
         e.add("password", "Enter your password to change two-step verification (reauth_required)");
         return render_two_factor(&page, e, None, StatusCode::FORBIDDEN).await;
     }
-    let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = page.actor(&meta)?;
     let me = state.store().get_user(user.id).await?.ok_or(AppError::NotFound)?;
     let result = match action {
         "start" => tf::start_totp(state, user.id, now).await.map(|()| None),

@@ -2,6 +2,8 @@
 
 use axum::Json;
 use axum::response::{IntoResponse, Redirect, Response};
+use induct_domain::record::EctStatus;
+use induct_domain::registration::{RegistrationKind, RegistrationStatus};
 use induct_domain::{Role, SchoolId};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -48,17 +50,18 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
             context! { ab_count => abs, mail => Serde(mail) }
         }
         Role::AbAdmin => {
-            let tenant = user.tenant.ok_or(crate::error::AppError::NotFound)?;
+            let tenant = page.tenant()?;
             let regs = store.list_registrations(tenant).await?;
-            let awaiting = |kind: &str| regs.iter().filter(|r| r.status == "awaiting_ab" && r.kind == kind).count();
+            let awaiting =
+                |kind| regs.iter().filter(|r| r.status == RegistrationStatus::AwaitingAb && r.kind == kind).count();
             let leavers = store.list_leavers(tenant).await?.iter().filter(|l| l.acknowledged_at.is_none()).count();
             context! {
                 schools => Serde(&schools),
-                tasks => context! { registrations => awaiting("new"), transfers => awaiting("transfer"), leavers },
+                tasks => context! { registrations => awaiting(RegistrationKind::New), transfers => awaiting(RegistrationKind::Transfer), leavers },
             }
         }
         Role::Ect => {
-            let tenant = user.tenant.ok_or(crate::error::AppError::NotFound)?;
+            let tenant = page.tenant()?;
             context! { schools => Serde(&schools), induction => ect_overview(&page, tenant, user.id).await? }
         }
         _ => {
@@ -80,7 +83,7 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
             if let Some(tenant) = user.tenant {
                 let own: Vec<_> = schools.iter().map(|s| s.id).collect();
                 for r in store.list_registrations(tenant).await? {
-                    if own.contains(&r.school_id) && r.status == "awaiting_head_signature" {
+                    if own.contains(&r.school_id) && r.status == RegistrationStatus::AwaitingHeadSignature {
                         to_sign.push(context! { id => r.id.to_string(), name => r.ect_name });
                     }
                 }
@@ -152,10 +155,10 @@ async fn ect_overview(
                         due => r.due.map(|d| d.format("%d/%m/%Y").to_string()),
                         submittable_from => (r.number > completed).then(|| r.submittable_from().map(|d| d.format("%d/%m/%Y").to_string())).flatten(),
                         status => status,
-                        form_status => forms.get(&r.number).and_then(|s| induct_domain::report_flow::FormStatus::parse(s)).filter(|_| r.number > completed).map(|f| f.title()),
+                        form_status => forms.get(&r.number).filter(|_| r.number > completed).map(|f| f.title()),
                         absence_extension => r.absence_extension,
                         url => stored.iter().any(|s| s.number as u32 == r.number).then(|| format!("/ects/{}/reports/{}", ect, r.number)),
-                        can_comment => forms.get(&r.number).is_some_and(|s| s == "awaiting_ect"),
+                        can_comment => forms.get(&r.number).is_some_and(|s| s.after_ect_edit().is_ok()),
                     }
                 })
                 .collect::<Vec<_>>(),
@@ -164,7 +167,7 @@ async fn ect_overview(
         Err(e) => (vec![], Some(e.to_string())),
     };
     Ok(Some(context! {
-        status => if engine.induction.leaving_date.is_some() { "Left" } else { "In induction" },
+        status => EctStatus::on(Some(engine.induction.start_date), engine.induction.leaving_date, today).title(),
         start => engine.induction.start_date.format("%d/%m/%Y").to_string(),
         fte_completed => served.to_one_decimal(),
         fte_remaining => remaining.to_one_decimal(),
@@ -185,7 +188,7 @@ async fn open_reports_with_status(
         induct_domain::timeline::TimeStatus,
     )>,
 > {
-    let tenant = user.tenant.ok_or(crate::error::AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let today = crate::clock_today(&page.state);
     let bh = induct_domain::calendar::BankHolidays::england_and_wales();
     let due = crate::services::induction::due_settings(page.state.store().db(), tenant).await?;
@@ -213,13 +216,10 @@ async fn open_reports_with_status(
 async fn staff_reports(page: &Page, user: &crate::auth::session::CurrentUser) -> AppResult<minijinja::Value> {
     let mut need = vec![];
     let mut upcoming = vec![];
-    let tenant = user.tenant.ok_or(crate::error::AppError::NotFound)?;
+    let tenant = page.tenant()?;
     for (r, planned, status) in open_reports_with_status(page, user).await? {
         let form = page.state.store().get_form(tenant, r.induction_id, r.number).await?;
-        let form_status = form
-            .as_ref()
-            .and_then(|f| induct_domain::report_flow::FormStatus::parse(&f.status))
-            .unwrap_or(induct_domain::report_flow::FormStatus::Draft);
+        let form_status = form.as_ref().map(|f| f.status).unwrap_or(induct_domain::report_flow::FormStatus::Draft);
         let row = context! {
             url => format!("/ects/{}/reports/{}", r.ect_user_id, r.number),
             can_fill => user.role.allows(induct_domain::Permission::FillReports) && form_status.after_tutor_edit().is_ok(),

@@ -7,20 +7,20 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use induct_domain::induction::{DaysPerWeek, HalfDays, InductionType};
+use induct_domain::record::{self, ContractType, EctStatus};
 use induct_domain::registration::{
-    self as reg, RegistrationKind, RegistrationStatus, RejectionReason, SUITABLE_POST, TrainingProgramme,
+    self as reg, RegistrationKind, RegistrationStatus, RejectionReason, SUITABLE_POST, SchoolStatus, TrainingProgramme,
 };
-use induct_domain::validate::{self, FieldProblem};
+use induct_domain::validate::{self};
 use induct_domain::{Permission, Role, SchoolId, UserId};
 use minijinja::{Value, context};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-use super::induction_record::{CONTRACT_TYPES, visible_induction};
+use super::induction_record::visible_induction;
 use super::page::Page;
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
-use crate::services::accounts::Actor;
 use crate::services::ects::{
     self, Decision, DecisionError, EctDetails, MentorChoice, PreviousSchool, RegisterEctError,
 };
@@ -28,55 +28,15 @@ use crate::store::accounts::StaffRow;
 use crate::store::ects::{MentorRow, RegistrationRow};
 use crate::store::schools::SchoolRow;
 
-/// A submitted form as its pairs: repeated names (checkboxes) keep every value.
-pub struct Fields(pub Vec<(String, String)>);
+pub use super::form::{Errors, Fields};
 
-impl Fields {
-    pub fn get(&self, name: &str) -> &str {
-        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
-    }
-
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
-    }
-
-    /// What was typed, to show back (never the CSRF token).
-    pub fn typed(&self) -> BTreeMap<String, String> {
-        self.0.iter().filter(|(k, _)| k != "csrf_token").map(|(k, v)| (k.clone(), v.clone())).collect()
-    }
-}
-
-/// Field errors, shown next to each field and in the summary.
-#[derive(Default)]
-pub struct Errors(pub Vec<Value>);
-
-impl Errors {
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(context! { field, message => message.into() });
-    }
-
-    pub fn take<T>(&mut self, field: &str, r: Result<T, FieldProblem>) -> Option<T> {
-        r.map_err(|p| self.add(field, p.to_string())).ok()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-fn actor<'a>(page: &Page, meta: &'a RequestMeta) -> AppResult<Actor<'a>> {
-    Ok(Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent })
-}
-
-pub fn fmt_date(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
-}
+pub use super::form::uk_date as fmt_date;
 
 async fn own_school(page: &Page, school_id: &str) -> AppResult<SchoolRow> {
     let id: SchoolId = school_id.parse().map_err(|_| AppError::NotFound)?;
     let user = page.user()?.clone();
     let school = user.scope(page.state.store()).school(id).await?.ok_or(AppError::NotFound)?;
-    if school.status != crate::services::registration::AUTHORISED {
+    if school.status != SchoolStatus::Authorised {
         return Err(AppError::NotFound);
     }
     Ok(school)
@@ -84,19 +44,19 @@ async fn own_school(page: &Page, school_id: &str) -> AppResult<SchoolRow> {
 
 /// Staff who can tutor (seed 003: induction tutors; leads and heads tutor in small schools).
 async fn tutors(page: &Page, school: &SchoolRow) -> AppResult<Vec<StaffRow>> {
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     Ok(page
         .state
         .store()
         .list_staff(tenant, SchoolId(school.id))
         .await?
         .into_iter()
-        .filter(|s| s.active && matches!(s.role.as_str(), "induction_tutor" | "induction_lead" | "head_teacher"))
+        .filter(|s| s.active && s.role.parse::<Role>().is_ok_and(Role::can_tutor))
         .collect())
 }
 
 async fn mentors(page: &Page, school: &SchoolRow) -> AppResult<Vec<MentorRow>> {
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     Ok(page.state.store().list_mentors(tenant, SchoolId(school.id)).await?)
 }
 
@@ -104,18 +64,14 @@ fn choice_lists(tutors: &[StaffRow], mentors: &[MentorRow]) -> Value {
     context! {
         tutors => tutors.iter().map(|t| context! { id => t.id.to_string(), name => t.display_name.clone() }).collect::<Vec<_>>(),
         mentors => mentors.iter().map(|m| context! { id => m.id.to_string(), name => m.name.clone(), start_term => m.start_term.clone() }).collect::<Vec<_>>(),
-        contract_types => CONTRACT_TYPES.iter().map(|c| (c.to_string(), contract_title(c))).collect::<Vec<_>>(),
+        contract_types => ContractType::ALL.iter().map(|t| (t.as_str(), t.title())).collect::<Vec<_>>(),
         checklist => SUITABLE_POST.iter().map(|(k, t)| (k.to_string(), t.to_string())).collect::<Vec<_>>(),
     }
 }
 
+/// A stored contract type's title (seed 003), or "Other" for one the domain does not know.
 pub fn contract_title(c: &str) -> &'static str {
-    match c {
-        "permanent" => "Permanent",
-        "fixed_term" => "Fixed term",
-        "long_term_supply" => "Long-term supply",
-        _ => "Other",
-    }
+    ContractType::parse(c).map_or("Other", ContractType::title)
 }
 
 /// Tutor and mentor as chosen on a form.
@@ -164,8 +120,8 @@ struct ContractPart {
 }
 
 fn parse_contract(f: &Fields, errors: &mut Errors) -> Option<ContractPart> {
-    let kind = f.get("contract_type");
-    if !CONTRACT_TYPES.contains(&kind) {
+    let kind = ContractType::parse(f.get("contract_type"));
+    if kind.is_none() {
         errors.add("contract_type", "Choose the type of contract");
     }
     let dpw = match DaysPerWeek::parse(f.get("days_per_week")) {
@@ -176,8 +132,7 @@ fn parse_contract(f: &Fields, errors: &mut Errors) -> Option<ContractPart> {
         }
     };
     let start = errors.take("contract_start", validate::date(f.get("contract_start"), "the date the contract starts"));
-    Some(ContractPart { contract_type: kind.to_owned(), halves: u32::from(dpw?.halves()), start: start? })
-        .filter(|_| CONTRACT_TYPES.contains(&kind))
+    Some(ContractPart { contract_type: kind?.as_str().to_owned(), halves: u32::from(dpw?.halves()), start: start? })
 }
 
 fn parse_checklist(f: &Fields, errors: &mut Errors) -> Vec<String> {
@@ -293,34 +248,20 @@ pub async fn view_register_ect_post(
     }
     let contract = parse_contract(&f, &mut e);
     let start = e.take("induction_start", validate::date(f.get("induction_start"), "the induction start date"));
-    // Cross-field rules (docs/security.md I5): the induction type fits the start, which is not before
-    // QTS (SG 1.4-1.8, 2.10) nor before the contract.
-    if let (Some(k), Some(s), Some(q)) = (kind, start, qts) {
-        for p in reg::check_start(k, s, q) {
-            e.add("induction_start", p.to_string());
-        }
-    }
-    if let (Some(c), Some(s)) = (&contract, start)
-        && s < c.start
-    {
-        e.add("induction_start", "Induction cannot start before the contract does");
-    }
     let previous = parse_previous_schools(&f, &mut e);
-    for (i, p) in previous.iter().enumerate() {
-        if p.start_date > today || start.is_some_and(|s| p.start_date >= s) {
-            e.add(
-                &format!("ps{i}_start"),
-                "A previous school's start date is before this induction starts, and not in the future",
-            );
-        }
+    let facts = reg::RegistrationFacts {
+        first_names: first_names.as_deref(),
+        last_name: last_name.as_deref(),
+        kind,
+        induction_start: start,
+        qts,
+        contract_start: contract.as_ref().map(|c| c.start),
+        previous_school_starts: previous.iter().map(|p| p.start_date).collect(),
+    };
+    for p in reg::check_registration(&facts, today) {
+        e.add(&p.field(), p.to_string());
     }
-    // docs/security.md I5: a name of 1-100 characters, first names and last name together.
-    if let (Some(a), Some(b)) = (&first_names, &last_name)
-        && a.chars().count() + b.chars().count() + 1 > 100
-    {
-        e.add("last_name", "The full name must be 100 characters or fewer");
-    }
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     if let Some(em) = &email
         && page.state.store().ect_email_in_use(tenant, em, None).await?
     {
@@ -362,7 +303,7 @@ pub async fn view_register_ect_post(
         }
         _ => return render_register(&page, &school, &f, e, StatusCode::BAD_REQUEST, false).await,
     };
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     match ects::register(&page.state, &page.site, SchoolId(school.id), RegistrationKind::New, None, &details, &a).await
     {
         Ok(id) => Ok(Redirect::to(&format!("/registrations/{id}")).into_response()),
@@ -416,7 +357,7 @@ pub async fn view_transfer_ect_post(
 ) -> AppResult<Response> {
     let school = own_school(&page, &school_id).await?;
     let f = Fields(pairs);
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let today = crate::clock_today(&page.state);
     let store = page.state.store();
     let mut e = Errors::default();
@@ -440,16 +381,8 @@ pub async fn view_transfer_ect_post(
             Some(p) => {
                 let user = store.get_user(UserId(p.user_id)).await?.ok_or(AppError::NotFound)?;
                 let induction = store.induction_of_ect(tenant, UserId(p.user_id)).await?.ok_or(AppError::NotFound)?;
-                if let Some(c) = &contract
-                    && c.start < induction.start_date
-                {
-                    e.add(
-                        "contract_start",
-                        format!(
-                            "The contract must start on or after the induction started ({})",
-                            fmt_date(induction.start_date)
-                        ),
-                    );
+                if let Some(c) = &contract {
+                    e.check(record::check_contract_start(induction.start_date, c.start));
                 }
                 found = Some((p, user, induction));
             }
@@ -488,7 +421,7 @@ pub async fn view_transfer_ect_post(
         suitable_post: checklist,
         leaves_other_schools: f.get("leaves_other_schools") == "yes",
     };
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     let result = ects::register(
         &page.state,
         &page.site,
@@ -518,14 +451,8 @@ pub async fn view_transfer_ect_post(
 
 /// The registration, if the user may see it: the AB, or staff of its school.
 async fn visible_registration(page: &Page, id: &str) -> AppResult<RegistrationRow> {
-    let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
     let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
-    let row = page.state.store().get_registration(tenant, id).await?.ok_or(AppError::NotFound)?;
-    if user.role != Role::AbAdmin && user.scope(page.state.store()).school(SchoolId(row.school_id)).await?.is_none() {
-        return Err(AppError::NotFound);
-    }
-    Ok(row)
+    page.user()?.scope(page.state.store()).registration(id).await?.ok_or(AppError::NotFound)
 }
 
 async fn render_registration(
@@ -536,10 +463,10 @@ async fn render_registration(
     status: StatusCode,
 ) -> AppResult<Response> {
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let store = page.state.store();
     let d = ects::details_of(row)?;
-    let st = RegistrationStatus::parse(&row.status).ok_or_else(|| AppError::Internal("status".into()))?;
+    let st = row.status;
     let school = store.get_school(tenant, SchoolId(row.school_id)).await?.ok_or(AppError::NotFound)?;
     let name_of = async |id: Option<Uuid>| -> AppResult<Option<String>> {
         Ok(match id {
@@ -553,7 +480,7 @@ async fn render_registration(
         "ect_registration.html",
         context! {
             id => row.id.to_string(),
-            kind => row.kind.clone(),
+            kind => row.kind.as_str(),
             status => st.as_str(),
             status_title => st.title(),
             school => school.name,
@@ -637,7 +564,7 @@ pub async fn view_registration_sign_post(
         e.add("confirm", "Tick to confirm the details are correct and the post is suitable for induction");
         return render_registration(&page, &row, e, f.typed(), StatusCode::BAD_REQUEST).await;
     }
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     match ects::sign(&page.state, &page.site, &row, &a).await {
         Ok(()) => Ok(Redirect::to(&format!("/registrations/{}", row.id)).into_response()),
         Err(err) => {
@@ -665,24 +592,17 @@ pub async fn view_registration_decision_post(
             if f.get("qts_checked") != "yes" {
                 e.add("qts_checked", "Confirm you have checked the ECT's QTS and eligibility on the teacher record");
             }
-            if row.kind == RegistrationKind::New.as_str() {
+            if row.kind == RegistrationKind::New {
                 // docs/induction-rules.md 2.10: no QTS blocks the claim; SG 2.10-2.11 and docs/security.md I5:
                 // induction does not start before QTS.
                 let d = ects::details_of(&row)?;
                 let today = crate::clock_today(&page.state);
                 let typed = e.take("qts_date", validate::optional_date(f.get("qts_date"), "the date QTS was awarded"));
-                match typed.map(|t| t.or(d.qts_date)) {
-                    Some(None) => e.add(
-                        "qts_date",
-                        "Enter the date QTS was awarded, from the teacher record: an ECT without QTS cannot start induction",
-                    ),
-                    Some(Some(q)) if q > today => e.add("qts_date", "QTS has not been awarded yet: the date is in the future"),
-                    Some(Some(q)) if q > d.induction_start => e.add(
-                        "qts_date",
-                        format!("Induction cannot start before QTS: the induction starts on {}", fmt_date(d.induction_start)),
-                    ),
-                    Some(Some(q)) => qts = Some(q),
-                    None => {}
+                if let Some(typed) = typed {
+                    match reg::check_qts(typed.or(d.qts_date), d.induction_start, today) {
+                        Ok(q) => qts = Some(q),
+                        Err(p) => e.add("qts_date", p.to_string()),
+                    }
                 }
             }
             Some(Decision::Authorise { qts })
@@ -711,7 +631,7 @@ pub async fn view_registration_decision_post(
     let Some(decision) = decision.filter(|_| e.is_empty()) else {
         return render_registration(&page, &row, e, f.typed(), StatusCode::BAD_REQUEST).await;
     };
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     match ects::decide(&page.state, &page.site, &row, decision, &a).await {
         Ok(()) => Ok(Redirect::to(&format!("/registrations/{}", row.id)).into_response()),
         Err(err) => {
@@ -739,7 +659,7 @@ pub fn matches(q: &str, name: &str, trn: Option<&str>) -> bool {
 /// now) and the registrations in progress or rejected, searchable by name or TRN.
 pub async fn view_ects_get(page: Page, Query(s): Query<Search>) -> AppResult<Response> {
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let store = page.state.store();
     let today = crate::clock_today(&page.state);
     let own: Vec<Uuid> = user.scope(store).schools().await?.iter().map(|s| s.id).collect();
@@ -749,20 +669,14 @@ pub async fn view_ects_get(page: Page, Query(s): Query<Search>) -> AppResult<Res
     for e in store.list_ects(tenant).await? {
         let Some(induction) = e.induction_id else { continue };
         let mine: Vec<_> = contracts.iter().filter(|c| c.induction_id == induction).collect();
-        let current: Vec<_> =
-            mine.iter().filter(|c| c.start_date <= today && c.end_date.is_none_or(|d| d >= today)).collect();
+        let current: Vec<_> = mine.iter().filter(|c| c.is_current_on(today)).collect();
         let visible = whole_ab || current.iter().any(|c| own.contains(&c.school_id));
         if !visible || !matches(&s.q, &e.display_name, e.trn.as_deref()) {
             continue;
         }
         let mut schools: Vec<String> = current.iter().map(|c| c.school_name.clone()).collect();
         schools.dedup();
-        let status = match e.leaving_date {
-            Some(d) if d < today => "Left".to_owned(),
-            Some(d) => format!("Leaving on {}", fmt_date(d)),
-            None if e.start_date.is_some_and(|d| d > today) => "Starting soon".to_owned(),
-            None => "In induction".to_owned(),
-        };
+        let status = EctStatus::on(e.start_date, e.leaving_date, today).title();
         ects.push(context! {
             id => e.user_id.to_string(),
             name => e.display_name,
@@ -779,17 +693,17 @@ pub async fn view_ects_get(page: Page, Query(s): Query<Search>) -> AppResult<Res
         .list_registrations(tenant)
         .await?
         .into_iter()
-        .filter(|r| r.status != RegistrationStatus::Authorised.as_str())
+        .filter(|r| r.status != RegistrationStatus::Authorised)
         .filter(|r| whole_ab || own.contains(&r.school_id))
         .filter(|r| matches(&s.q, &r.ect_name, Some(&r.trn)))
         .map(|r| {
-            let st = RegistrationStatus::parse(&r.status);
+            let st = Some(r.status);
             context! {
                 id => r.id.to_string(),
                 name => r.ect_name,
                 trn => r.trn,
                 school => school_name(r.school_id),
-                kind => if r.kind == "transfer" { "Transfer" } else { "New ECT" },
+                kind => if r.kind == RegistrationKind::Transfer { "Transfer" } else { "New ECT" },
                 status => st.map(|s| s.title()).unwrap_or("Unknown"),
                 registered => fmt_date(r.registered_at.date_naive()),
             }
@@ -798,7 +712,7 @@ pub async fn view_ects_get(page: Page, Query(s): Query<Search>) -> AppResult<Res
     let register_at: Vec<_> = if user.role.allows(Permission::RegisterEcts) {
         schools
             .iter()
-            .filter(|s| own.contains(&s.id) && s.status == crate::services::registration::AUTHORISED)
+            .filter(|s| own.contains(&s.id) && s.status == SchoolStatus::Authorised)
             .map(|s| context! { id => s.id.to_string(), name => s.name.clone() })
             .collect()
     } else {
@@ -815,7 +729,7 @@ pub async fn view_ect_get(page: Page, Path(ect_id): Path<String>) -> AppResult<R
 async fn render_ect(page: &Page, ect_id: &str, notice: Option<String>) -> AppResult<Response> {
     let (induction, contracts, school) = visible_induction(page, ect_id).await?;
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let store = page.state.store();
     let ect = store.get_user(UserId(induction.ect_user_id)).await?.ok_or(AppError::NotFound)?;
     let profile = store.get_profile(tenant, ect.user_id()).await?;
@@ -898,7 +812,7 @@ pub async fn view_ect_send_link_post(page: Page, meta: RequestMeta, Path(ect_id)
     if !ect.active {
         return Err(AppError::NotFound);
     }
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     crate::services::accounts::send_link(&page.state, &page.site, &ect, &a).await?;
     let notice =
         format!("We have emailed {} a link to set their password. Any earlier link no longer works.", ect.display_name);
@@ -913,7 +827,7 @@ async fn render_people(
     status: StatusCode,
 ) -> AppResult<Response> {
     let (induction, _, school) = visible_induction(page, ect_id).await?;
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let store = page.state.store();
     let school = store.get_school(tenant, school).await?.ok_or(AppError::NotFound)?;
     let ect = store.get_user(UserId(induction.ect_user_id)).await?.ok_or(AppError::NotFound)?;
@@ -945,7 +859,7 @@ pub async fn view_ect_people_post(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let (induction, _, school_id) = visible_induction(&page, &ect_id).await?;
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let school = page.state.store().get_school(tenant, school_id).await?.ok_or(AppError::NotFound)?;
     let f = Fields(pairs);
     let mut e = Errors::default();
@@ -955,7 +869,7 @@ pub async fn view_ect_people_post(
     if !e.is_empty() {
         return render_people(&page, &ect_id, &f, e, StatusCode::BAD_REQUEST).await;
     }
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     ects::change_assignment(
         &page.state,
         &page.site,
@@ -980,7 +894,7 @@ async fn render_leaving(
     status: StatusCode,
 ) -> AppResult<Response> {
     let (induction, _, school) = visible_induction(page, ect_id).await?;
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let store = page.state.store();
     let school = store.get_school(tenant, school).await?.ok_or(AppError::NotFound)?;
     let ect = store.get_user(UserId(induction.ect_user_id)).await?.ok_or(AppError::NotFound)?;
@@ -1006,24 +920,9 @@ pub async fn view_ect_leaving_post(
     let f = Fields(pairs);
     let mut e = Errors::default();
     let date = e.take("leaving_date", validate::date(f.get("leaving_date"), "the leaving date"));
-    if let Some(d) = date
-        && d < induction.start_date
-    {
-        e.add(
-            "leaving_date",
-            format!("The leaving date must be on or after the induction started ({})", fmt_date(induction.start_date)),
-        );
-    }
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
-    let here = contracts.iter().filter(|c| c.school_id == school.0 && date.is_some_and(|d| c.start_date <= d)).count();
-    if let Some(d) = date
-        && here == 0
-        && d >= induction.start_date
-    {
-        e.add("leaving_date", "The leaving date must be on or after the ECT started at this school");
-    }
-    if page.state.store().db().open_leaver_notice(tenant, induction.id, school).await? {
-        e.add("leaving_date", "This school has already told the appropriate body the ECT is leaving");
+    let started_here = contracts.iter().filter(|c| c.school_id == school.0).map(|c| c.start_date).min();
+    if let Some(d) = date {
+        e.check(record::check_leaving_date(induction.start_date, started_here, d));
     }
     let reason = e.take("reason", validate::text(f.get("reason"), "the reason", 500));
     let moving = f.get("moving");
@@ -1047,7 +946,7 @@ pub async fn view_ect_leaving_post(
     if !e.is_empty() {
         return render_leaving(&page, &ect_id, &f, e, StatusCode::BAD_REQUEST).await;
     }
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     let leaver = ects::Leaver {
         leaving_date: date,
         reason: &reason,
@@ -1056,7 +955,12 @@ pub async fn view_ect_leaving_post(
         new_school_address: &new_school_address,
         new_ab: &new_ab,
     };
-    ects::record_leaver(&page.state, &page.site, induction.id, UserId(induction.ect_user_id), school, &leaver, &a)
-        .await?;
-    Ok(Redirect::to("/ects").into_response())
+    let ect = UserId(induction.ect_user_id);
+    match ects::record_leaver(&page.state, &page.site, induction.id, ect, school, &leaver, &a).await? {
+        true => Ok(Redirect::to("/ects").into_response()),
+        false => {
+            let e = Errors::one("leaving_date", "This school has already told the appropriate body the ECT is leaving");
+            render_leaving(&page, &ect_id, &f, e, StatusCode::CONFLICT).await
+        }
+    }
 }

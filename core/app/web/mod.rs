@@ -10,6 +10,7 @@ pub mod assets;
 pub mod dashboard;
 pub mod ects;
 pub mod errors;
+pub mod form;
 pub mod headers;
 pub mod induction_record;
 pub mod login;

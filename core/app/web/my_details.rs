@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use induct_domain::UserId;
 use induct_domain::induction::Fraction;
+use induct_domain::registration as reg;
 use induct_domain::validate;
 use minijinja::context;
 use uuid::Uuid;
@@ -16,19 +17,18 @@ use super::ects::{Errors, Fields, contract_title, fmt_date, parse_previous_schoo
 use super::page::Page;
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
-use crate::services::accounts::Actor;
 use crate::services::ects::{OwnDetails, OwnDetailsError};
 use crate::store::induction::InductionRow;
 
 async fn own_induction(page: &Page) -> AppResult<InductionRow> {
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     page.state.store().induction_of_ect(tenant, user.id).await?.ok_or(AppError::NotFound)
 }
 
 async fn details_context(page: &Page) -> AppResult<minijinja::Value> {
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let store = page.state.store();
     let induction = own_induction(page).await?;
     let me = store.get_user(user.id).await?.ok_or(AppError::NotFound)?;
@@ -46,7 +46,7 @@ async fn details_context(page: &Page) -> AppResult<minijinja::Value> {
                 address => s.map(|s| format!("{}, {}", s.address, s.postcode)),
                 start => fmt_date(c.start_date),
                 end => c.end_date.map(fmt_date),
-                current => c.start_date <= today && c.end_date.is_none_or(|e| e >= today),
+                current => c.is_current_on(today),
                 days => format!("{}", c.days_per_week_halves as f64 / 2.0),
                 kind => contract_title(&c.contract_type),
             }
@@ -114,7 +114,7 @@ pub async fn view_my_details_post(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let f = Fields(pairs);
     let today = crate::clock_today(&page.state);
     let profile = page.state.store().get_profile(tenant, user.id).await?;
@@ -135,26 +135,23 @@ pub async fn view_my_details_post(
         let home = e.take("home_address", validate::text(f.get("home_address"), "the home address", 300));
         let itt = e.take("itt_provider", validate::text(f.get("itt_provider"), "the ITT provider", 200));
         // The QTS date is locked with the TRN once the AB has verified them; before that it may
-        // not be later than the induction's start (SG 2.10-2.11).
+        // be left empty, and a date given is awarded and not after the induction's start
+        // (SG 2.10-2.11).
         let verified = profile.as_ref().is_some_and(|p| p.verified_at.is_some());
-        let qts = if verified {
+        let mut qts = if verified {
             Some(profile.as_ref().and_then(|p| p.qts_date))
         } else {
             e.take("qts_date", validate::optional_date(f.get("qts_date"), "the date QTS was awarded"))
         };
-        if !verified
-            && let Some(Some(q)) = qts
-            && q > own_induction(&page).await?.start_date
-        {
-            e.add("qts_date", "The date QTS was awarded cannot be after your induction started");
+        if !verified && let Some(Some(q)) = qts {
+            let start = own_induction(&page).await?.start_date;
+            if let Err(p) = reg::check_qts(Some(q), start, today) {
+                e.add("qts_date", p.to_string());
+                qts = None;
+            }
         }
         let subjects = e.take("subjects", validate::text(f.get("subjects"), "the subjects", 200));
         let ages = e.take("age_range", validate::age_range(f.get("age_range")));
-        if let (Some(Some(q)), true) = (qts, true)
-            && q > today
-        {
-            e.add("qts_date", "The date QTS was awarded cannot be in the future");
-        }
         rest = match (home, itt, qts, subjects, ages) {
             (Some(h), Some(i), Some(q), Some(s), Some(a)) => Some((h, i, q, s, a)),
             _ => None,
@@ -182,7 +179,7 @@ pub async fn view_my_details_post(
     }
     let (home_address, itt_provider, qts_date, subjects, age_range) = rest.unwrap_or_default();
     let d = OwnDetails { name, email, identity, home_address, itt_provider, qts_date, subjects, age_range };
-    let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = page.actor(&meta)?;
     match crate::services::ects::update_own_details(&page.state, &page.site, user.id, &d, &actor).await {
         Ok(()) => render(&page, Errors::default(), None, Some("Your details have been saved."), StatusCode::OK).await,
         Err(OwnDetailsError::App(a)) => Err(a),
@@ -213,7 +210,7 @@ pub async fn view_previous_school_add_post(
     let Some(p) = parsed.filter(|_| e.is_empty()) else {
         return render(&page, e, Some(f.typed()), None, StatusCode::BAD_REQUEST).await;
     };
-    let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = page.actor(&meta)?;
     crate::services::ects::change_previous_schools(
         &page.state,
         &page.site,
@@ -235,7 +232,7 @@ pub async fn view_previous_school_remove_post(
     let user = page.user()?.clone();
     let induction = own_induction(&page).await?;
     let id: Uuid = previous_school_id.parse().map_err(|_| AppError::NotFound)?;
-    let actor = Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = page.actor(&meta)?;
     if !crate::services::ects::change_previous_schools(
         &page.state,
         &page.site,

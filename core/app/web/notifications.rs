@@ -39,7 +39,7 @@ fn kind_title(kind: &str) -> &str {
 }
 
 async fn render(page: &Page, failed_only: bool, notice: Option<&str>, status: StatusCode) -> AppResult<Response> {
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let store = page.state.store();
     let mail: Vec<_> = store
         .list_outbox_of_tenant(tenant, failed_only, 200)
@@ -92,10 +92,10 @@ pub async fn view_notifications_get(page: Page, Query(f): Query<Filter>) -> AppR
 /// "Send again": a copy of the message goes out (links and codes never: they expire, and the
 /// person asks for a new one).
 pub async fn view_mail_resend_post(page: Page, meta: RequestMeta, Path(mail_id): Path<String>) -> AppResult<Response> {
-    let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let _user = page.user()?.clone();
+    let tenant = page.tenant()?;
     let id: uuid::Uuid = mail_id.parse().map_err(|_| AppError::NotFound)?;
-    let actor = crate::services::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = page.actor(&meta)?;
     if crate::services::notify::resend_mail(&page.state, tenant, id, &actor).await?.is_none() {
         return Err(AppError::NotFound);
     }

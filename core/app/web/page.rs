@@ -10,8 +10,11 @@ use minijinja::{Value, context};
 use super::headers::CspNonce;
 use super::menu;
 use crate::auth::csrf::CsrfToken;
-use crate::auth::session::{CurrentUser, SessionRotation};
+use induct_domain::{Permission, TenantId};
+
+use crate::auth::session::{CurrentUser, RequestMeta, SessionRotation};
 use crate::error::{AppError, AppResult};
+use crate::services::accounts::Actor;
 use crate::state::AppState;
 use crate::tenancy::Site;
 
@@ -78,9 +81,16 @@ impl Page {
                 email => u.email.clone(),
             }
         });
+        // What the user may do, for templates to show or hide links: the permission table's
+        // answer for the role (`Role::allows`), never a rule of the template's own.
+        let can: std::collections::BTreeMap<&str, bool> = match &self.user {
+            Some(u) => Permission::ALL.iter().map(|p| (p.key(), u.role.allows(*p))).collect(),
+            None => Default::default(),
+        };
         context! {
             site => site_context(&self.state, &self.site),
             user => user,
+            can,
             menu => self.user.as_ref().map(|u| Serde(menu::for_role(u.role))),
             csrf_token => self.csrf_token(),
             csp_nonce => self.nonce.clone(),
@@ -107,5 +117,16 @@ impl Page {
     /// The signed-in user (pages behind a `Signed` route always have one).
     pub fn user(&self) -> AppResult<&CurrentUser> {
         self.user.as_ref().ok_or(AppError::Unauthenticated)
+    }
+
+    /// The signed-in user's AB, from the session (never from the request). The platform
+    /// operator has none: AB pages are "not found" for them.
+    pub fn tenant(&self) -> AppResult<TenantId> {
+        self.user()?.tenant.ok_or(AppError::NotFound)
+    }
+
+    /// The signed-in user as the actor of a change, with the request's address and browser.
+    pub fn actor<'a>(&self, meta: &'a RequestMeta) -> AppResult<Actor<'a>> {
+        Ok(Actor { user: self.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent })
     }
 }

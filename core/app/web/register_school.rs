@@ -55,7 +55,7 @@ async fn render(
                 .search_schools(tenant, &typed.q)
                 .await?
                 .into_iter()
-                .map(|s| context! { name => s.name, postcode => s.postcode, status => s.status })
+                .map(|s| context! { name => s.name, postcode => s.postcode, status => s.status.as_str() })
                 .collect::<Vec<_>>(),
         )
     } else {
@@ -139,8 +139,8 @@ pub async fn view_school_decision_post(
         _ => return Err(AppError::BadRequest("unknown decision")),
     };
     let reason = validate::text(&d.reason, "the reason", 500).ok();
-    let user = page.user()?.clone();
-    let actor = crate::services::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let _user = page.user()?.clone();
+    let actor = page.actor(&meta)?;
     registration::decide(&page.state, &page.site, id, authorise, reason.as_deref(), &actor).await?;
     Ok(Redirect::to("/schools").into_response())
 }

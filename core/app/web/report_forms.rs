@@ -6,6 +6,8 @@ use axum::Form;
 use axum::extract::{Multipart, Path};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use induct_domain::alerts::AlertStatus;
+use induct_domain::record::{self, ContractType};
 use induct_domain::report_flow::{self, ECT_COMMENTS, FormStatus, STANDARDS, Signer};
 use induct_domain::timeline::ReportKind;
 use induct_domain::{Permission, Role, SchoolId, UserId, validate};
@@ -19,16 +21,12 @@ use super::step_up::{STEP_UP_AFTER, step_up};
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
 use crate::services::forms::QuestionView;
-use crate::services::report_forms::{self as rf, Actor, FormError, ReportCtx, ReportRole, Side};
+use crate::services::report_forms::{self as rf, FormError, ReportCtx, ReportRole, Side};
 
 async fn ctx(page: &Page, ect_id: &str, number: &str) -> AppResult<ReportCtx> {
     let ect: UserId = ect_id.parse().map_err(|_| AppError::NotFound)?;
     let number: i32 = number.parse().map_err(|_| AppError::NotFound)?;
     rf::load(&page.state, page.user()?, ect, number).await
-}
-
-fn actor<'a>(page: &Page, meta: &'a RequestMeta) -> AppResult<Actor<'a>> {
-    Ok(Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent })
 }
 
 fn base(ect_id: &str, number: i32) -> String {
@@ -179,7 +177,7 @@ async fn render_fill(
             next_type => value("contract.next_contract_type", "permanent".into()),
             leaving_reason => value("contract.leaving_reason", String::new()),
             leaving_date => value("contract.leaving_date", String::new()),
-            contract_types => super::induction_record::CONTRACT_TYPES.iter().map(|t| (t.to_string(), contract_title(t))).collect::<Vec<_>>(),
+            contract_types => ContractType::ALL.iter().map(|t| (t.as_str(), t.title())).collect::<Vec<_>>(),
             errors => errors.0,
             locked => c.status().after_tutor_edit().is_err(),
         },
@@ -230,8 +228,8 @@ pub async fn view_report_fill_post(
         }
         match (absent_n, served_n) {
             (None, _) => e.add("days_absent", "Enter the days of absence, like 0, 5 or 5.5"),
-            (Some(a), Some(s)) if a.0 > s.0 => e.add("days_absent", "Days absent cannot be more than the days served"),
-            (Some(a), _) => save.push(("contract.days_absent".into(), fmt_days(a.0))),
+            (Some(a), Some(s)) if e.check(record::check_report_days(s, a)).is_none() => {}
+            (Some(a), _) => save.push(("contract.days_absent".into(), a.to_string())),
         }
         match f.get("had_absences") {
             "yes" | "no" => save.push(("contract.had_absences".into(), f.get("had_absences").into())),
@@ -246,7 +244,7 @@ pub async fn view_report_fill_post(
                 Ok(d) => save.push(("contract.next_days_per_week".into(), format!("{}", d.halves() as f64 / 2.0))),
                 Err(p) => e.add("next_days_per_week", p.to_string()),
             }
-            if super::induction_record::CONTRACT_TYPES.contains(&f.get("next_contract_type")) {
+            if ContractType::parse(f.get("next_contract_type")).is_some() {
                 save.push(("contract.next_contract_type".into(), f.get("next_contract_type").into()));
             } else {
                 e.add("next_contract_type", "Choose next term's contract type");
@@ -256,10 +254,8 @@ pub async fn view_report_fill_post(
         "no" => {
             let reason = e.take("leaving_reason", validate::text(f.get("leaving_reason"), "the reason", 500));
             let date = e.take("leaving_date", validate::date(f.get("leaving_date"), "the date of leaving"));
-            if let Some(d) = date
-                && d < c.induction.start_date
-            {
-                e.add("leaving_date", "The leaving date must be on or after the induction started");
+            if let Some(d) = date {
+                e.check(record::check_leaving_date(c.induction.start_date, None, d));
             }
             if let (Some(r), Some(d)) = (reason, date) {
                 save.push(("contract.remaining".into(), "no".into()));
@@ -273,7 +269,7 @@ pub async fn view_report_fill_post(
     if !e.is_empty() {
         return render_fill(&page, &c, &ect_id, &f, e, StatusCode::BAD_REQUEST).await;
     }
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     // Leaving: the report becomes an interim assessment and the AB gets the leaver task (seed 003),
     // in the same transaction as the page's answers.
     if let Err(err) = rf::save_contract_page(&page.state, &c, &save, leaving.as_ref(), &a).await {
@@ -348,7 +344,7 @@ pub async fn view_report_form_post(
 ) -> AppResult<Response> {
     let c = ctx(&page, &ect_id, &number).await?;
     let f = Fields(pairs);
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     match rf::save(&page.state, &c, Side::Tutor, &collect_answers(&f, Side::Tutor), &a).await {
         Ok(saved) => {
             if f.get("next") == "finish" {
@@ -385,7 +381,7 @@ pub async fn view_report_autosave_post(
         _ => return Err(AppError::Forbidden),
     };
     let f = Fields(pairs);
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     match rf::save(&page.state, &c, side, &collect_answers(&f, side), &a).await {
         Ok(saved) => Ok(axum::Json(saved).into_response()),
         Err(err) => {
@@ -432,7 +428,7 @@ pub async fn view_report_support_plan_post(
     let Some((name, bytes)) = file.filter(|_| e.is_empty()) else {
         return render_form(&page, &c, &ect_id, e, None, StatusCode::BAD_REQUEST).await;
     };
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     match rf::upload_support_plan(&page.state, &c, &name, &bytes, &a).await {
         Ok(_) => {
             let c = ctx(&page, &ect_id, &number).await?;
@@ -542,7 +538,7 @@ pub async fn view_report_finish_post(
             return render_finish(&page, &c, &ect_id, e, StatusCode::BAD_REQUEST).await;
         }
     }
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     match rf::release(&page.state, &c, &a).await {
         Ok(()) => {
             let name = ect_name(&page, &c).await?;
@@ -589,7 +585,7 @@ pub async fn view_report_send_login_post(
         _ => return Err(AppError::NotFound),
     };
     let person = person.filter(|p| p.active).ok_or(AppError::NotFound)?;
-    let a = crate::services::accounts::Actor { user: page.user()?.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let a = page.actor(&meta)?;
     crate::services::accounts::send_link(&page.state, &page.site, &person, &a).await?;
     let name = ect_name(&page, &c).await?;
     let body = page.render(
@@ -651,7 +647,7 @@ pub async fn view_report_comment_post(
 ) -> AppResult<Response> {
     let c = ctx(&page, &ect_id, &number).await?;
     let f = Fields(pairs);
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     match rf::save(&page.state, &c, Side::Ect, &collect_answers(&f, Side::Ect), &a).await {
         Ok(saved) => {
             let c = ctx(&page, &ect_id, &number).await?;
@@ -768,7 +764,7 @@ pub async fn view_report_sign_post(
         e.add("password", "Enter your password to sign: it has been more than 5 minutes since you logged in");
         return render_read(&page, &c, &ect_id, e, None, StatusCode::UNAUTHORIZED).await;
     }
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     let expected = Some(f.get("hash")).filter(|h| !h.is_empty());
     match rf::sign(&page.state, &c, expected, &a).await {
         Ok(next) => {
@@ -827,7 +823,7 @@ pub async fn view_report_decision_post(
     if !e.is_empty() {
         return render_read(&page, &c, &ect_id, e, None, StatusCode::BAD_REQUEST).await;
     }
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     let comment = (!comment.is_empty()).then_some(comment.as_str());
     match rf::decide(&page.state, &c, accept, comment, &a).await {
         Ok(()) => Ok(Redirect::to("/reports/review").into_response()),
@@ -845,17 +841,13 @@ pub async fn view_report_decision_post(
 /// Signature").
 async fn waiting_for_me(page: &Page) -> AppResult<Vec<(ReportCtx, String)>> {
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
+    let Some(me) = Signer::for_role(user.role) else { return Ok(vec![]) };
+    let policy = rf::signing_policy(&page.state, tenant).await?;
     let mut out = vec![];
     for f in page.state.store().list_forms(tenant).await? {
-        let Some(st) = FormStatus::parse(&f.status) else { continue };
-        let wanted = match user.role {
-            Role::Ect => st == FormStatus::AwaitingEct && f.ect_user_id == user.id.0,
-            Role::InductionTutor | Role::InductionLead => st == FormStatus::EctSigned,
-            Role::HeadTeacher => st == FormStatus::AwaitingHead,
-            _ => false,
-        };
-        if !wanted {
+        let (st, kind) = (f.status, f.kind);
+        if st.awaiting_signature_of(kind, policy) != Some(me) || (me == Signer::Ect && f.ect_user_id != user.id.0) {
             continue;
         }
         // Only reports the user can reach (their schools' ECTs now).
@@ -928,7 +920,7 @@ pub async fn view_signatures_post(
         return render_signatures(&page, e, None, StatusCode::UNAUTHORIZED).await;
     }
     let user = page.user()?.clone();
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     let mut signed = 0;
     let mut refused = vec![];
     for key in ticked {
@@ -954,18 +946,18 @@ pub async fn view_signatures_post(
 
 /// The AB's view: submitted reports to review, overdue and unsigned reports by school, alerts.
 pub async fn view_review_get(page: Page) -> AppResult<Response> {
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let store = page.state.store();
     let today = crate::clock_today(&page.state);
     let forms = store.list_forms(tenant).await?;
     let to_review: Vec<Value> = forms
         .iter()
-        .filter(|f| f.status == FormStatus::Submitted.as_str())
+        .filter(|f| f.status == FormStatus::Submitted)
         .map(|f| {
             context! {
                 url => base(&f.ect_user_id.to_string(), f.number),
                 name => f.ect_name.clone(),
-                kind => ReportKind::parse(&f.kind).map(|k| k.title()),
+                kind => f.kind.title(),
                 submitted => f.submitted_at.map(crate::mail::messages::uk_time),
             }
         })
@@ -974,13 +966,12 @@ pub async fn view_review_get(page: Page) -> AppResult<Response> {
     let mut by_school: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for r in store.reports_of_ab(tenant).await?.into_iter().filter(|r| r.completed_at.is_none()) {
         let form = forms.iter().find(|f| f.induction_id == r.induction_id && f.number == r.number);
-        let st = form.and_then(|f| FormStatus::parse(&f.status)).unwrap_or(FormStatus::Draft);
-        if matches!(st, FormStatus::Submitted | FormStatus::Accepted) {
+        let st = form.map_or(FormStatus::Draft, |f| f.status);
+        if !induct_domain::notices::still_chased(st) {
             continue;
         }
-        let overdue = r.due_date.is_some_and(|d| d < today);
-        let unsigned = matches!(st, FormStatus::EctSigned | FormStatus::AwaitingHead);
-        if !overdue && !unsigned {
+        let overdue = report_flow::is_overdue(r.due_date, st, today);
+        if !overdue && !st.awaits_school_signatures() {
             continue;
         }
         by_school.entry(r.school_name.clone()).or_default().push(context! {
@@ -992,7 +983,7 @@ pub async fn view_review_get(page: Page) -> AppResult<Response> {
         });
     }
     let alerts = store.list_alerts(tenant).await?;
-    let open_alerts = alerts.iter().filter(|a| a.status != "closed").count();
+    let open_alerts = alerts.iter().filter(|a| a.status.is_open()).count();
     Ok(page
         .render(
             "review.html",
@@ -1139,7 +1130,7 @@ pub async fn view_report_pdf_get(page: Page, Path((ect_id, number)): Path<(Strin
 /// one download").
 pub async fn view_school_reports_pdf_get(page: Page, Path(school_id): Path<String>) -> AppResult<Response> {
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let school: SchoolId = school_id.parse().map_err(|_| AppError::NotFound)?;
     let school = user.scope(page.state.store()).school(school).await?.ok_or(AppError::NotFound)?;
     let title = format!("Reports: {}", school.name);
@@ -1162,7 +1153,7 @@ pub async fn view_school_reports_pdf_get(page: Page, Path(school_id): Path<Strin
 /// Seed 000 "Print details" as a PDF: the ECT's registration details.
 pub async fn view_my_details_pdf_get(page: Page) -> AppResult<Response> {
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let store = page.state.store();
     let me = store.get_user(user.id).await?.ok_or(AppError::NotFound)?;
     let induction = store.induction_of_ect(tenant, user.id).await?.ok_or(AppError::NotFound)?;
@@ -1223,22 +1214,9 @@ pub async fn view_my_details_pdf_get(page: Page) -> AppResult<Response> {
 
 // ---- Alerts (seed 003 "ECT Alerts") ---------------------------------------------------------
 
-const ALERT_STATUSES: [(&str, &str); 3] = [("new", "New"), ("acknowledged", "Acknowledged"), ("closed", "Closed")];
-
-fn alert_status_title(s: &str) -> &'static str {
-    ALERT_STATUSES.iter().find(|(k, _)| *k == s).map(|(_, t)| *t).unwrap_or("Unknown")
-}
-
 /// Alerts the user may see: the AB all of them; school staff their schools'.
 async fn visible_alerts(page: &Page) -> AppResult<Vec<crate::store::report_forms::AlertRow>> {
-    let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
-    let all = page.state.store().list_alerts(tenant).await?;
-    if user.role == Role::AbAdmin {
-        return Ok(all);
-    }
-    let own: Vec<Uuid> = user.scope(page.state.store()).schools().await?.iter().map(|s| s.id).collect();
-    Ok(all.into_iter().filter(|a| own.contains(&a.school_id)).collect())
+    Ok(page.user()?.scope(page.state.store()).alerts().await?)
 }
 
 pub async fn view_alerts_get(page: Page) -> AppResult<Response> {
@@ -1247,7 +1225,7 @@ pub async fn view_alerts_get(page: Page) -> AppResult<Response> {
         .into_iter()
         .map(|a| {
             context! {
-                id => a.id.to_string(), name => a.ect_name, status => alert_status_title(&a.status),
+                id => a.id.to_string(), name => a.ect_name, status => a.status.title(),
                 message => a.message, raised => crate::mail::messages::uk_time(a.created_at),
             }
         })
@@ -1258,7 +1236,7 @@ pub async fn view_alerts_get(page: Page) -> AppResult<Response> {
 
 async fn alert_ects(page: &Page) -> AppResult<Vec<(String, String, Uuid)>> {
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let store = page.state.store();
     let today = crate::clock_today(&page.state);
     let own: Vec<Uuid> = user.scope(store).schools().await?.iter().map(|s| s.id).collect();
@@ -1266,12 +1244,9 @@ async fn alert_ects(page: &Page) -> AppResult<Vec<(String, String, Uuid)>> {
     let mut out = vec![];
     for e in store.list_ects(tenant).await? {
         let Some(ind) = e.induction_id else { continue };
-        if let Some(c) = contracts.iter().find(|c| {
-            c.induction_id == ind
-                && own.contains(&c.school_id)
-                && c.start_date <= today
-                && c.end_date.is_none_or(|d| d >= today)
-        }) {
+        if let Some(c) =
+            contracts.iter().find(|c| c.induction_id == ind && own.contains(&c.school_id) && c.is_current_on(today))
+        {
             out.push((e.user_id.to_string(), e.display_name, c.school_id));
         }
     }
@@ -1315,16 +1290,16 @@ pub async fn view_alert_new_post(
     let (Some((ect, _, school)), Some(message)) = (chosen, message) else {
         return render_new_alert(&page, &f, e, StatusCode::BAD_REQUEST).await;
     };
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let ect: Uuid = ect.parse().map_err(|_| AppError::NotFound)?;
-    let a = actor(&page, &meta)?;
+    let a = page.actor(&meta)?;
     let id = rf::raise_alert(&page.state, tenant, SchoolId(*school), UserId(ect), &message, &a).await?;
     Ok(Redirect::to(&format!("/alerts/{id}")).into_response())
 }
 
 async fn visible_alert(page: &Page, id: &str) -> AppResult<crate::store::report_forms::AlertRow> {
     let id: Uuid = id.parse().map_err(|_| AppError::NotFound)?;
-    visible_alerts(page).await?.into_iter().find(|a| a.id == id).ok_or(AppError::NotFound)
+    page.user()?.scope(page.state.store()).alert(id).await?.ok_or(AppError::NotFound)
 }
 
 pub async fn view_alert_get(page: Page, Path(alert_id): Path<String>) -> AppResult<Response> {
@@ -1334,10 +1309,10 @@ pub async fn view_alert_get(page: Page, Path(alert_id): Path<String>) -> AppResu
         .render(
             "alert.html",
             context! {
-                id => a.id.to_string(), name => a.ect_name, ect_id => a.ect_user_id.to_string(), status => a.status.clone(),
-                status_title => alert_status_title(&a.status), message => a.message, raised_by => a.raised_by_name,
+                id => a.id.to_string(), name => a.ect_name, ect_id => a.ect_user_id.to_string(), status => a.status.as_str(),
+                status_title => a.status.title(), message => a.message, raised_by => a.raised_by_name,
                 raised => crate::mail::messages::uk_time(a.created_at), updated => crate::mail::messages::uk_time(a.updated_at),
-                statuses => ALERT_STATUSES.to_vec(), can_update,
+                statuses => AlertStatus::ALL.iter().map(|s| (s.as_str(), s.title())).collect::<Vec<_>>(), can_update,
             },
         )?
         .into_response())
@@ -1351,33 +1326,7 @@ pub async fn view_alert_status_post(
 ) -> AppResult<Response> {
     let a = visible_alert(&page, &alert_id).await?;
     let f = Fields(pairs);
-    let status = f.get("status");
-    if !ALERT_STATUSES.iter().any(|(k, _)| *k == status) {
-        return Err(AppError::BadRequest("unknown status"));
-    }
-    let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
-    let now = page.state.clock().now();
-    let store = page.state.store();
-    let mut tx = store.begin().await?;
-    store.set_alert_status(&mut tx, tenant, a.id, status, now).await?;
-    let subject = a.id.to_string();
-    store
-        .record_audit(
-            &mut tx,
-            &crate::store::audit::NewAuditEvent {
-                tenant: Some(tenant),
-                kind: crate::store::audit::AuditEventKind::AlertStatusChanged,
-                actor: Some(user.id),
-                subject: Some(&subject),
-                ip: &meta.ip,
-                user_agent: &meta.user_agent,
-                factor: None,
-                detail: Some(status),
-            },
-            now,
-        )
-        .await?;
-    tx.commit().await?;
+    let status = AlertStatus::parse(f.get("status")).ok_or(AppError::BadRequest("unknown status"))?;
+    rf::set_alert_status(&page.state, page.tenant()?, a.id, status, &page.actor(&meta)?).await?;
     Ok(Redirect::to(&format!("/alerts/{}", a.id)).into_response())
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::page::Page;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 #[derive(Deserialize, Default)]
 pub struct Filters {
@@ -26,8 +26,8 @@ pub struct Filters {
 }
 
 pub async fn view_ab_reports_get(page: Page, Query(f): Query<Filters>) -> AppResult<Response> {
-    let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let _user = page.user()?.clone();
+    let tenant = page.tenant()?;
     let today = crate::clock_today(&page.state);
     let bh = BankHolidays::england_and_wales();
     let due = crate::services::induction::due_settings(page.state.store().db(), tenant).await?;

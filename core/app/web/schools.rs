@@ -70,7 +70,7 @@ async fn render_school(
     status: StatusCode,
 ) -> AppResult<Response> {
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let extra = forms::extra_questions(&page.state, tenant, forms::context(FORM, user.role.as_str())).await?;
     let answers: Vec<_> = page
         .state
@@ -107,8 +107,8 @@ pub async fn view_school_reminders_post(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let Ok(school) = visible_school(&page, &school_id).await? else { return Err(AppError::NotFound) };
-    let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let _user = page.user()?.clone();
+    let tenant = page.tenant()?;
     let f = super::ects::Fields(pairs);
     let typed = f.get("paused_until").trim().to_owned();
     let today = crate::clock_today(&page.state);
@@ -131,7 +131,7 @@ pub async fn view_school_reminders_post(
     if !e.is_empty() {
         return render_school(&page, school, Some(typed), e, StatusCode::BAD_REQUEST).await;
     }
-    let actor = crate::services::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = page.actor(&meta)?;
     if !schools::pause_reminders(&page.state, tenant, SchoolId(school.id), until, &actor).await? {
         return Err(AppError::NotFound);
     }
@@ -144,7 +144,7 @@ pub async fn view_school_edit_get(page: Page, Path(school_id): Path<String>) -> 
         Err(_) => return Err(AppError::NotFound),
     };
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let extra = forms::extra_questions(&page.state, tenant, forms::context(FORM, user.role.as_str())).await?;
     let stored = page.state.store().list_form_answers(tenant, FORM, school.id).await?;
     let answers: Vec<(String, Vec<String>)> =
@@ -214,7 +214,7 @@ pub async fn view_school_edit_post(
         Err(_) => return Err(AppError::NotFound),
     };
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
 
     // The core fields, checked by the domain's field rules.
     let mut core_errors: Vec<(&'static str, String)> = vec![];
@@ -261,7 +261,7 @@ pub async fn view_school_edit_post(
 
     // One transaction: the details, the answers and the audit event, or nothing.
     let to_store = forms::to_store(&extra.questions, &answers);
-    let actor = crate::services::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = page.actor(&meta)?;
     let school_id = SchoolId(school.id);
     if !schools::edit_details(&page.state, tenant, school_id, &details, &to_store, &extra.plugin_version, &actor)
         .await?

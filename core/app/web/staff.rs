@@ -59,7 +59,7 @@ async fn render(
     status: StatusCode,
 ) -> AppResult<Response> {
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let staff = page.state.store().list_staff(tenant, SchoolId(school.id)).await?;
     let staff: Vec<_> = staff
         .into_iter()
@@ -133,13 +133,9 @@ pub async fn view_staff_post(
 
 /// The person, if they are on this school's staff.
 async fn member(page: &Page, school: &SchoolRow, user_id: &str) -> AppResult<crate::store::users::UserRow> {
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
     let id: UserId = user_id.parse().map_err(|_| AppError::NotFound)?;
-    let staff = page.state.store().list_staff(tenant, SchoolId(school.id)).await?;
-    if !staff.iter().any(|s| s.id == id.0) {
-        return Err(AppError::NotFound);
-    }
-    page.state.store().get_user(id).await?.ok_or(AppError::NotFound)
+    let scope = page.user()?.scope(page.state.store());
+    scope.staff_member(SchoolId(school.id), id).await?.ok_or(AppError::NotFound)
 }
 
 pub async fn view_staff_send_link_post(

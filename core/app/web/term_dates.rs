@@ -147,7 +147,7 @@ async fn current_settings(page: &Page, tenant: induct_domain::TenantId) -> AppRe
 }
 
 async fn show(page: &Page, target: Target) -> AppResult<Response> {
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     // A school without dates of its own starts from its AB's.
     let cal = calendar(page.state.store().db(), tenant, target.school.as_ref().map(|s| induct_domain::SchoolId(s.id)))
         .await?;
@@ -165,7 +165,7 @@ pub async fn view_term_dates_post(page: Page, form: Form<Vec<(String, String)>>)
 }
 
 async fn save(page: Page, target: Target, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
-    let tenant = page.user()?.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
     let mut rows = vec![];
     let mut terms = vec![];

@@ -28,7 +28,7 @@ fn blocks(body: &str) -> Vec<minijinja::Value> {
 
 async fn render(page: &Page, f: &Fields, errors: Errors, status: StatusCode) -> AppResult<Response> {
     let user = page.user()?.clone();
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let setup = page.state.store().account_setup(user.id).await?;
     let policy = first_login::privacy_policy(&page.state, tenant, user.role).await?;
     let policy = match policy {
@@ -71,7 +71,7 @@ pub async fn view_welcome_post(
     if !user.setup_required {
         return Ok(Redirect::to("/dashboard").into_response());
     }
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+    let tenant = page.tenant()?;
     let f = Fields(pairs);
     let store = page.state.store();
     let setup = store.account_setup(user.id).await?;
@@ -115,7 +115,7 @@ pub async fn view_welcome_post(
         news_by_email: setup.as_ref().map_or(f.get("news_by_email") == "yes", |s| s.news_by_email),
         policy: accepting,
     };
-    let actor = crate::services::accounts::Actor { user: user.id, ip: &meta.ip, user_agent: &meta.user_agent };
+    let actor = page.actor(&meta)?;
     first_login::complete(&page.state, tenant, &user.session_hash, &actor, &answers).await?;
     Ok(Redirect::to("/dashboard").into_response())
 }

@@ -3,6 +3,7 @@
 //! Pure: no IO, no clock. Every function that depends on time takes `now` or `today` as an argument,
 //! so the rules are table-tested without sleeping.
 
+pub mod alerts;
 pub mod calendar;
 pub mod deadlines;
 pub mod export;
@@ -12,6 +13,7 @@ pub mod lockout;
 pub mod mfa;
 pub mod notices;
 pub mod password;
+pub mod record;
 pub mod registration;
 pub mod report_flow;
 pub mod roles;
@@ -23,3 +25,27 @@ pub mod validate;
 
 pub use ids::{SchoolId, TenantId, UserId};
 pub use roles::{Permission, Role};
+
+/// A stored value that is none of the domain's: corrupt data, never read as a default (the store
+/// turns it into an error when it decodes a row).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what}: {value:?}")]
+pub struct UnknownValue {
+    pub what: &'static str,
+    pub value: String,
+}
+
+/// `TryFrom<String>` for a domain enum with a `parse`, so the store decodes a stored value into
+/// the enum (`#[sqlx(try_from = "String")]`) and refuses one it does not know.
+macro_rules! stored_as_text {
+    ($ty:ty, $what:literal) => {
+        impl TryFrom<String> for $ty {
+            type Error = $crate::UnknownValue;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                <$ty>::parse(&s).ok_or($crate::UnknownValue { what: $what, value: s })
+            }
+        }
+    };
+}
+pub(crate) use stored_as_text;

@@ -89,6 +89,8 @@ impl RegistrationStatus {
     }
 }
 
+crate::stored_as_text!(RegistrationStatus, "registration status");
+
 /// New ECT, or one already registered with this AB who moves to (or adds) a school (seed 002).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -113,6 +115,49 @@ impl RegistrationKind {
         }
     }
 }
+
+crate::stored_as_text!(RegistrationKind, "registration kind");
+
+/// Where a school's registration with its AB stands (seed 001: "the Appropriate Body will
+/// authorise you to have access to the system").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SchoolStatus {
+    Pending,
+    Authorised,
+    Rejected,
+}
+
+impl SchoolStatus {
+    pub const ALL: [SchoolStatus; 3] = [SchoolStatus::Pending, SchoolStatus::Authorised, SchoolStatus::Rejected];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SchoolStatus::Pending => "pending",
+            SchoolStatus::Authorised => "authorised",
+            SchoolStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            SchoolStatus::Pending => "Waiting for the appropriate body",
+            SchoolStatus::Authorised => "Authorised",
+            SchoolStatus::Rejected => "Rejected",
+        }
+    }
+
+    /// The AB's decision on a school waiting for it (seed 001).
+    pub fn decided(authorise: bool) -> Self {
+        if authorise { SchoolStatus::Authorised } else { SchoolStatus::Rejected }
+    }
+}
+
+crate::stored_as_text!(SchoolStatus, "school status");
 
 /// Why the AB rejects a registration: docs/induction-rules.md 2.8 `Rejected(reason ∈ NoQTS|Exempt|Prohibited|
 /// AlreadyPassed|AlreadyFailed|ClaimedByAnotherAB|TRNNotFound)`, from RECT's eligibility checks
@@ -246,7 +291,7 @@ pub fn two_year_from() -> NaiveDate {
     NaiveDate::from_ymd_opt(2021, 9, 1).expect("valid date")
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum StartProblem {
     #[error(
         "A two-year induction starts on or after 1 September 2021; choose the one-year induction for an earlier start"
@@ -272,6 +317,105 @@ pub fn check_start(kind: InductionType, start: NaiveDate, qts: Option<NaiveDate>
         problems.push(StartProblem::BeforeQts);
     }
     problems
+}
+
+/// A registration's cross-field rules (docs/security.md I5; docs/induction-rules.md 2.10), each
+/// naming the field it is shown next to.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum RegistrationProblem {
+    #[error(transparent)]
+    Start(StartProblem),
+    #[error("Induction cannot start before the contract does")]
+    StartBeforeContract,
+    /// The index of the previous school in the form.
+    #[error("A previous school's start date is before this induction starts, and not in the future")]
+    PreviousSchoolStart(usize),
+    #[error("The full name must be 100 characters or fewer")]
+    NameTooLong,
+}
+
+impl RegistrationProblem {
+    /// The form field the problem is shown next to.
+    pub fn field(&self) -> String {
+        match self {
+            RegistrationProblem::Start(_) | RegistrationProblem::StartBeforeContract => "induction_start".into(),
+            RegistrationProblem::PreviousSchoolStart(i) => format!("ps{i}_start"),
+            RegistrationProblem::NameTooLong => "last_name".into(),
+        }
+    }
+}
+
+/// The longest full name kept (first names, a space and the last name; docs/security.md I5).
+pub const MAX_FULL_NAME: usize = 100;
+
+/// What the registration form's cross-field rules read; each part is `None` when the form did
+/// not give a valid value for it (that field has its own message already).
+#[derive(Debug, Default, Clone)]
+pub struct RegistrationFacts<'a> {
+    pub first_names: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub kind: Option<InductionType>,
+    pub induction_start: Option<NaiveDate>,
+    /// The QTS date: `Some(None)` when the form says it is not known yet.
+    pub qts: Option<Option<NaiveDate>>,
+    pub contract_start: Option<NaiveDate>,
+    pub previous_school_starts: Vec<NaiveDate>,
+}
+
+/// Everything wrong between the fields of a registration (a new ECT or a transfer): the
+/// induction type fits the start, which is not before QTS (SG 1.4-1.8, 2.10-2.11) nor before
+/// the contract; a previous school came before this induction and is not in the future; the
+/// full name fits.
+pub fn check_registration(f: &RegistrationFacts<'_>, today: NaiveDate) -> Vec<RegistrationProblem> {
+    let mut problems = vec![];
+    if let (Some(k), Some(s), Some(q)) = (f.kind, f.induction_start, f.qts) {
+        problems.extend(check_start(k, s, q).into_iter().map(RegistrationProblem::Start));
+    }
+    if let (Some(c), Some(s)) = (f.contract_start, f.induction_start)
+        && s < c
+    {
+        problems.push(RegistrationProblem::StartBeforeContract);
+    }
+    for (i, p) in f.previous_school_starts.iter().enumerate() {
+        if *p > today || f.induction_start.is_some_and(|s| *p >= s) {
+            problems.push(RegistrationProblem::PreviousSchoolStart(i));
+        }
+    }
+    if let (Some(a), Some(b)) = (f.first_names, f.last_name)
+        && a.chars().count() + b.chars().count() + 1 > MAX_FULL_NAME
+    {
+        problems.push(RegistrationProblem::NameTooLong);
+    }
+    problems
+}
+
+/// Why the AB cannot authorise with the QTS date it has (docs/induction-rules.md 2.10: no QTS
+/// blocks the claim; SG 2.10-2.11: induction does not start before QTS).
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum QtsProblem {
+    #[error("Enter the date QTS was awarded, from the teacher record: an ECT without QTS cannot start induction")]
+    Missing,
+    #[error("QTS has not been awarded yet: the date is in the future")]
+    InFuture,
+    #[error("Induction cannot start before QTS: the induction starts on {}", .0.format("%d/%m/%Y"))]
+    AfterInductionStart(NaiveDate),
+}
+
+/// The QTS date the AB confirms from the teacher record before authorising a new ECT, or the
+/// ECT gives while their details are unverified (seed 000): known, awarded, not after the start.
+pub fn check_qts(
+    qts: Option<NaiveDate>,
+    induction_start: NaiveDate,
+    today: NaiveDate,
+) -> Result<NaiveDate, QtsProblem> {
+    let q = qts.ok_or(QtsProblem::Missing)?;
+    if q > today {
+        return Err(QtsProblem::InFuture);
+    }
+    if q > induction_start {
+        return Err(QtsProblem::AfterInductionStart(induction_start));
+    }
+    Ok(q)
 }
 
 /// What the AB should look at before authorising (docs/induction-rules.md 2.10). None of these can be checked
@@ -418,5 +562,77 @@ mod tests {
         for bad in ["", "6.1", "1.25", "-1", "a", "1.", ".5", "1e1", "100"] {
             assert_eq!(parse_fte_terms(bad, 6), None, "{bad}");
         }
+    }
+    #[test]
+    fn cross_field_rules_of_a_registration_i5_sg_2_10() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let today = d("2026-11-24");
+        let base = RegistrationFacts {
+            first_names: Some("Jordan"),
+            last_name: Some("Lee"),
+            kind: Some(InductionType::TwoYear),
+            induction_start: Some(d("2026-09-02")),
+            qts: Some(Some(d("2026-07-20"))),
+            contract_start: Some(d("2026-09-01")),
+            previous_school_starts: vec![],
+        };
+        assert!(check_registration(&base, today).is_empty());
+        let long = "x".repeat(60);
+        let cases: Vec<(RegistrationFacts, Vec<RegistrationProblem>)> = vec![
+            (
+                RegistrationFacts { qts: Some(Some(d("2026-10-01"))), ..base.clone() },
+                vec![RegistrationProblem::Start(StartProblem::BeforeQts)],
+            ),
+            (RegistrationFacts { qts: Some(None), ..base.clone() }, vec![]),
+            (
+                RegistrationFacts { contract_start: Some(d("2026-09-03")), ..base.clone() },
+                vec![RegistrationProblem::StartBeforeContract],
+            ),
+            (
+                RegistrationFacts {
+                    previous_school_starts: vec![d("2025-09-01"), d("2026-09-02"), d("2027-01-01")],
+                    ..base.clone()
+                },
+                vec![RegistrationProblem::PreviousSchoolStart(1), RegistrationProblem::PreviousSchoolStart(2)],
+            ),
+            (
+                RegistrationFacts { first_names: Some(&long), last_name: Some(&long), ..base.clone() },
+                vec![RegistrationProblem::NameTooLong],
+            ),
+            // A part the form could not read is left to its own message.
+            (RegistrationFacts { induction_start: None, ..base.clone() }, vec![]),
+        ];
+        for (facts, expected) in cases {
+            assert_eq!(check_registration(&facts, today), expected, "{facts:?}");
+        }
+        assert_eq!(RegistrationProblem::PreviousSchoolStart(1).field(), "ps1_start");
+        assert_eq!(RegistrationProblem::NameTooLong.field(), "last_name");
+    }
+
+    #[test]
+    fn the_ab_authorises_with_a_qts_date_that_allows_the_start_dom_2_10() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let (start, today) = (d("2026-09-02"), d("2026-11-24"));
+        let cases = [
+            (None, Err(QtsProblem::Missing)),
+            (Some("2026-12-01"), Err(QtsProblem::InFuture)),
+            (Some("2026-10-01"), Err(QtsProblem::AfterInductionStart(start))),
+            (Some("2026-09-02"), Ok(d("2026-09-02"))),
+            (Some("2026-07-20"), Ok(d("2026-07-20"))),
+        ];
+        for (qts, expected) in cases {
+            assert_eq!(check_qts(qts.map(d), start, today), expected, "{qts:?}");
+        }
+        assert!(QtsProblem::AfterInductionStart(start).to_string().ends_with("02/09/2026"));
+    }
+
+    #[test]
+    fn stored_values_decode_or_are_refused() {
+        for s in SchoolStatus::ALL {
+            assert_eq!(SchoolStatus::try_from(s.as_str().to_owned()).unwrap(), s);
+        }
+        assert_eq!(RegistrationStatus::try_from("awaiting_ab".to_owned()).unwrap(), RegistrationStatus::AwaitingAb);
+        let e = SchoolStatus::try_from("approved".to_owned()).unwrap_err();
+        assert_eq!(e.to_string(), "unknown school status: \"approved\"");
     }
 }

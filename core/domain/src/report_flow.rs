@@ -6,6 +6,7 @@
 //! Edits after a signature make a new version and clear the signatures that depended on it
 //! (docs/induction-rules.md 2.7: "Any edit after a signature invalidates downstream signatures").
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::timeline::ReportKind;
@@ -64,6 +65,8 @@ impl FormStatus {
     }
 }
 
+crate::stored_as_text!(FormStatus, "report status");
+
 /// Who signs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -84,6 +87,18 @@ impl Signer {
 
     pub fn parse(s: &str) -> Option<Self> {
         [Signer::Ect, Signer::Tutor, Signer::Head].into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Who a role signs as (docs/induction-rules.md 2.1: leads complete and sign as tutors);
+    /// `None` for roles that never sign reports.
+    pub fn for_role(role: crate::Role) -> Option<Signer> {
+        use crate::Role::*;
+        match role {
+            Ect => Some(Signer::Ect),
+            InductionTutor | InductionLead => Some(Signer::Tutor),
+            HeadTeacher => Some(Signer::Head),
+            PlatformOperator | AbAdmin | SchoolAdmin => None,
+        }
     }
 
     pub fn title(self) -> &'static str {
@@ -171,6 +186,20 @@ impl FormStatus {
             (EctSigned, Sign(Signer::Head)) => Err(FlowProblem::TutorFirst),
             (AwaitingHead, Sign(Signer::Head)) => Ok(Submitted),
         }
+    }
+
+    /// Whose signature the report waits for now, asked of [`FormStatus::next`] so that the
+    /// signing order is written once (docs/induction-rules.md 2.7).
+    pub fn awaiting_signature_of(self, kind: ReportKind, policy: SigningPolicy) -> Option<Signer> {
+        [Signer::Ect, Signer::Tutor, Signer::Head]
+            .into_iter()
+            .find(|s| self.next(FlowAction::Sign(*s), kind, policy).is_ok())
+    }
+
+    /// The ECT has signed and the school's signatures are still to come (the AB's review lists
+    /// these as unsigned).
+    pub fn awaits_school_signatures(self) -> bool {
+        matches!(self, FormStatus::EctSigned | FormStatus::AwaitingHead)
     }
 
     /// Whether the tutor's side may be edited, and what an edit does: the status afterwards and
@@ -305,6 +334,13 @@ pub fn ect_missing(get: impl Fn(&str) -> Option<String>) -> Vec<&'static str> {
     missing
 }
 
+/// A report is overdue once its due date has passed while the school still has it: the same
+/// test decides the AB's review, the dashboards and the reminders (seed 003: reminders stop as
+/// soon as the report is submitted).
+pub fn is_overdue(due: Option<NaiveDate>, status: FormStatus, today: NaiveDate) -> bool {
+    due.is_some_and(|d| d < today) && crate::notices::still_chased(status)
+}
+
 #[cfg(test)]
 mod tests {
     use super::FlowAction::*;
@@ -417,6 +453,46 @@ mod tests {
         }
         for r in ["on_track", "satisfactory_progress", "satisfactory", ""] {
             assert!(!is_concern(r));
+        }
+    }
+
+    #[test]
+    fn who_signs_next_follows_the_signing_order_dom_2_7() {
+        use FormStatus::*;
+        let pr = ReportKind::ProgressReview;
+        let fa = ReportKind::FinalAssessment;
+        let plain = SigningPolicy { head_signs_progress_reviews: false };
+        let heads = SigningPolicy { head_signs_progress_reviews: true };
+        let cases = [
+            (Draft, pr, plain, None),
+            (AwaitingEct, pr, plain, Some(Signer::Ect)),
+            (EctSigned, pr, plain, Some(Signer::Tutor)),
+            (AwaitingHead, fa, plain, Some(Signer::Head)),
+            (AwaitingHead, pr, heads, Some(Signer::Head)),
+            (Submitted, fa, plain, None),
+            (Accepted, fa, plain, None),
+        ];
+        for (status, kind, policy, signer) in cases {
+            assert_eq!(status.awaiting_signature_of(kind, policy), signer, "{status:?} {kind:?}");
+        }
+        assert!(EctSigned.awaits_school_signatures() && AwaitingHead.awaits_school_signatures());
+        assert!(!AwaitingEct.awaits_school_signatures() && !Submitted.awaits_school_signatures());
+    }
+
+    #[test]
+    fn overdue_is_past_due_while_the_school_has_it_seed_003() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let today = d("2026-11-24");
+        let cases = [
+            (Some("2026-11-23"), FormStatus::Draft, true),
+            (Some("2026-11-23"), FormStatus::AwaitingHead, true),
+            (Some("2026-11-24"), FormStatus::Draft, false),
+            (Some("2026-11-23"), FormStatus::Submitted, false),
+            (Some("2026-11-23"), FormStatus::Accepted, false),
+            (None, FormStatus::Draft, false),
+        ];
+        for (due, status, overdue) in cases {
+            assert_eq!(is_overdue(due.map(d), status, today), overdue, "{due:?} {status:?}");
         }
     }
 }

@@ -35,93 +35,114 @@ pub enum Reach {
     OwnRecord,
 }
 
-/// An action a route performs. Every route declares one (docs/security.md T1: deny by default).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Permission {
+/// Defines [`Permission`] with its stable snake_case key (what templates see in `can`) and the
+/// list of all of them, from one list so that neither can miss a variant.
+macro_rules! permissions {
+    ($($(#[$doc:meta])* $name:ident => $key:literal,)*) => {
+        /// An action a route performs. Every route declares one (docs/security.md T1: deny by default).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Permission {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Permission {
+            pub const ALL: &'static [Permission] = &[$(Permission::$name),*];
+
+            /// The permission's name for templates: `{% if can.register_ects %}`.
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(Permission::$name => $key,)*
+                }
+            }
+        }
+    };
+}
+
+permissions! {
     /// See one's own dashboard and account page.
-    ViewOwnDashboard,
+    ViewOwnDashboard => "view_own_dashboard",
     /// List the schools registered under the AB.
-    ListSchools,
+    ListSchools => "list_schools",
     /// See one school's details page (seed 001 step 2: "School Details").
-    ViewSchool,
+    ViewSchool => "view_school",
     /// See the reports of every ECT in the AB, with filters.
-    ListAbReports,
+    ListAbReports => "list_ab_reports",
     /// Edit the AB's term dates and due-date policy.
-    EditAbCalendar,
+    EditAbCalendar => "edit_ab_calendar",
     /// Authorise or reject a school that registered (seed 001).
-    AuthoriseSchools,
+    AuthoriseSchools => "authorise_schools",
     /// See a school's staff and add people to it (seed 001 steps 3-4; docs/induction-rules.md 2.1: school
     /// administrators register staff too).
-    ManageSchoolStaff,
+    ManageSchoolStaff => "manage_school_staff",
     /// See staff usernames, send them a set-password link, deactivate leavers (seed 000).
-    ManageStaffAccounts,
+    ManageStaffAccounts => "manage_staff_accounts",
     /// See the school's upcoming assessments (one-year ECTs) and reports (two-year ECTs), seed 003.
-    ViewUpcomingReports,
+    ViewUpcomingReports => "view_upcoming_reports",
     /// Record an ECT's contracts, absences and leaving date (seed 003: "confirm contract details",
     /// "Days of absence"; the leaver form).
-    EditInductionRecord,
+    EditInductionRecord => "edit_induction_record",
     /// Edit a school's details (seed 001 step 2: "If you have any edits to make please save the page").
-    EditSchool,
+    EditSchool => "edit_school",
     /// Install, roll back and inspect the AB's own plugin.
-    ManageAbPlugins,
+    ManageAbPlugins => "manage_ab_plugins",
     /// List the appropriate bodies hosted on the platform.
-    ListAppropriateBodies,
+    ListAppropriateBodies => "list_appropriate_bodies",
     /// Manage any AB's plugins (the platform operator).
-    ManageAnyAbPlugins,
+    ManageAnyAbPlugins => "manage_any_ab_plugins",
     /// Read the demo mailbox of messages the platform has sent.
-    ReadDemoMailbox,
+    ReadDemoMailbox => "read_demo_mailbox",
     /// Register an ECT at the school or register a transfer in (seed 001 step 5; docs/induction-rules.md 2.1:
     /// tutors add ECTs, school administrators register them).
-    RegisterEcts,
+    RegisterEcts => "register_ects",
     /// See a registration and its status (the school's staff throughout; the AB).
-    ViewEctRegistrations,
+    ViewEctRegistrations => "view_ect_registrations",
     /// Sign an ECT's registration (seed 001: "it will go to your Head Teacher to sign").
-    SignEctRegistrations,
+    SignEctRegistrations => "sign_ect_registrations",
     /// Check QTS and eligibility, then authorise or reject a registration (docs/induction-rules.md 2.8, 2.10).
-    AuthoriseEctRegistrations,
+    AuthoriseEctRegistrations => "authorise_ect_registrations",
     /// List ECTs and registrations, searching by name or TRN.
-    ListEcts,
+    ListEcts => "list_ects",
     /// See an ECT's record: details, schools, tutor and mentor.
-    ViewEctRecord,
+    ViewEctRecord => "view_ect_record",
     /// Assign an ECT's induction tutor and mentor (docs/induction-rules.md 2.1: the induction lead assigns
     /// ECTs to tutors; seed 002).
-    AssignTutorsAndMentors,
+    AssignTutorsAndMentors => "assign_tutors_and_mentors",
     /// Record that an ECT is leaving (seed 003 leaver form; SG 5.3-5.4: the head teacher
     /// notifies the AB).
-    RecordLeavers,
+    RecordLeavers => "record_leavers",
     /// The AB's task list: registrations to check, schools to authorise, leavers, transfers.
-    ViewAbTasks,
+    ViewAbTasks => "view_ab_tasks",
     /// Search the staff of every school in the AB.
-    ListAbStaff,
+    ListAbStaff => "list_ab_staff",
     /// Download claims and outcomes for the national service (docs/induction-rules.md 2.11).
-    ExportForNationalService,
+    ExportForNationalService => "export_for_national_service",
     /// See what reminders and notifications were sent to whom, what failed, and resend it (issue
     /// 8; SG 2.74: the AB chases late reports).
-    ViewAbNotifications,
+    ViewAbNotifications => "view_ab_notifications",
     /// An ECT's own personal, training and previous-school details (seed 000).
-    EditOwnDetails,
+    EditOwnDetails => "edit_own_details",
     /// Fill in a progress review or assessment (docs/induction-rules.md 2.1: tutors; leads "complete
     /// assessments").
-    FillReports,
+    FillReports => "fill_reports",
     /// Confirm a report's details and write the ECT's comments (seed 003).
-    CommentOnReports,
+    CommentOnReports => "comment_on_reports",
     /// Save a draft as it is typed (the tutor's form or the ECT's comments).
-    DraftReports,
+    DraftReports => "draft_reports",
     /// Read reports (school administrators never see them, docs/induction-rules.md 2.1).
-    ReadReports,
+    ReadReports => "read_reports",
     /// Sign a report (ECT, tutor, head teacher; docs/induction-rules.md 2.7).
-    SignReports,
+    SignReports => "sign_reports",
     /// Accept or return submitted reports; see overdue and unsigned reports (docs/induction-rules.md 2.7).
-    ReviewReports,
+    ReviewReports => "review_reports",
     /// Print every report of a school in one PDF.
-    PrintSchoolReports,
+    PrintSchoolReports => "print_school_reports",
     /// See the school's or the AB's alerts (seed 003 "ECT Alerts").
-    ViewAlerts,
+    ViewAlerts => "view_alerts",
     /// Raise an alert with the AB (seed 003).
-    RaiseAlerts,
+    RaiseAlerts => "raise_alerts",
     /// Unlock an account locked by wrong passwords or codes (docs/security.md A8: "until an
     /// administrator ... clears it").
-    UnlockAccounts,
+    UnlockAccounts => "unlock_accounts",
 }
 
 impl Role {
@@ -179,6 +200,13 @@ impl Role {
     /// and section 3: "For staff with wide access (D9), require TOTP or SMS rather than email").
     pub fn needs_strong_second_factor(self) -> bool {
         matches!(self, Role::PlatformOperator | Role::AbAdmin)
+    }
+
+    /// Who may be an ECT's induction tutor: a tutor, or the induction lead or head teacher doing
+    /// the tutor's work (docs/induction-rules.md 2.1: leads "complete assessments"; SG 2.42: the
+    /// head identifies the tutor, and SG 2.45 lets the head be one themselves).
+    pub fn can_tutor(self) -> bool {
+        matches!(self, Role::InductionTutor | Role::InductionLead | Role::HeadTeacher)
     }
 
     /// Whether the role works at schools and so must belong to at least one.
@@ -371,5 +399,18 @@ mod tests {
         for r in [HeadTeacher, InductionLead, InductionTutor, SchoolAdmin, Ect] {
             assert!(r.is_school_role() && r.is_tenant_role(), "{r}");
         }
+    }
+
+    #[test]
+    fn who_may_tutor_an_ect_sg_2_42() {
+        let tutors: Vec<Role> = Role::ALL.into_iter().filter(|r| r.can_tutor()).collect();
+        assert_eq!(tutors, [Role::HeadTeacher, Role::InductionLead, Role::InductionTutor]);
+    }
+
+    #[test]
+    fn every_permission_has_its_own_key() {
+        let keys: std::collections::BTreeSet<&str> = Permission::ALL.iter().map(|p| p.key()).collect();
+        assert_eq!(keys.len(), Permission::ALL.len());
+        assert_eq!(Permission::RegisterEcts.key(), "register_ects");
     }
 }

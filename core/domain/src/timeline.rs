@@ -81,6 +81,8 @@ impl ReportKind {
     }
 }
 
+crate::stored_as_text!(ReportKind, "report kind");
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedReport {
     pub number: u32,
