@@ -2,9 +2,11 @@
 //! authorise, leavers, transfers), the staff of every school with search, and the exports for the
 //! national service (docs/induction-rules.md 2.11).
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use induct_domain::Permission;
 use induct_domain::export::{self, Action, Claim, Outcome};
 use induct_domain::record::EctStatus;
 use induct_domain::registration::{RegistrationKind, RegistrationStatus, SchoolStatus, TrainingProgramme};
@@ -12,7 +14,8 @@ use induct_domain::{Role, UserId};
 use minijinja::context;
 use uuid::Uuid;
 
-use super::ects::{Search, fmt_date, matches};
+use super::ects::{Search, matches};
+use super::form::uk_date as fmt_date;
 use super::page::Page;
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
@@ -282,4 +285,19 @@ pub async fn view_user_compromised_post(
     let actor = page.actor(&meta)?;
     crate::services::accounts::mark_compromised(&page.state, &page.site, &person, &actor).await?;
     Ok(back_to(&person))
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/tasks", Sites::Ab, Signed(ViewAbTasks), view_tasks_get)
+        .post("/leavers/{leaver_id}/acknowledge", Sites::Ab, Signed(ViewAbTasks), view_leaver_acknowledge_post)
+        .get("/staff", Sites::Ab, Signed(ListAbStaff), view_ab_staff_get)
+        .post("/users/{user_id}/unlock", Sites::Ab, Signed(UnlockAccounts), view_user_unlock_post)
+        .post("/users/{user_id}/compromised", Sites::Ab, Signed(UnlockAccounts), view_user_compromised_post)
+        .get("/exports", Sites::Ab, Signed(ExportForNationalService), view_exports_get)
+        .get("/exports/claims.csv", Sites::Ab, Signed(ExportForNationalService), view_claims_csv_get)
+        .get("/exports/outcomes.csv", Sites::Ab, Signed(ExportForNationalService), view_outcomes_csv_get)
+        .get("/exports/ects.csv", Sites::Ab, Signed(ExportForNationalService), view_ects_csv_get)
 }

@@ -2,13 +2,15 @@
 //! password, recent sign-in activity; and "Can't access your account?" (password reset and
 //! username reminder by username, email address or mobile number).
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::Form;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use induct_domain::Permission;
 use induct_domain::{Role, validate};
 use minijinja::context;
 
-use super::ects::{Errors, Fields};
+use super::form::{Errors, Fields};
 use super::page::Page;
 use super::step_up::{is_recent, step_up};
 use crate::auth::session::RequestMeta;
@@ -436,4 +438,22 @@ pub async fn view_two_factor_post(
     };
     e.add(field, message);
     render_two_factor(&page, e, None, status).await
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/account/two-factor", Sites::Any, Signed(ViewOwnDashboard), view_two_factor_get)
+        .post("/account/two-factor", Sites::Any, Signed(ViewOwnDashboard), view_two_factor_post)
+        .get("/account", Sites::Any, Signed(ViewOwnDashboard), view_account_get)
+        .get("/account/password", Sites::Any, Signed(ViewOwnDashboard), view_change_password_get)
+        .post("/account/password", Sites::Any, Signed(ViewOwnDashboard), view_account_password_post)
+        .post("/account/contact", Sites::Any, Signed(ViewOwnDashboard), view_account_contact_post)
+        .get("/account/security", Sites::Ab, Signed(ViewOwnDashboard), view_security_get)
+        .post("/account/security", Sites::Ab, Signed(ViewOwnDashboard), view_security_post)
+        // AB sites: platform operators recover through another operator (the link's page,
+        // /set-password, is an AB-site page).
+        .get("/account-recovery", Sites::Ab, Public, view_recovery_get)
+        .post("/account-recovery", Sites::Ab, Public, view_recovery_post)
 }

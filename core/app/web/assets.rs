@@ -1,5 +1,6 @@
 //! Static files of the site's theme (falling back to the default theme's).
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -36,4 +37,10 @@ pub async fn view_asset_get(page: Page, Path(path): Path<String>) -> Result<Resp
         );
     }
     Ok(response)
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    t.get("/static/{*path}", Sites::Any, Public, view_asset_get)
 }

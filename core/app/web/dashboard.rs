@@ -1,7 +1,9 @@
 //! Home, dashboards and the account page.
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::Json;
 use axum::response::{IntoResponse, Redirect, Response};
+use induct_domain::Permission;
 use induct_domain::record::EctStatus;
 use induct_domain::registration::{RegistrationKind, RegistrationStatus};
 use induct_domain::{Role, SchoolId};
@@ -265,4 +267,16 @@ pub async fn view_upcoming_get(page: Page) -> AppResult<Response> {
         }
     }
     Ok(page.render("upcoming.html", context! { one_year, two_year })?.into_response())
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/", Sites::Any, Public, view_home_get)
+        .post("/account/two-factor/dismiss", Sites::Any, Signed(ViewOwnDashboard), view_mfa_banner_dismiss_post)
+        .get("/health", Sites::Any, Public, view_health_get)
+        .get("/help", Sites::Any, Public, view_help_get)
+        .get("/dashboard", Sites::Any, Signed(ViewOwnDashboard), view_dashboard_get)
+        .get("/reports/upcoming", Sites::Ab, Signed(ViewUpcomingReports), view_upcoming_get)
 }

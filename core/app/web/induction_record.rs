@@ -3,11 +3,13 @@
 //! against the record (`induct_domain::record`) and saves it with its new plan in one
 //! transaction, or not at all.
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use induct_domain::Permission;
 use induct_domain::induction::{Contract, DaysPerWeek, HalfDays};
 use induct_domain::record::{self, ContractType};
 use induct_domain::{SchoolId, UserId};
@@ -180,4 +182,16 @@ pub async fn view_induction_record_post(
         }
         Err(RecordError::Store(e)) => Err(e.into()),
     }
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/ects/{ect_id}/induction", Sites::Ab, Signed(EditInductionRecord), view_induction_record_get).post(
+        "/ects/{ect_id}/induction",
+        Sites::Ab,
+        Signed(EditInductionRecord),
+        view_induction_record_post,
+    )
 }

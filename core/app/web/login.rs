@@ -1,9 +1,11 @@
 //! Login, logout and the idle-timeout keepalive.
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use induct_domain::Permission;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -304,4 +306,18 @@ pub async fn view_signed_out_get(page: Page) -> AppResult<Response> {
 pub async fn view_keepalive_post(State(state): State<AppState>, user: CurrentUser) -> Result<StatusCode, AppError> {
     state.store().touch_session(&user.session_hash, state.clock().now()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/login", Sites::Any, Public, view_login_get)
+        .post("/login", Sites::Any, Public, view_login_post)
+        .post("/logout", Sites::Any, Public, view_logout_post)
+        .get("/login/verify", Sites::Any, Public, view_verify_get)
+        .post("/login/verify", Sites::Any, Public, view_verify_post)
+        .post("/login/verify/resend", Sites::Any, Public, view_verify_resend_post)
+        .get("/signed-out", Sites::Any, Public, view_signed_out_get)
+        .post("/session/keepalive", Sites::Any, Signed(ViewOwnDashboard), view_keepalive_post)
 }

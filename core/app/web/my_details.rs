@@ -2,10 +2,12 @@
 //! read-only once the AB has verified them), training and qualification details, associated
 //! schools, previous schools (add and remove) and a printable copy of it all.
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use induct_domain::Permission;
 use induct_domain::UserId;
 use induct_domain::induction::Fraction;
 use induct_domain::registration as reg;
@@ -13,7 +15,8 @@ use induct_domain::validate;
 use minijinja::context;
 use uuid::Uuid;
 
-use super::ects::{Errors, Fields, contract_title, fmt_date, parse_previous_school};
+use super::ects::{contract_title, parse_previous_school};
+use super::form::{Errors, Fields, uk_date as fmt_date};
 use super::page::Page;
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
@@ -253,4 +256,83 @@ pub async fn view_previous_school_remove_post(
 pub async fn view_my_details_print_get(page: Page) -> AppResult<Response> {
     let ctx = details_context(&page).await?;
     Ok(page.render("my_details_print.html", ctx)?.into_response())
+}
+
+/// Seed 000 "Print details" as a PDF: the ECT's registration details.
+pub async fn view_my_details_pdf_get(page: Page) -> AppResult<Response> {
+    let user = page.user()?.clone();
+    let tenant = page.tenant()?;
+    let store = page.state.store();
+    let me = store.get_user(user.id).await?.ok_or(AppError::NotFound)?;
+    let induction = store.induction_of_ect(tenant, user.id).await?.ok_or(AppError::NotFound)?;
+    let profile = store.get_profile(tenant, user.id).await?;
+    let mut doc = crate::pdf::Document::new(
+        page.site.name(),
+        &format!("Registration details: {}", me.display_name),
+        crate::web::reports::brand(&page),
+    );
+    doc.field("Name", &me.display_name).field("Username", &me.username).field("Email address", &me.email);
+    if let Some(p) = &profile {
+        doc.field("Teacher reference number (TRN)", &p.trn)
+            .field("Date of birth", &fmt_date(p.date_of_birth))
+            .field("Home address", &p.home_address)
+            .field("ITT provider", &p.itt_provider)
+            .field("QTS awarded", &p.qts_date.map(fmt_date).unwrap_or_else(|| "Not recorded".into()))
+            .field("Qualified subjects", &p.subjects)
+            .field("Qualified age range", &p.age_range);
+    }
+    doc.field("Induction started", &fmt_date(induction.start_date));
+    doc.heading("Associated schools");
+    let schools = store.list_schools(tenant).await?;
+    for k in store.db().list_contracts(tenant, induction.id).await? {
+        let s = schools.iter().find(|s| s.id == k.school_id);
+        doc.field(
+            &s.map(|s| s.name.clone()).unwrap_or_default(),
+            &format!(
+                "From {}{}, {} days a week, {}",
+                fmt_date(k.start_date),
+                k.end_date.map(|d| format!(" to {}", fmt_date(d))).unwrap_or_default(),
+                induct_domain::induction::HalfDays(k.days_per_week_halves.max(0) as u32),
+                contract_title(&k.contract_type)
+            ),
+        );
+    }
+    doc.heading("Previous schools");
+    let previous = store.list_previous_schools(tenant, induction.id).await?;
+    if previous.is_empty() {
+        doc.paragraph("None.");
+    }
+    for p in previous {
+        doc.field(
+            &p.name,
+            &format!(
+                "{} ({}), from {}, {} FTE terms, {} days absent",
+                p.address,
+                p.appropriate_body,
+                fmt_date(p.start_date),
+                induct_domain::induction::Fraction::parse_exact(&p.fte_terms)
+                    .map(|f| f.to_one_decimal())
+                    .unwrap_or_default(),
+                induct_domain::induction::HalfDays(p.absence_half_days.max(0) as u32)
+            ),
+        );
+    }
+    Ok(crate::web::reports::pdf_response("registration-details.pdf", doc.render()))
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/my-details", Sites::Ab, Signed(EditOwnDetails), view_my_details_get)
+        .post("/my-details", Sites::Ab, Signed(EditOwnDetails), view_my_details_post)
+        .get("/my-details/print", Sites::Ab, Signed(EditOwnDetails), view_my_details_print_get)
+        .post("/my-details/previous-schools", Sites::Ab, Signed(EditOwnDetails), view_previous_school_add_post)
+        .post(
+            "/my-details/previous-schools/{previous_school_id}/remove",
+            Sites::Ab,
+            Signed(EditOwnDetails),
+            view_previous_school_remove_post,
+        )
+        .get("/my-details/pdf", Sites::Ab, Signed(EditOwnDetails), view_my_details_pdf_get)
 }

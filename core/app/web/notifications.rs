@@ -1,9 +1,11 @@
 //! The AB's Emails page (issue 8): what was sent to whom and when, what failed and why, with
 //! "Send again"; and the reminders and notices behind them (which were sent, which skipped).
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use induct_domain::Permission;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -100,4 +102,16 @@ pub async fn view_mail_resend_post(page: Page, meta: RequestMeta, Path(mail_id):
         return Err(AppError::NotFound);
     }
     render(&page, false, Some("The message will be sent again."), StatusCode::OK).await
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/notifications", Sites::Ab, Signed(ViewAbNotifications), view_notifications_get).post(
+        "/notifications/mail/{mail_id}/resend",
+        Sites::Ab,
+        Signed(ViewAbNotifications),
+        view_mail_resend_post,
+    )
 }

@@ -1,8 +1,10 @@
 //! The platform operator's pages: the appropriate bodies, and the mail the platform has sent
 //! (the demo transport's mailbox, and the outbox with what failed).
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
+use induct_domain::Permission;
 use minijinja::context;
 use minijinja::value::Serde;
 use uuid::Uuid;
@@ -43,4 +45,13 @@ pub async fn view_mail_item_get(page: Page, Path(mail_id): Path<String>) -> AppR
     let id: Uuid = mail_id.parse().map_err(|_| AppError::NotFound)?;
     let mail = page.state.store().get_demo_mail(id).await?.ok_or(AppError::NotFound)?;
     Ok(page.render("platform_mail_item.html", context! { mail => Serde(&mail) })?.into_response())
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/platform/appropriate-bodies", Sites::Platform, Signed(ListAppropriateBodies), view_abs_get)
+        .get("/platform/mail", Sites::Platform, Signed(ReadDemoMailbox), view_mail_get)
+        .get("/platform/mail/{mail_id}", Sites::Platform, Signed(ReadDemoMailbox), view_mail_item_get)
 }

@@ -2,9 +2,11 @@
 //! any AB (`/platform/appropriate-bodies/{slug}/plugins`). Upload a component, see what it does,
 //! roll back or forward to any stored version.
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use induct_domain::Permission;
 use minijinja::context;
 use minijinja::value::Serde;
 use std::sync::Arc;
@@ -147,4 +149,31 @@ pub async fn view_ab_plugin_activate_post(
 ) -> AppResult<Response> {
     let m = named_ab(&page, &slug).await?;
     activate(page, meta, m, plugin_id).await
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/plugins", Sites::Ab, Signed(ManageAbPlugins), view_plugins_get)
+        .post("/plugins", Sites::Ab, Signed(ManageAbPlugins), view_plugins_post)
+        .post("/plugins/{plugin_id}/activate", Sites::Ab, Signed(ManageAbPlugins), view_plugin_activate_post)
+        .get(
+            "/platform/appropriate-bodies/{slug}/plugins",
+            Sites::Platform,
+            Signed(ManageAnyAbPlugins),
+            view_ab_plugins_get,
+        )
+        .post(
+            "/platform/appropriate-bodies/{slug}/plugins",
+            Sites::Platform,
+            Signed(ManageAnyAbPlugins),
+            view_ab_plugins_post,
+        )
+        .post(
+            "/platform/appropriate-bodies/{slug}/plugins/{plugin_id}/activate",
+            Sites::Platform,
+            Signed(ManageAnyAbPlugins),
+            view_ab_plugin_activate_post,
+        )
 }

@@ -1,9 +1,11 @@
 //! Registering a school under this AB (seed 001 step 1), and the AB's decision.
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::Form;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use induct_domain::Permission;
 use induct_domain::validate::{self, FieldProblem};
 use induct_domain::{Role, SchoolId};
 use minijinja::context;
@@ -143,4 +145,13 @@ pub async fn view_school_decision_post(
     let actor = page.actor(&meta)?;
     registration::decide(&page.state, &page.site, id, authorise, reason.as_deref(), &actor).await?;
     Ok(Redirect::to("/schools").into_response())
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/register-school", Sites::Ab, Public, view_register_school_get)
+        .post("/register-school", Sites::Ab, Public, view_register_school_post)
+        .post("/schools/{school_id}/decision", Sites::Ab, Signed(AuthoriseSchools), view_school_decision_post)
 }

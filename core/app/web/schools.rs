@@ -1,6 +1,7 @@
 //! Schools: the AB's list, one school's details page, and editing them (seed 001 step 2), with
 //! the AB's extra questions from its plugin (form `school-details`).
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -59,14 +60,14 @@ pub async fn view_school_get(page: Page, Path(school_id): Path<String>) -> AppRe
         Ok(s) => s,
         Err(redirect) => return Ok(redirect),
     };
-    render_school(&page, school, None, super::ects::Errors::default(), StatusCode::OK).await
+    render_school(&page, school, None, super::form::Errors::default(), StatusCode::OK).await
 }
 
 async fn render_school(
     page: &Page,
     school: SchoolRow,
     typed: Option<String>,
-    errors: super::ects::Errors,
+    errors: super::form::Errors,
     status: StatusCode,
 ) -> AppResult<Response> {
     let user = page.user()?.clone();
@@ -109,10 +110,10 @@ pub async fn view_school_reminders_post(
     let Ok(school) = visible_school(&page, &school_id).await? else { return Err(AppError::NotFound) };
     let _user = page.user()?.clone();
     let tenant = page.tenant()?;
-    let f = super::ects::Fields(pairs);
+    let f = super::form::Fields(pairs);
     let typed = f.get("paused_until").trim().to_owned();
     let today = crate::clock_today(&page.state);
-    let mut e = super::ects::Errors::default();
+    let mut e = super::form::Errors::default();
     let until = match validate::optional_date(&typed, "the date to pause reminders until") {
         Ok(Some(d)) if d < today => {
             e.add("paused_until", "The date must be today or later");
@@ -269,4 +270,15 @@ pub async fn view_school_edit_post(
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to(&format!("/schools/{}", school.id)).into_response())
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/schools", Sites::Ab, Signed(ListSchools), view_schools_get)
+        .get("/schools/{school_id}", Sites::Ab, Signed(ViewSchool), view_school_get)
+        .get("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), view_school_edit_get)
+        .post("/schools/{school_id}/edit", Sites::Ab, Signed(EditSchool), view_school_edit_post)
+        .post("/schools/{school_id}/reminders", Sites::Ab, Signed(EditSchool), view_school_reminders_post)
 }

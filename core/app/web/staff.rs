@@ -3,6 +3,7 @@
 //! set-password link, deactivating leavers (seed 000); and the public page where a link sets a
 //! password.
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::Form;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -287,4 +288,26 @@ pub async fn view_set_password_post(
         Err(SetPasswordError::App(e)) => return Err(e),
     };
     Ok(no_referrer(response))
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/schools/{school_id}/staff", Sites::Ab, Signed(ManageSchoolStaff), view_staff_get)
+        .post("/schools/{school_id}/staff", Sites::Ab, Signed(ManageSchoolStaff), view_staff_post)
+        .post(
+            "/schools/{school_id}/staff/{user_id}/send-link",
+            Sites::Ab,
+            Signed(ManageStaffAccounts),
+            view_staff_send_link_post,
+        )
+        .post(
+            "/schools/{school_id}/staff/{user_id}/deactivate",
+            Sites::Ab,
+            Signed(ManageStaffAccounts),
+            view_staff_deactivate_post,
+        )
+        .get("/set-password/{token}", Sites::Ab, Public, view_set_password_get)
+        .post("/set-password/{token}", Sites::Ab, Public, view_set_password_post)
 }

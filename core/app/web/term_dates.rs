@@ -2,10 +2,12 @@
 //! (in order, no overlaps, closures inside their terms) before anything is saved; saving
 //! recomputes every ECT's open reports.
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::Form;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use induct_domain::Permission;
 use induct_domain::calendar::{Calendar, DateRange, Term, TermKind};
 use induct_domain::timeline::DuePolicy;
 use minijinja::context;
@@ -292,4 +294,14 @@ async fn save(page: Page, target: Target, Form(fields): Form<Vec<(String, String
     }
     tx.commit().await?;
     Ok(Redirect::to(&target.action).into_response())
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/schools/{school_id}/term-dates", Sites::Ab, Signed(EditAbCalendar), view_school_term_dates_get)
+        .post("/schools/{school_id}/term-dates", Sites::Ab, Signed(EditAbCalendar), view_school_term_dates_post)
+        .get("/settings/term-dates", Sites::Ab, Signed(EditAbCalendar), view_term_dates_get)
+        .post("/settings/term-dates", Sites::Ab, Signed(EditAbCalendar), view_term_dates_post)
 }

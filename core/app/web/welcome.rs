@@ -2,12 +2,14 @@
 //! preferences, and the AB's privacy policy with its consents (from the AB's plugin). Also shown
 //! alone when the AB publishes a new version of its policy.
 
+use crate::web::{Access, RouteTable, Sites};
 use axum::Form;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use induct_domain::Permission;
 use minijinja::context;
 
-use super::ects::{Errors, Fields};
+use super::form::{Errors, Fields};
 use super::page::Page;
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
@@ -118,4 +120,16 @@ pub async fn view_welcome_post(
     let actor = page.actor(&meta)?;
     first_login::complete(&page.state, tenant, &user.session_hash, &actor, &answers).await?;
     Ok(Redirect::to("/dashboard").into_response())
+}
+
+/// This feature's routes, each declaring who may use it and on which site (docs/security.md T1).
+pub(super) fn routes(t: RouteTable) -> RouteTable {
+    use Access::*;
+    use Permission::*;
+    t.get("/welcome", Sites::Ab, Signed(ViewOwnDashboard), view_welcome_get).post(
+        "/welcome",
+        Sites::Ab,
+        Signed(ViewOwnDashboard),
+        view_welcome_post,
+    )
 }

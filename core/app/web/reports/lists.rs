@@ -12,8 +12,8 @@ use minijinja::value::Serde;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::page::Page;
 use crate::error::AppResult;
+use crate::web::page::Page;
 
 #[derive(Deserialize, Default)]
 pub struct Filters {

@@ -1,0 +1,87 @@
+//! The ECT's confirmation and comments.
+
+use super::*;
+
+pub(super) async fn render_comment(
+    page: &Page,
+    c: &ReportCtx,
+    ect_id: &str,
+    errors: Errors,
+    notice: Option<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let name = ect_name(page, c).await?;
+    let (extra, extra_unavailable) = extra_views(page, c, "ect").await?;
+    let body = page.render(
+        "report_comment.html",
+        context! {
+            r => header(c, &name, ect_id),
+            a => c.answers.clone(),
+            comments => ECT_COMMENTS.to_vec(),
+            extra => minijinja::value::Serde(&extra),
+            extra_unavailable,
+            days_served => c.answer("contract.days_served"),
+            days_absent => c.answer("contract.days_absent"),
+            locked => c.status().after_ect_edit().is_err(),
+            errors => errors.0,
+            notice,
+        },
+    )?;
+    Ok((status, body).into_response())
+}
+
+pub async fn view_report_comment_get(
+    page: Page,
+    Path((ect_id, number)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let c = ctx(&page, &ect_id, &number).await?;
+    if c.role != ReportRole::Ect {
+        return Err(AppError::Forbidden);
+    }
+    if c.status() == FormStatus::Draft {
+        return Err(AppError::NotFound);
+    }
+    render_comment(&page, &c, &ect_id, Errors::default(), None, StatusCode::OK).await
+}
+
+pub async fn view_report_comment_post(
+    page: Page,
+    meta: RequestMeta,
+    Path((ect_id, number)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let c = ctx(&page, &ect_id, &number).await?;
+    let f = Fields(pairs);
+    let a = page.actor(&meta)?;
+    match rf::save(&page.state, &c, Side::Ect, &collect_answers(&f, Side::Ect), &a).await {
+        Ok(saved) => {
+            let c = ctx(&page, &ect_id, &number).await?;
+            if f.get("next") == "continue" {
+                let missing = rf::ect_missing(&page.state, &c).await?;
+                if missing.is_empty() {
+                    return Ok(Redirect::to(&format!("{}#sign", base(&ect_id, c.report.number))).into_response());
+                }
+                let mut e = Errors::default();
+                for m in &missing {
+                    e.add(m, format!("Answer: {}", field_label(m)));
+                }
+                return render_comment(&page, &c, &ect_id, e, None, StatusCode::BAD_REQUEST).await;
+            }
+            render_comment(
+                &page,
+                &c,
+                &ect_id,
+                Errors::default(),
+                Some(format!("Saved at {}.", saved.saved_at)),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(err) => {
+            let (status, message) = form_error_response(err)?;
+            let mut e = Errors::default();
+            e.add("form", message);
+            render_comment(&page, &c, &ect_id, e, None, status).await
+        }
+    }
+}

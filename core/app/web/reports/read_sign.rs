@@ -1,0 +1,155 @@
+//! Reading, signing, the AB's decision.
+
+use super::*;
+
+pub(super) async fn render_read(
+    page: &Page,
+    c: &ReportCtx,
+    ect_id: &str,
+    errors: Errors,
+    notice: Option<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let user = page.user()?.clone();
+    let name = ect_name(page, c).await?;
+    let st = c.status();
+    // The AB reads a report once it is submitted (issue 6: "the AB sees it once submitted").
+    let visible = c.role != ReportRole::Ab || matches!(st, FormStatus::Submitted | FormStatus::Accepted);
+    let (tutor_extra, _) = extra_views(page, c, "tutor").await?;
+    let (ect_extra, _) = extra_views(page, c, "ect").await?;
+    let store = page.state.store();
+    let signatures = store.signatures(c.tenant, c.induction.id, c.report.number).await?;
+    let files = store.files_of(c.tenant, c.induction.id, c.report.number).await?;
+    let signer = rf::signer_for(c.role);
+    let can_sign = signer.is_some_and(|s| st.next(report_flow::FlowAction::Sign(s), c.kind(), c.policy).is_ok());
+    let now = page.state.clock().now();
+    let body = page.render(
+        "report_read.html",
+        context! {
+            r => header(c, &name, ect_id),
+            visible,
+            a => if visible { c.answers.clone() } else { BTreeMap::new() },
+            recommendation => c.answer("tutor.recommendation").and_then(|v| report_flow::recommendation_options(c.kind()).iter().find(|(k, _)| *k == v).map(|(_, l)| l.to_string())),
+            standards => STANDARDS.to_vec(),
+            comments => ECT_COMMENTS.to_vec(),
+            tutor_extra => tutor_extra.iter().map(|q| (q.label.clone(), display(q))).collect::<Vec<_>>(),
+            ect_extra => ect_extra.iter().map(|q| (q.label.clone(), display(q))).collect::<Vec<_>>(),
+            files => files.iter().map(|f| context! { id => f.id.to_string(), name => f.filename.clone() }).collect::<Vec<_>>(),
+            signatures => signatures.iter().map(|s| context! {
+                signer => Signer::parse(&s.signer).map(|x| x.title()),
+                name => s.signer_name.clone(),
+                at => crate::mail::messages::uk_time(s.signed_at),
+                hash => s.content_hash[..16].to_owned(),
+                version => s.version,
+                cleared => s.cleared_at.is_some(),
+            }).collect::<Vec<_>>(),
+            signers => c.policy.signers(c.kind()).iter().map(|s| s.title()).collect::<Vec<_>>(),
+            can_sign,
+            content_hash => rf::current_hash(&page.state, c).await?,
+            needs_password => now - user.authenticated_at > STEP_UP_AFTER,
+            can_fill => c.role == ReportRole::Tutor && st.after_tutor_edit().is_ok(),
+            can_comment => c.role == ReportRole::Ect && st.after_ect_edit().is_ok(),
+            can_decide => c.role == ReportRole::Ab && st == FormStatus::Submitted,
+            can_alert => matches!(c.role, ReportRole::Tutor | ReportRole::Head),
+            errors => errors.0,
+            notice,
+        },
+    )?;
+    Ok((status, body).into_response())
+}
+
+pub async fn view_report_get(page: Page, Path((ect_id, number)): Path<(String, String)>) -> AppResult<Response> {
+    let c = ctx(&page, &ect_id, &number).await?;
+    render_read(&page, &c, &ect_id, Errors::default(), None, StatusCode::OK).await
+}
+
+pub async fn view_report_sign_post(
+    page: Page,
+    meta: RequestMeta,
+    Path((ect_id, number)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let c = ctx(&page, &ect_id, &number).await?;
+    if rf::signer_for(c.role).is_none() {
+        return Err(AppError::Forbidden);
+    }
+    let f = Fields(pairs);
+    let mut e = Errors::default();
+    if f.get("confirm") != "yes" {
+        e.add("confirm", "Tick to confirm you have read the report and are signing it");
+        return render_read(&page, &c, &ect_id, e, None, StatusCode::BAD_REQUEST).await;
+    }
+    if !step_up(&page, &meta, f.get("password")).await? {
+        e.add("password", "Enter your password to sign: it has been more than 5 minutes since you logged in");
+        return render_read(&page, &c, &ect_id, e, None, StatusCode::UNAUTHORIZED).await;
+    }
+    let a = page.actor(&meta)?;
+    let expected = Some(f.get("hash")).filter(|h| !h.is_empty());
+    match rf::sign(&page.state, &c, expected, &a).await {
+        Ok(next) => {
+            let c = ctx(&page, &ect_id, &number).await?;
+            let notice = if next == FormStatus::Submitted {
+                "Signed. The report has been submitted to the appropriate body.".to_owned()
+            } else {
+                "Signed.".to_owned()
+            };
+            render_read(&page, &c, &ect_id, Errors::default(), Some(notice), StatusCode::OK).await
+        }
+        Err(FormError::Missing(m)) => {
+            let mut e = Errors::default();
+            e.add(
+                "confirm",
+                format!(
+                    "Add your comments before signing: {}",
+                    m.iter().map(|x| field_label(x)).collect::<Vec<_>>().join("; ")
+                ),
+            );
+            render_read(&page, &c, &ect_id, e, None, StatusCode::CONFLICT).await
+        }
+        Err(err) => {
+            let (status, message) = form_error_response(err)?;
+            e.add("confirm", message);
+            render_read(&page, &c, &ect_id, e, None, status).await
+        }
+    }
+}
+
+pub async fn view_report_decision_post(
+    page: Page,
+    meta: RequestMeta,
+    Path((ect_id, number)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let c = ctx(&page, &ect_id, &number).await?;
+    let f = Fields(pairs);
+    let mut e = Errors::default();
+    let comment = f.get("comment").trim().to_owned();
+    let accept = match f.get("decision") {
+        "accept" => true,
+        "return" => {
+            if comment.is_empty() {
+                e.add("comment", "Say what needs changing");
+            } else {
+                e.take("comment", validate::text(&comment, "the reason", 2000));
+            }
+            false
+        }
+        _ => {
+            e.add("decision", "Choose to accept the report or return it");
+            false
+        }
+    };
+    if !e.is_empty() {
+        return render_read(&page, &c, &ect_id, e, None, StatusCode::BAD_REQUEST).await;
+    }
+    let a = page.actor(&meta)?;
+    let comment = (!comment.is_empty()).then_some(comment.as_str());
+    match rf::decide(&page.state, &c, accept, comment, &a).await {
+        Ok(()) => Ok(Redirect::to("/reports/review").into_response()),
+        Err(err) => {
+            let (status, message) = form_error_response(err)?;
+            e.add("decision", message);
+            render_read(&page, &c, &ect_id, e, None, status).await
+        }
+    }
+}
