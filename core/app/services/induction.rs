@@ -294,3 +294,41 @@ pub async fn change_record(
     tx.commit().await?;
     Ok(())
 }
+
+/// The AB's due-date policy as its administrator sets it with the term dates (docs/induction-rules.md
+/// 2.6: a set number of school days before the end of the period, or fixed dates).
+pub struct DueDates {
+    pub school_days_before_end: Option<u32>,
+    pub fixed: Vec<NaiveDate>,
+    /// How many school days before the due date a report becomes due (`timeline::DEFAULT_DUE_WINDOW_SCHOOL_DAYS`).
+    pub window: u32,
+}
+
+/// Saves the term dates of the AB (scope [`AB_SCOPE`], with its due-date policy) or of one
+/// school, audited, and recomputes every ECT's open reports on them, in one transaction: a plan
+/// never runs on dates that did not commit, and completed reports are never touched.
+pub async fn save_term_dates(
+    state: &AppState,
+    tenant: TenantId,
+    scope: &str,
+    calendar: &Calendar,
+    due: Option<&DueDates>,
+    actor: &Actor<'_>,
+) -> Result<(), StoreError> {
+    let store = state.store();
+    let now = state.clock().now();
+    let terms_json = serde_json::to_string(calendar.terms()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut tx = store.begin().await?;
+    store.save_term_calendar(&mut tx, tenant, scope, &terms_json, now).await?;
+    if let Some(d) = due {
+        let fixed_json = serde_json::to_string(&d.fixed).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let days = d.school_days_before_end.map(|n| n as i32);
+        store.save_ab_settings(&mut tx, tenant, days, &fixed_json, d.window as i32, now).await?;
+    }
+    let event = NewAuditEvent::by(tenant, AuditEventKind::TermDatesChanged, actor, Some(scope), None);
+    store.record_audit(&mut tx, &event, now).await?;
+    for id in store.list_induction_ids(tenant).await? {
+        recompute(store, &mut tx, tenant, id).await?;
+    }
+    tx.commit().await
+}

@@ -81,6 +81,32 @@ impl ReportCtx {
         self.planned.becomes_due(&self.engine.calendar, BankHolidays::england_and_wales(), self.engine.due.window)
     }
 
+    /// Refuses a page of another side of the report (the tutor's form for the ECT, ...).
+    pub fn must_be(&self, role: ReportRole) -> Result<(), AppError> {
+        if self.role == role { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+
+    /// The report's answers show to the school's people and the ECT always, and to the AB once
+    /// the school has sent it.
+    pub fn content_visible(&self) -> bool {
+        self.role != ReportRole::Ab || self.status().with_ab()
+    }
+
+    /// The tutor may still change their side.
+    pub fn can_fill(&self) -> bool {
+        self.role == ReportRole::Tutor && self.status().after_tutor_edit().is_ok()
+    }
+
+    /// The ECT may still add or change their comments.
+    pub fn can_comment(&self) -> bool {
+        self.role == ReportRole::Ect && self.status().after_ect_edit().is_ok()
+    }
+
+    /// The AB may accept or return it now.
+    pub fn can_decide(&self) -> bool {
+        self.role == ReportRole::Ab && self.status() == FormStatus::Submitted
+    }
+
     /// The engine's figures for the report's period: days served (seed 003, "including
     /// absences") and days of absence recorded in it.
     pub fn engine_days(&self) -> (HalfDays, HalfDays) {

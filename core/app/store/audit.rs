@@ -44,6 +44,7 @@ pub enum AuditEventKind {
     /// A school paused or resumed reminders (issue 8).
     SchoolRemindersPaused,
     EctInductionRecordChanged,
+    TermDatesChanged,
     ReportReleased,
     ReportSigned,
     ReportSubmitted,
@@ -100,6 +101,7 @@ impl AuditEventKind {
             AuditEventKind::MailResent => "mail_resent",
             AuditEventKind::SchoolRemindersPaused => "school_reminders_paused",
             AuditEventKind::EctInductionRecordChanged => "ect_induction_record_changed",
+            AuditEventKind::TermDatesChanged => "term_dates_changed",
             AuditEventKind::ReportReleased => "report_released",
             AuditEventKind::ReportSigned => "report_signed",
             AuditEventKind::ReportSubmitted => "report_submitted",

@@ -256,7 +256,7 @@ async fn person_of_ab(page: &Page, user_id: &str) -> AppResult<crate::store::use
 
 /// Back to where the button was: the ECT's page, or the staff list.
 fn back_to(person: &crate::store::users::UserRow) -> Response {
-    let back = if person.role == Role::Ect.as_str() {
+    let back = if matches!(person.role(), Ok(Role::Ect)) {
         format!("/ects/{}", person.id)
     } else {
         format!("/staff?q={}", person.username)

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::response::{IntoResponse, Redirect, Response};
 use induct_domain::Permission;
 use induct_domain::record::EctStatus;
-use induct_domain::registration::{RegistrationKind, RegistrationStatus};
+use induct_domain::registration::{RegistrationKind, RegistrationStatus, SchoolStatus};
 use induct_domain::{Role, SchoolId};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -49,7 +49,7 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
         Role::PlatformOperator => {
             let abs = store.list_tenants().await?.len();
             let mail = store.outbox_counts().await?;
-            context! { ab_count => abs, mail => Serde(mail) }
+            context! { dashboard => "platform", ab_count => abs, mail => Serde(mail) }
         }
         Role::AbAdmin => {
             let tenant = page.tenant()?;
@@ -57,14 +57,22 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
             let awaiting =
                 |kind| regs.iter().filter(|r| r.status == RegistrationStatus::AwaitingAb && r.kind == kind).count();
             let leavers = store.list_leavers(tenant).await?.iter().filter(|l| l.acknowledged_at.is_none()).count();
+            let pending = schools.iter().filter(|s| s.status == SchoolStatus::Pending).count();
             context! {
-                schools => Serde(&schools),
-                tasks => context! { registrations => awaiting(RegistrationKind::New), transfers => awaiting(RegistrationKind::Transfer), leavers },
+                dashboard => "ab",
+                schools => schools.iter().map(super::schools::school_view).collect::<Vec<_>>(),
+                tasks => context! {
+                    registrations => awaiting(RegistrationKind::New),
+                    transfers => awaiting(RegistrationKind::Transfer),
+                    schools => pending,
+                    leavers,
+                },
             }
         }
         Role::Ect => {
             let tenant = page.tenant()?;
-            context! { schools => Serde(&schools), induction => ect_overview(&page, tenant, user.id).await? }
+            let induction = ect_overview(&page, tenant, user.id).await?;
+            context! { dashboard => "ect", schools => Serde(&schools), induction }
         }
         _ => {
             // Seed 001 step 3: a red banner until the school has a head teacher.
@@ -79,7 +87,8 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
                 }
             }
             // School administrators register people but never see reports (docs/induction-rules.md 2.1).
-            let reports = if user.role == Role::SchoolAdmin { None } else { Some(staff_reports(&page, &user).await?) };
+            let reports =
+                if user.role.allows(Permission::ReadReports) { Some(staff_reports(&page, &user).await?) } else { None };
             // Seed 001: registrations go to the head teacher to sign.
             let mut to_sign = vec![];
             if let Some(tenant) = user.tenant {
@@ -91,6 +100,7 @@ pub async fn view_dashboard_get(page: Page) -> AppResult<Response> {
                 }
             }
             context! {
+                dashboard => "school",
                 schools => Serde(&schools),
                 schools_without_head => without_head,
                 reports => reports,

@@ -14,9 +14,20 @@ use minijinja::value::Serde;
 use super::page::Page;
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
+use induct_domain::registration::SchoolStatus;
+
 use crate::services::forms;
 use crate::services::schools::{self, FORM};
 use crate::store::schools::{SchoolDetails, SchoolRow};
+
+/// A school as templates show it: its row, its status's title, and whether it waits for the AB.
+pub(crate) fn school_view(s: &SchoolRow) -> minijinja::Value {
+    context! {
+        status_title => s.status.title(),
+        pending => s.status == SchoolStatus::Pending,
+        ..minijinja::Value::from(minijinja::value::Serde(s))
+    }
+}
 
 /// The AB's schools, searchable by name, URN or postcode.
 pub async fn view_schools_get(
@@ -38,7 +49,8 @@ pub async fn view_schools_get(
                 || compact(&s.postcode).starts_with(&compact(&q))
         })
         .collect();
-    Ok(page.render("schools.html", context! { schools => Serde(&schools), q => s.q })?.into_response())
+    let schools: Vec<_> = schools.iter().map(school_view).collect();
+    Ok(page.render("schools.html", context! { schools, q => s.q })?.into_response())
 }
 
 /// The school the path names, if the user may see it (`mine`: the user's own first school).
@@ -82,14 +94,17 @@ async fn render_school(
         .map(|a| context! { label => a.question_label, value => forms::display_value(&extra.questions, &a.question_id, &a.value) })
         .collect();
     let can_edit = user.role.allows(Permission::EditSchool);
+    // ECTs are registered at an authorised school only (seed 001 step 5).
+    let can_register_ects = school.status == SchoolStatus::Authorised && user.role.allows(Permission::RegisterEcts);
     let paused_until = page.state.store().reminders_paused_until(tenant, SchoolId(school.id)).await?;
     let today = crate::clock_today(&page.state);
     let body = page.render(
         "school.html",
         context! {
-            school => Serde(&school),
+            school => school_view(&school),
             answers,
             can_edit,
+            can_register_ects,
             paused_until => paused_until.filter(|d| *d >= today).map(crate::mail::messages::uk_date),
             typed => typed,
             errors => errors.0,

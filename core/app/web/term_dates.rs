@@ -9,12 +9,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use induct_domain::Permission;
 use induct_domain::calendar::{Calendar, DateRange, Term, TermKind};
-use induct_domain::timeline::DuePolicy;
+use induct_domain::timeline::{self, DuePolicy};
 use minijinja::context;
 
 use super::page::Page;
+use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
-use crate::services::induction::{AB_SCOPE, calendar, due_settings};
+use crate::services::induction::{self, AB_SCOPE, DueDates, calendar, due_settings};
 
 /// Blank rows offered for new terms.
 const BLANK_ROWS: usize = 3;
@@ -125,11 +126,12 @@ pub async fn view_school_term_dates_get(
 
 pub async fn view_school_term_dates_post(
     page: Page,
+    meta: RequestMeta,
     axum::extract::Path(school_id): axum::extract::Path<String>,
     form: Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let target = school_target(&page, &school_id).await?;
-    save(page, target, form).await
+    save(page, meta, target, form).await
 }
 
 /// The AB's due-date policy as the form shows it.
@@ -162,11 +164,20 @@ fn date(s: &str) -> Option<Result<NaiveDate, ()>> {
     (!s.is_empty()).then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ()))
 }
 
-pub async fn view_term_dates_post(page: Page, form: Form<Vec<(String, String)>>) -> AppResult<Response> {
-    save(page, ab_target().await, form).await
+pub async fn view_term_dates_post(
+    page: Page,
+    meta: RequestMeta,
+    form: Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    save(page, meta, ab_target().await, form).await
 }
 
-async fn save(page: Page, target: Target, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
+async fn save(
+    page: Page,
+    meta: RequestMeta,
+    target: Target,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
     let tenant = page.tenant()?;
     let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
     let mut rows = vec![];
@@ -276,23 +287,14 @@ async fn save(page: Page, target: Target, Form(fields): Form<Vec<(String, String
         return render(&page, &target, &rows, &settings, errors, StatusCode::BAD_REQUEST).await;
     };
 
-    // Everything is valid: save in one transaction, then recompute every ECT's open reports from
-    // what is stored (each in its own transaction; recomputing again is always safe).
-    let store = page.state.store();
-    let now = page.state.clock().now();
-    let fixed_json = serde_json::to_string(&fixed.into_iter().flatten().collect::<Vec<_>>())
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let terms_json = serde_json::to_string(calendar.terms()).map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut tx = store.begin().await?;
-    store.save_term_calendar(&mut tx, tenant, &target.scope, &terms_json, now).await?;
-    if target.school.is_none() {
-        let days_before = if settings.mode == "days" { days } else { None };
-        store.save_ab_settings(&mut tx, tenant, days_before, &fixed_json, window.unwrap_or(13), now).await?;
-    }
-    for id in store.list_induction_ids(tenant).await? {
-        crate::services::induction::recompute(store, &mut tx, tenant, id).await?;
-    }
-    tx.commit().await?;
+    // Everything is valid: the dates, the AB's policy and every ECT's new plan in one transaction.
+    let due = target.school.is_none().then(|| DueDates {
+        school_days_before_end: if settings.mode == "days" { days.map(|n| n as u32) } else { None },
+        fixed: fixed.into_iter().flatten().collect(),
+        window: window.map_or(timeline::DEFAULT_DUE_WINDOW_SCHOOL_DAYS, |w| w as u32),
+    });
+    let actor = page.actor(&meta)?;
+    induction::save_term_dates(&page.state, tenant, &target.scope, &calendar, due.as_ref(), &actor).await?;
     Ok(Redirect::to(&target.action).into_response())
 }
 

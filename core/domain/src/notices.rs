@@ -198,7 +198,7 @@ pub fn reminders_between(due: NaiveDate, from: NaiveDate, to: NaiveDate) -> Vec<
 /// Reminders chase a report until the AB has it ("stop as soon as the report moves on" from the
 /// school to the AB: submitted or accepted).
 pub fn still_chased(status: FormStatus) -> bool {
-    !matches!(status, FormStatus::Submitted | FormStatus::Accepted)
+    !status.with_ab()
 }
 
 /// The Monday of the week `day` is in: the AB's digest is one a week, sent on the first scan of

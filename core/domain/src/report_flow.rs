@@ -89,6 +89,11 @@ impl Signer {
         [Signer::Ect, Signer::Tutor, Signer::Head].into_iter().find(|x| x.as_str() == s)
     }
 
+    /// Staff sign several reports at once (seed 003 "Sign"); an ECT signs their own, one by one.
+    pub fn signs_in_bulk(self) -> bool {
+        self != Signer::Ect
+    }
+
     /// Who a role signs as (docs/induction-rules.md 2.1: leads complete and sign as tutors);
     /// `None` for roles that never sign reports.
     pub fn for_role(role: crate::Role) -> Option<Signer> {
@@ -194,6 +199,12 @@ impl FormStatus {
         [Signer::Ect, Signer::Tutor, Signer::Head]
             .into_iter()
             .find(|s| self.next(FlowAction::Sign(*s), kind, policy).is_ok())
+    }
+
+    /// The school has sent it: the AB has it to review, or has accepted it. Until then the AB
+    /// does not read the report (seed 003: the report goes to the AB when it is signed).
+    pub fn with_ab(self) -> bool {
+        matches!(self, FormStatus::Submitted | FormStatus::Accepted)
     }
 
     /// The ECT has signed and the school's signatures are still to come (the AB's review lists

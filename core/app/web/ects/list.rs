@@ -22,7 +22,7 @@ pub async fn view_ects_get(page: Page, Query(s): Query<Search>) -> AppResult<Res
     let store = page.state.store();
     let today = crate::clock_today(&page.state);
     let own: Vec<Uuid> = user.scope(store).schools().await?.iter().map(|s| s.id).collect();
-    let whole_ab = user.role == Role::AbAdmin;
+    let whole_ab = user.role.reach() == induct_domain::roles::Reach::WholeAb;
     let contracts = store.list_contract_schools(tenant).await?;
     let mut ects = vec![];
     for e in store.list_ects(tenant).await? {

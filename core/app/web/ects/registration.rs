@@ -34,6 +34,8 @@ pub(super) async fn render_registration(
         context! {
             id => row.id.to_string(),
             kind => row.kind.as_str(),
+            is_transfer => row.kind == RegistrationKind::Transfer,
+            authorised => st == RegistrationStatus::Authorised,
             status => st.as_str(),
             status_title => st.title(),
             school => school.name,

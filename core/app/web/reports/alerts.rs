@@ -97,7 +97,7 @@ pub(super) async fn visible_alert(page: &Page, id: &str) -> AppResult<crate::sto
 
 pub async fn view_alert_get(page: Page, Path(alert_id): Path<String>) -> AppResult<Response> {
     let a = visible_alert(&page, &alert_id).await?;
-    let can_update = page.user()?.role == Role::AbAdmin;
+    let can_update = page.user()?.role.allows(Permission::ReviewReports);
     Ok(page
         .render(
             "alert.html",

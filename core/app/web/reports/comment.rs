@@ -35,9 +35,7 @@ pub async fn view_report_comment_get(
     Path((ect_id, number)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let c = ctx(&page, &ect_id, &number).await?;
-    if c.role != ReportRole::Ect {
-        return Err(AppError::Forbidden);
-    }
+    c.must_be(ReportRole::Ect)?;
     if c.status() == FormStatus::Draft {
         return Err(AppError::NotFound);
     }

@@ -55,9 +55,7 @@ pub(super) async fn render_fill(
 
 pub async fn view_report_fill_get(page: Page, Path((ect_id, number)): Path<(String, String)>) -> AppResult<Response> {
     let c = ctx(&page, &ect_id, &number).await?;
-    if c.role != ReportRole::Tutor {
-        return Err(AppError::Forbidden);
-    }
+    c.must_be(ReportRole::Tutor)?;
     render_fill(&page, &c, &ect_id, &Fields(vec![]), Errors::default(), StatusCode::OK).await
 }
 
@@ -68,9 +66,7 @@ pub async fn view_report_fill_post(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let c = ctx(&page, &ect_id, &number).await?;
-    if c.role != ReportRole::Tutor {
-        return Err(AppError::Forbidden);
-    }
+    c.must_be(ReportRole::Tutor)?;
     let f = Fields(pairs);
     let today = crate::clock_today(&page.state);
     let days_editable = c.becomes_due().is_none_or(|d| today >= d);

@@ -27,9 +27,7 @@ pub(super) async fn render_finish(
 
 pub async fn view_report_finish_get(page: Page, Path((ect_id, number)): Path<(String, String)>) -> AppResult<Response> {
     let c = ctx(&page, &ect_id, &number).await?;
-    if c.role != ReportRole::Tutor {
-        return Err(AppError::Forbidden);
-    }
+    c.must_be(ReportRole::Tutor)?;
     render_finish(&page, &c, &ect_id, Errors::default(), StatusCode::OK).await
 }
 
@@ -80,16 +78,14 @@ pub async fn view_report_send_login_post(
     Path((ect_id, number, who)): Path<(String, String, String)>,
 ) -> AppResult<Response> {
     let c = ctx(&page, &ect_id, &number).await?;
-    if c.role != ReportRole::Tutor {
-        return Err(AppError::Forbidden);
-    }
+    c.must_be(ReportRole::Tutor)?;
     let store = page.state.store();
     let person = match who.as_str() {
         "ect" => store.get_user(UserId(c.induction.ect_user_id)).await?,
         "head" => {
             let school = c.school.ok_or(AppError::NotFound)?;
             let staff = store.list_staff(c.tenant, school).await?;
-            match staff.iter().find(|s| s.role == Role::HeadTeacher.as_str() && s.active) {
+            match staff.iter().find(|s| s.active && matches!(s.role.parse(), Ok(Role::HeadTeacher))) {
                 Some(h) => store.get_user(UserId(h.id)).await?,
                 None => None,
             }

@@ -34,9 +34,7 @@ pub(super) async fn render_form(
 
 pub async fn view_report_form_get(page: Page, Path((ect_id, number)): Path<(String, String)>) -> AppResult<Response> {
     let c = ctx(&page, &ect_id, &number).await?;
-    if c.role != ReportRole::Tutor {
-        return Err(AppError::Forbidden);
-    }
+    c.must_be(ReportRole::Tutor)?;
     render_form(&page, &c, &ect_id, Errors::default(), None, StatusCode::OK).await
 }
 
@@ -117,9 +115,7 @@ pub async fn view_report_support_plan_post(
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     let c = ctx(&page, &ect_id, &number).await?;
-    if c.role != ReportRole::Tutor {
-        return Err(AppError::Forbidden);
-    }
+    c.must_be(ReportRole::Tutor)?;
     let mut file = None;
     while let Some(field) = multipart.next_field().await.map_err(|_| AppError::BadRequest("unreadable upload"))? {
         if field.name() == Some("support_plan") {
@@ -167,7 +163,7 @@ pub async fn view_report_file_get(
     Path((ect_id, number, file_id)): Path<(String, String, String)>,
 ) -> AppResult<Response> {
     let c = ctx(&page, &ect_id, &number).await?;
-    if c.role == ReportRole::Ab && !matches!(c.status(), FormStatus::Submitted | FormStatus::Accepted) {
+    if !c.content_visible() {
         return Err(AppError::NotFound);
     }
     let id: Uuid = file_id.parse().map_err(|_| AppError::NotFound)?;

@@ -114,6 +114,9 @@ fn header(c: &ReportCtx, ect_name: &str, ect_id: &str) -> Value {
         role => minijinja::value::Serde(c.role),
         absence_extension => c.planned.absence_extension,
         ab_comment => c.form.as_ref().and_then(|f| f.ab_comment.clone()),
+        // The AB's comments matter while the tutor works on a returned report.
+        show_ab_comment => status == FormStatus::Draft && c.form.as_ref().is_some_and(|f| f.ab_comment.is_some()),
+        is_draft => status == FormStatus::Draft,
         version => c.form.as_ref().map(|f| f.version).unwrap_or(1),
     }
 }

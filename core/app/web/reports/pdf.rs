@@ -27,7 +27,7 @@ pub(super) async fn report_into_pdf(
     if !first {
         doc.heading(&format!("{} {}: {}", c.kind().title(), c.report.number, name));
     }
-    let visible = c.role != ReportRole::Ab || matches!(c.status(), FormStatus::Submitted | FormStatus::Accepted);
+    let visible = c.content_visible();
     let store = page.state.store();
     let school = match c.school {
         Some(s) => store.get_school(c.tenant, s).await?.map(|s| s.name),

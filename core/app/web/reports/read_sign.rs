@@ -14,7 +14,7 @@ pub(super) async fn render_read(
     let name = ect_name(page, c).await?;
     let st = c.status();
     // The AB reads a report once it is submitted (issue 6: "the AB sees it once submitted").
-    let visible = c.role != ReportRole::Ab || matches!(st, FormStatus::Submitted | FormStatus::Accepted);
+    let visible = c.content_visible();
     let (tutor_extra, _) = extra_views(page, c, "tutor").await?;
     let (ect_extra, _) = extra_views(page, c, "ect").await?;
     let store = page.state.store();
@@ -47,9 +47,9 @@ pub(super) async fn render_read(
             can_sign,
             content_hash => rf::current_hash(&page.state, c).await?,
             needs_password => now - user.authenticated_at > STEP_UP_AFTER,
-            can_fill => c.role == ReportRole::Tutor && st.after_tutor_edit().is_ok(),
-            can_comment => c.role == ReportRole::Ect && st.after_ect_edit().is_ok(),
-            can_decide => c.role == ReportRole::Ab && st == FormStatus::Submitted,
+            can_fill => c.can_fill(),
+            can_comment => c.can_comment(),
+            can_decide => c.can_decide(),
             can_alert => matches!(c.role, ReportRole::Tutor | ReportRole::Head),
             errors => errors.0,
             notice,

@@ -54,7 +54,7 @@ pub(super) async fn render_signatures(
         context! {
             rows,
             needs_password => now - user.authenticated_at > STEP_UP_AFTER,
-            bulk => user.role != Role::Ect,
+            bulk => Signer::for_role(user.role).is_some_and(Signer::signs_in_bulk),
             errors => errors.0,
             notice,
         },
