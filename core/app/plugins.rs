@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::services::ServiceError;
 use crate::state::AppState;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::store::plugins::NewPlugin;
@@ -47,7 +47,9 @@ pub enum InstallError {
     #[error("the plugin version was not found")]
     UnknownVersion,
     #[error(transparent)]
-    App(#[from] AppError),
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Failed(#[from] ServiceError),
 }
 
 /// Who did it, for the audit log.
@@ -80,7 +82,7 @@ impl Plugins {
     }
 
     /// The AB's active plugin, if it has one.
-    pub async fn active(&self, state: &AppState, tenant: TenantId) -> Result<Option<Arc<ActivePlugin>>, AppError> {
+    pub async fn active(&self, state: &AppState, tenant: TenantId) -> Result<Option<Arc<ActivePlugin>>, ServiceError> {
         if let Some(c) = self.cache.read().expect("plugin cache").get(&tenant)
             && c.checked.elapsed() < RECHECK
         {
@@ -96,13 +98,13 @@ impl Plugins {
                     .store()
                     .plugin_wasm(tenant, id)
                     .await?
-                    .ok_or(AppError::Internal("active plugin vanished".into()))?;
+                    .ok_or(ServiceError::Internal("active plugin vanished".into()))?;
                 let loaded = self
                     .check(row.wasm)
                     .await
-                    .map_err(|e| AppError::Internal(format!("stored plugin no longer loads: {e}")))?;
+                    .map_err(|e| ServiceError::Internal(format!("stored plugin no longer loads: {e}")))?;
                 if loaded.sha256 != row.sha256 {
-                    return Err(AppError::Internal("stored plugin does not match its hash".into()));
+                    return Err(ServiceError::Internal("stored plugin does not match its hash".into()));
                 }
                 Some(Arc::new(ActivePlugin { id, loaded }))
             }
@@ -126,7 +128,7 @@ impl Plugins {
         let now = state.clock().now();
         let store = state.store();
         let hooks: Vec<&str> = loaded.manifest.hooks.iter().map(|h| induct_plugin_host::hook_name(*h)).collect();
-        let mut tx = store.begin().await.map_err(AppError::from)?;
+        let mut tx = store.begin().await?;
         let id = store
             .create_plugin(
                 &mut tx,
@@ -142,12 +144,11 @@ impl Plugins {
                 },
                 now,
             )
-            .await
-            .map_err(AppError::from)?;
-        store.activate_plugin(&mut tx, tenant, id).await.map_err(AppError::from)?;
+            .await?;
+        store.activate_plugin(&mut tx, tenant, id).await?;
         let detail = format!("{} {} sha256:{}", loaded.manifest.name, loaded.manifest.version, loaded.sha256);
         audit(state, &mut tx, tenant, AuditEventKind::PluginInstalled, actor, &id.to_string(), &detail).await?;
-        tx.commit().await.map_err(AppError::from)?;
+        tx.commit().await?;
         self.cache
             .write()
             .expect("plugin cache")
@@ -165,12 +166,12 @@ impl Plugins {
         actor: &Actor<'_>,
     ) -> Result<(), InstallError> {
         let store = state.store();
-        let mut tx = store.begin().await.map_err(AppError::from)?;
-        if !store.activate_plugin(&mut tx, tenant, id).await.map_err(AppError::from)? {
+        let mut tx = store.begin().await?;
+        if !store.activate_plugin(&mut tx, tenant, id).await? {
             return Err(InstallError::UnknownVersion);
         }
         audit(state, &mut tx, tenant, AuditEventKind::PluginActivated, actor, &id.to_string(), "").await?;
-        tx.commit().await.map_err(AppError::from)?;
+        tx.commit().await?;
         self.cache.write().expect("plugin cache").remove(&tenant);
         Ok(())
     }
@@ -183,7 +184,7 @@ impl Plugins {
         tenant: TenantId,
         hook: &'static str,
         f: impl FnOnce(&PluginHost, &LoadedPlugin) -> Called<T> + Send + 'static,
-    ) -> Result<Option<Called<T>>, AppError> {
+    ) -> Result<Option<Called<T>>, ServiceError> {
         let Some(active) = self.active(state, tenant).await? else { return Ok(None) };
         let permits = self
             .permits
@@ -192,12 +193,13 @@ impl Plugins {
             .entry(tenant)
             .or_insert_with(|| Arc::new(Semaphore::new(self.host.limits().per_tenant_concurrency)))
             .clone();
-        let _permit = permits.acquire_owned().await.map_err(|_| AppError::Internal("plugin permits closed".into()))?;
+        let _permit =
+            permits.acquire_owned().await.map_err(|_| ServiceError::Internal("plugin permits closed".into()))?;
         let host = self.host.clone();
         let plugin = active.clone();
         let called = tokio::task::spawn_blocking(move || f(&host, &plugin.loaded))
             .await
-            .map_err(|e| AppError::Internal(format!("plugin call task failed: {e}")))?;
+            .map_err(|e| ServiceError::Internal(format!("plugin call task failed: {e}")))?;
         let name = &active.loaded.manifest.name;
         for line in &called.logs {
             tracing::info!(tenant = %tenant, plugin = %name, hook, level = ?line.level, message = %line.message, "plugin log");
@@ -217,7 +219,7 @@ async fn audit(
     actor: &Actor<'_>,
     subject: &str,
     detail: &str,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     state
         .store()
         .record_audit(

@@ -416,7 +416,7 @@ pub(crate) async fn spend_code_budget(
     username: &str,
     channel: CodeChannel,
     now: DateTime<Utc>,
-) -> Result<bool, AppError> {
+) -> Result<bool, crate::store::StoreError> {
     let store = state.store();
     let mut budgets = vec![(LockScope::CodeSend, throttle::account_key(&site.key(), username))];
     if channel == CodeChannel::Sms {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
 use induct_domain::lockout::LockEvent;
 
-use crate::error::AppError;
+use crate::services::ServiceError;
 use crate::state::AppState;
 use crate::store::outbox::{NewMail, NewSms};
 use crate::store::users::UserRow;
@@ -44,7 +44,7 @@ struct Envelope<'a> {
 
 /// A message in the site's theme (text and HTML) from the site's sender (the AB's, or the
 /// platform's).
-fn themed(state: &AppState, site: &Site, e: Envelope<'_>, ctx: minijinja::Value) -> Result<NewMail, AppError> {
+fn themed(state: &AppState, site: &Site, e: Envelope<'_>, ctx: minijinja::Value) -> Result<NewMail, ServiceError> {
     let theme = state.themes().get(site.theme());
     let (from_address, from_name) = sender(state, site);
     Ok(NewMail {
@@ -77,7 +77,7 @@ pub fn account_locked(
     event: LockEvent,
     cause: LockCause,
     now: DateTime<Utc>,
-) -> Result<NewMail, AppError> {
+) -> Result<NewMail, ServiceError> {
     let (until, hard) = match event {
         LockEvent::Locked { until, .. } => (Some(uk_time(until)), false),
         LockEvent::HardLocked => (None, true),
@@ -120,7 +120,7 @@ pub fn set_password_link(
     token: &str,
     expires: DateTime<Utc>,
     new_account: bool,
-) -> Result<NewMail, AppError> {
+) -> Result<NewMail, ServiceError> {
     let tenant = site.tenant();
     let origin = state.config().origin_for(tenant.map(|t| t.slug.as_str()));
     let ctx = minijinja::context! {
@@ -165,7 +165,7 @@ pub fn registration_decided(
     reason: Option<&str>,
     note: Option<&str>,
     link_path: &str,
-) -> Result<NewMail, AppError> {
+) -> Result<NewMail, ServiceError> {
     let tenant = site.tenant();
     let origin = state.config().origin_for(tenant.map(|t| t.slug.as_str()));
     let ctx = minijinja::context! {
@@ -206,7 +206,7 @@ pub fn password_reset(
     user: &UserRow,
     token: &str,
     expires: DateTime<Utc>,
-) -> Result<NewMail, AppError> {
+) -> Result<NewMail, ServiceError> {
     let origin = state.config().origin_for(site.tenant().map(|t| t.slug.as_str()));
     let ctx = minijinja::context! {
         site_name => site.name(),
@@ -240,7 +240,7 @@ pub fn account_changed(
     to: &str,
     what: &str,
     at: DateTime<Utc>,
-) -> Result<NewMail, AppError> {
+) -> Result<NewMail, ServiceError> {
     let tenant = site.tenant();
     let ctx = minijinja::context! {
         site_name => site.name(),
@@ -273,7 +273,7 @@ pub fn login_code(
     user: &UserRow,
     code: &str,
     expires: DateTime<Utc>,
-) -> Result<NewMail, AppError> {
+) -> Result<NewMail, ServiceError> {
     let ctx = minijinja::context! {
         site_name => site.name(),
         display_name => user.display_name.clone(),
@@ -303,7 +303,7 @@ pub fn password_compromised(
     site: &Site,
     user: &UserRow,
     at: DateTime<Utc>,
-) -> Result<NewMail, AppError> {
+) -> Result<NewMail, ServiceError> {
     let tenant = site.tenant();
     let ctx = minijinja::context! {
         site_name => site.name(),
@@ -347,7 +347,7 @@ pub struct NoticeMail<'a> {
 /// A report's reminder (a week before, the day before, the day, overdue, weekly) or news (ready
 /// for comments or a signature, returned, accepted), in the AB's theme. It names only the ECT
 /// and the report, which every recipient already sees on their dashboard.
-pub fn report_notice(state: &AppState, site: &Site, to: &UserRow, n: &NoticeMail<'_>) -> Result<NewMail, AppError> {
+pub fn report_notice(state: &AppState, site: &Site, to: &UserRow, n: &NoticeMail<'_>) -> Result<NewMail, ServiceError> {
     use induct_domain::notices::NoticeKind as K;
     let whose = if n.to_ect { "Your".to_owned() } else { format!("{}'s", n.ect_name) };
     let what = format!("{whose} {}", n.report_title.to_lowercase());
@@ -424,7 +424,7 @@ pub fn registration_notice(
     ect_name: &str,
     school_name: &str,
     link_path: &str,
-) -> Result<NewMail, AppError> {
+) -> Result<NewMail, ServiceError> {
     use induct_domain::notices::NoticeKind as K;
     let for_head = kind == K::RegistrationAwaitingHead;
     let headline = if for_head {
@@ -463,7 +463,7 @@ pub fn ab_digest(
     to: &UserRow,
     week: chrono::NaiveDate,
     by_school: &std::collections::BTreeMap<String, Vec<crate::services::notify::OverdueLine>>,
-) -> Result<NewMail, AppError> {
+) -> Result<NewMail, ServiceError> {
     let total: usize = by_school.values().map(Vec::len).sum();
     let origin = state.config().origin_for(site.tenant().map(|t| t.slug.as_str()));
     let schools: Vec<_> = by_school
@@ -502,7 +502,7 @@ pub fn login_code_sms(
     mobile: &str,
     code: &str,
     expires: DateTime<Utc>,
-) -> Result<NewSms, AppError> {
+) -> Result<NewSms, ServiceError> {
     sms(state, site, user, mobile, "login_code", "emails/login_code_sms.txt", code, expires)
 }
 
@@ -514,7 +514,7 @@ pub fn mobile_code_sms(
     mobile: &str,
     code: &str,
     expires: DateTime<Utc>,
-) -> Result<NewSms, AppError> {
+) -> Result<NewSms, ServiceError> {
     sms(state, site, user, mobile, "mobile_code", "emails/mobile_code_sms.txt", code, expires)
 }
 
@@ -528,7 +528,7 @@ fn sms(
     template: &str,
     code: &str,
     expires: DateTime<Utc>,
-) -> Result<NewSms, AppError> {
+) -> Result<NewSms, ServiceError> {
     let local = expires.with_timezone(&London);
     let ctx = minijinja::context! {
         site_name => site.name(),

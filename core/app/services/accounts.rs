@@ -8,11 +8,11 @@ use induct_domain::username::Username;
 use induct_domain::{Role, SchoolId, UserId};
 
 use crate::auth::{hash_token, new_token};
-use crate::error::AppError;
+use crate::services::ServiceError;
 use crate::state::AppState;
-use crate::store::StoreError;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::store::users::{NewUser, UserRow};
+use crate::store::{StoreError, Unique};
 use crate::tenancy::Site;
 
 /// How long a set-password link works. New staff may not read their email for days; a new link
@@ -46,7 +46,7 @@ fn audit<'a>(
 }
 
 /// A new 6-digit username not yet taken (seed 001: "your username (a 6 digit number)").
-async fn fresh_username(state: &AppState) -> Result<String, AppError> {
+async fn fresh_username(state: &AppState) -> Result<String, ServiceError> {
     for _ in 0..50 {
         let n: u32 = 100_000 + rand::random_range(0..900_000);
         let name = Username::from_number(n).expect("in range").to_string();
@@ -54,7 +54,7 @@ async fn fresh_username(state: &AppState) -> Result<String, AppError> {
             return Ok(name);
         }
     }
-    Err(AppError::Internal("no free username found".into()))
+    Err(ServiceError::Internal("no free username found".into()))
 }
 
 /// Creates an account at a school inside the caller's transaction: a fresh username, no password.
@@ -67,8 +67,8 @@ pub(crate) async fn create_account(
     role: Role,
     name: &str,
     email: &str,
-) -> Result<Option<UserRow>, AppError> {
-    let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
+) -> Result<Option<UserRow>, ServiceError> {
+    let tenant = site.tenant_id().ok_or(ServiceError::NotFound)?;
     let store = state.store();
     let now = state.clock().now();
     let username = fresh_username(state).await?;
@@ -88,7 +88,8 @@ pub(crate) async fn create_account(
         .await;
     let id = match created {
         Ok(id) => id,
-        Err(StoreError::Conflict(_)) => return Ok(None),
+        // The username was taken meanwhile: the caller draws another.
+        Err(e) if e.violates(Unique::Username) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
     store.add_school_membership(tx, tenant, id, school, now).await?;
@@ -115,7 +116,7 @@ pub async fn add_to_school(
     name: &str,
     email: &str,
     actor: &Actor<'_>,
-) -> Result<UserRow, AppError> {
+) -> Result<UserRow, ServiceError> {
     let store = state.store();
     let now = state.clock().now();
     // Two people can be given the same fresh username at once; the unique constraint decides.
@@ -131,7 +132,7 @@ pub async fn add_to_school(
         state.wake_mailer();
         return Ok(user);
     }
-    Err(AppError::Internal("could not allocate a username".into()))
+    Err(ServiceError::Internal("could not allocate a username".into()))
 }
 
 pub(crate) async fn queue_link(
@@ -141,7 +142,7 @@ pub(crate) async fn queue_link(
     user: &UserRow,
     new_account: bool,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let token = new_token();
     let expires = now + SET_PASSWORD_LINK_VALID;
     state.store().create_password_token(tx, user.user_id(), &hash_token(&token), "set_password", now, expires).await?;
@@ -152,7 +153,7 @@ pub(crate) async fn queue_link(
 
 /// Emails a new set-password link (seed 000: heads and leads can "change the password" of a
 /// tutor or ECT; we never show or send a password, only a link).
-pub async fn send_link(state: &AppState, site: &Site, user: &UserRow, actor: &Actor<'_>) -> Result<(), AppError> {
+pub async fn send_link(state: &AppState, site: &Site, user: &UserRow, actor: &Actor<'_>) -> Result<(), ServiceError> {
     let now = state.clock().now();
     let mut tx = state.store().begin().await?;
     queue_link(state, &mut tx, site, user, user.password_hash.is_none(), now).await?;
@@ -173,19 +174,16 @@ pub enum SetPasswordError {
     #[error(transparent)]
     Weak(#[from] PasswordProblem),
     #[error(transparent)]
-    App(#[from] AppError),
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Failed(#[from] ServiceError),
 }
 
 /// The user a link is for, if it still works.
 pub async fn link_user(state: &AppState, site: &Site, token: &str) -> Result<UserRow, SetPasswordError> {
     let now = state.clock().now();
-    let id = state
-        .store()
-        .valid_password_token(&hash_token(token), now)
-        .await
-        .map_err(AppError::from)?
-        .ok_or(SetPasswordError::InvalidLink)?;
-    let user = state.store().get_user(id).await.map_err(AppError::from)?.ok_or(SetPasswordError::InvalidLink)?;
+    let id = state.store().valid_password_token(&hash_token(token), now).await?.ok_or(SetPasswordError::InvalidLink)?;
+    let user = state.store().get_user(id).await?.ok_or(SetPasswordError::InvalidLink)?;
     // A link works only on its own AB's site.
     if user.tenant_id != site.tenant_id().map(|t| t.0) || !user.active {
         return Err(SetPasswordError::InvalidLink);
@@ -205,32 +203,29 @@ pub async fn set_password(
 ) -> Result<UserRow, SetPasswordError> {
     let user = link_user(state, site, token).await?;
     check_new_password(password, &[site.name(), &user.username, &user.email, &user.display_name])?;
-    let hash = state.hasher().hash(password).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let hash = state.hasher().hash(password).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
     let now = state.clock().now();
     let store = state.store();
-    let mut tx = store.begin().await.map_err(AppError::from)?;
-    if !store.use_password_token(&mut tx, &hash_token(token), now).await.map_err(AppError::from)? {
+    let mut tx = store.begin().await?;
+    if !store.use_password_token(&mut tx, &hash_token(token), now).await? {
         return Err(SetPasswordError::InvalidLink);
     }
-    store.set_password_hash(&mut tx, user.user_id(), &hash, now).await.map_err(AppError::from)?;
+    store.set_password_hash(&mut tx, user.user_id(), &hash, now).await?;
     // A password chosen by its owner ends a "compromised" mark (docs/security.md A5).
-    store.set_must_change_password(&mut tx, user.user_id(), false).await.map_err(AppError::from)?;
-    store.delete_sessions_of_user(&mut tx, user.user_id()).await.map_err(AppError::from)?;
-    store.end_challenges_of_user(&mut tx, user.user_id(), now).await.map_err(AppError::from)?;
+    store.set_must_change_password(&mut tx, user.user_id(), false).await?;
+    store.delete_sessions_of_user(&mut tx, user.user_id()).await?;
+    store.end_challenges_of_user(&mut tx, user.user_id(), now).await?;
     // A password set from the emailed link clears the account's login lock, the hard lock too
     // (README: "until an administrator or a password reset clears it"). The second factor's lock
     // stays: a reset never bypasses it (docs/security.md M6).
     let key = induct_domain::throttle::account_key(&site.key(), &user.username);
-    store.clear_counter(&mut tx, induct_domain::throttle::LockScope::Account, &key).await.map_err(AppError::from)?;
+    store.clear_counter(&mut tx, induct_domain::throttle::LockScope::Account, &key).await?;
     let any_address = induct_domain::throttle::address_and_username_key("", &site.key(), &user.username);
-    store
-        .clear_counters_ending(&mut tx, induct_domain::throttle::LockScope::AddressAndUsername, &any_address)
-        .await
-        .map_err(AppError::from)?;
+    store.clear_counters_ending(&mut tx, induct_domain::throttle::LockScope::AddressAndUsername, &any_address).await?;
     // A reset of an existing password is news to the owner (docs/security.md M6: notification mail).
     if user.password_hash.is_some() {
         let mail = crate::mail::messages::account_changed(state, site, &user, &user.email, "password", now)?;
-        store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await.map_err(AppError::from)?;
+        store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await?;
     }
     let subject = user.id.to_string();
     let actor = Actor { user: user.user_id(), ip, user_agent: ua };
@@ -240,9 +235,8 @@ pub async fn set_password(
             &audit(site, AuditEventKind::PasswordSet, &actor, &subject, Some("set_password_link")),
             now,
         )
-        .await
-        .map_err(AppError::from)?;
-    tx.commit().await.map_err(AppError::from)?;
+        .await?;
+    tx.commit().await?;
     state.wake_mailer();
     Ok(user)
 }
@@ -256,7 +250,7 @@ pub(crate) async fn within_budget(
     scope: induct_domain::throttle::LockScope,
     key: &str,
     now: DateTime<Utc>,
-) -> Result<bool, AppError> {
+) -> Result<bool, ServiceError> {
     use induct_domain::lockout::Gate;
     let policy = scope.policy();
     let mut tx = state.store().begin().await?;
@@ -280,7 +274,7 @@ pub async fn request_recovery(
     identifier: &str,
     ip: &str,
     user_agent: &str,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     use induct_domain::throttle::LockScope;
     let now = state.clock().now();
     let store = state.store();
@@ -378,13 +372,9 @@ pub enum ChangePasswordError {
     #[error(transparent)]
     Weak(#[from] PasswordProblem),
     #[error(transparent)]
-    App(#[from] AppError),
-}
-
-impl From<StoreError> for ChangePasswordError {
-    fn from(e: StoreError) -> Self {
-        ChangePasswordError::App(e.into())
-    }
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Failed(#[from] ServiceError),
 }
 
 /// docs/security.md A4: a new password needs the current one. Other sessions end; this one stays. The
@@ -412,7 +402,7 @@ pub async fn change_password(
         .hasher()
         .verify(current, user.password_hash.as_deref())
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
     if !matches!(verified, crate::auth::password::Verified::Yes { .. }) {
         let mut tx = state.store().begin().await?;
         let counter = state.store().lock_counter_for_update(&mut tx, scope, &key, now).await?;
@@ -425,22 +415,21 @@ pub async fn change_password(
     if new == current {
         return Err(ChangePasswordError::Weak(PasswordProblem::Unchanged));
     }
-    let hash = state.hasher().hash(new).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let hash = state.hasher().hash(new).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
     let store = state.store();
-    let mut tx = store.begin().await.map_err(AppError::from)?;
-    store.set_password_hash(&mut tx, user.user_id(), &hash, now).await.map_err(AppError::from)?;
+    let mut tx = store.begin().await?;
+    store.set_password_hash(&mut tx, user.user_id(), &hash, now).await?;
     // A password chosen by its owner ends a "compromised" mark (docs/security.md A5).
-    store.set_must_change_password(&mut tx, user.user_id(), false).await.map_err(AppError::from)?;
-    store.delete_other_sessions(&mut tx, user.user_id(), session_hash).await.map_err(AppError::from)?;
-    store.end_challenges_of_user(&mut tx, user.user_id(), now).await.map_err(AppError::from)?;
+    store.set_must_change_password(&mut tx, user.user_id(), false).await?;
+    store.delete_other_sessions(&mut tx, user.user_id(), session_hash).await?;
+    store.end_challenges_of_user(&mut tx, user.user_id(), now).await?;
     let subject = user.id.to_string();
     store
         .record_audit(&mut tx, &audit(site, AuditEventKind::PasswordSet, actor, &subject, Some("account_page")), now)
-        .await
-        .map_err(AppError::from)?;
+        .await?;
     let mail = crate::mail::messages::account_changed(state, site, user, &user.email, "password", now)?;
-    store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await.map_err(AppError::from)?;
-    tx.commit().await.map_err(AppError::from)?;
+    store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await?;
+    tx.commit().await?;
     state.wake_mailer();
     Ok(())
 }
@@ -454,7 +443,7 @@ pub async fn change_contact(
     email: &str,
     mobile: Option<&str>,
     actor: &Actor<'_>,
-) -> Result<Vec<&'static str>, AppError> {
+) -> Result<Vec<&'static str>, ServiceError> {
     let store = state.store();
     let now = state.clock().now();
     let old_mobile = store.user_mobile(user.user_id()).await?;
@@ -491,7 +480,7 @@ pub async fn change_contact(
 
 /// The AB's administrator unlocks an account: its login lock (hard lock included) and its second
 /// factor's lock are cleared, and the owner can log in again.
-pub async fn unlock(state: &AppState, site: &Site, user: &UserRow, actor: &Actor<'_>) -> Result<(), AppError> {
+pub async fn unlock(state: &AppState, site: &Site, user: &UserRow, actor: &Actor<'_>) -> Result<(), ServiceError> {
     use induct_domain::throttle::{self, LockScope};
     let now = state.clock().now();
     let store = state.store();
@@ -518,7 +507,7 @@ pub async fn mark_compromised(
     site: &Site,
     user: &UserRow,
     actor: &Actor<'_>,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let now = state.clock().now();
     let store = state.store();
     let mut tx = store.begin().await?;
@@ -535,13 +524,13 @@ pub async fn mark_compromised(
 }
 
 /// Deactivates someone who has left: they cannot log in, and their sessions end (docs/security.md S4).
-pub async fn deactivate(state: &AppState, site: &Site, user: &UserRow, actor: &Actor<'_>) -> Result<(), AppError> {
-    let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
+pub async fn deactivate(state: &AppState, site: &Site, user: &UserRow, actor: &Actor<'_>) -> Result<(), ServiceError> {
+    let tenant = site.tenant_id().ok_or(ServiceError::NotFound)?;
     let now = state.clock().now();
     let store = state.store();
     let mut tx = store.begin().await?;
     if !store.set_user_active(&mut tx, tenant, user.user_id(), false).await? {
-        return Err(AppError::NotFound);
+        return Err(ServiceError::NotFound);
     }
     store.delete_sessions_of_user(&mut tx, user.user_id()).await?;
     let subject = user.id.to_string();

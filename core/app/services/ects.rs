@@ -16,12 +16,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::services::ServiceError;
 use crate::services::accounts::{Actor, create_account, queue_link};
 use crate::state::AppState;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::store::ects::{NewLeaver, NewRegistration, ProfileRow, RegistrationRow};
-use crate::store::{StoreError, Tx};
+use crate::store::{OnConstraint, StoreError, Tx, Unique};
 use crate::tenancy::Site;
 
 /// A previous school outside the AB (seed 000 "Previous Schools": name, address, AB, start date,
@@ -96,8 +96,8 @@ pub fn signature_hash(row: &RegistrationRow) -> String {
     hex::encode(h.finalize())
 }
 
-pub fn details_of(row: &RegistrationRow) -> Result<EctDetails, AppError> {
-    serde_json::from_str(&row.details).map_err(|e| AppError::Internal(format!("registration details: {e}")))
+pub fn details_of(row: &RegistrationRow) -> Result<EctDetails, ServiceError> {
+    serde_json::from_str(&row.details).map_err(|e| ServiceError::Internal(format!("registration details: {e}")))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,7 +108,9 @@ pub enum RegisterEctError {
     #[error("A registration for this TRN is already in progress")]
     DuplicateRegistration { registration: Uuid, name: String },
     #[error(transparent)]
-    App(#[from] AppError),
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Failed(#[from] ServiceError),
 }
 
 fn audit<'a>(
@@ -130,8 +132,8 @@ fn audit<'a>(
     }
 }
 
-fn tenant_of(site: &Site) -> Result<TenantId, AppError> {
-    site.tenant_id().ok_or(AppError::NotFound)
+fn tenant_of(site: &Site) -> Result<TenantId, ServiceError> {
+    site.tenant_id().ok_or(ServiceError::NotFound)
 }
 
 /// Records a registration awaiting the head teacher's signature. For a transfer, `ect` is the ECT
@@ -149,14 +151,14 @@ pub async fn register(
     let store = state.store();
     let now = state.clock().now();
     if kind == RegistrationKind::New
-        && let Some(p) = store.profile_by_trn(tenant, &details.trn).await.map_err(AppError::from)?
+        && let Some(p) = store.profile_by_trn(tenant, &details.trn).await?
     {
-        let name = store.get_user(UserId(p.user_id)).await.map_err(AppError::from)?.map(|u| u.display_name);
+        let name = store.get_user(UserId(p.user_id)).await?.map(|u| u.display_name);
         return Err(RegisterEctError::DuplicateEct { user: p.user_id, name: name.unwrap_or_default() });
     }
-    let json = serde_json::to_string(details).map_err(|e| AppError::Internal(e.to_string()))?;
+    let json = serde_json::to_string(details).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let name = details.full_name();
-    let mut tx = store.begin().await.map_err(AppError::from)?;
+    let mut tx = store.begin().await?;
     let created = store
         .create_registration(
             &mut tx,
@@ -175,22 +177,21 @@ pub async fn register(
         .await;
     let id = match created {
         Ok(id) => id,
-        Err(StoreError::Conflict(_)) => {
-            let open = store.open_registration_for_trn(tenant, &details.trn).await.map_err(AppError::from)?;
-            let open = open.ok_or_else(|| AppError::Internal("conflict without an open registration".into()))?;
+        Err(e) if e.violates(Unique::OpenRegistrationTrn) => {
+            let open = store.open_registration_for_trn(tenant, &details.trn).await?;
+            let open = open.ok_or_else(|| ServiceError::Internal("conflict without an open registration".into()))?;
             return Err(RegisterEctError::DuplicateRegistration { registration: open.id, name: open.ect_name });
         }
-        Err(e) => return Err(AppError::from(e).into()),
+        Err(e) => return Err(e.into()),
     };
     let subject = id.to_string();
     store
         .record_audit(&mut tx, &audit(tenant, AuditEventKind::EctRegistered, actor, &subject, Some(kind.as_str())), now)
-        .await
-        .map_err(AppError::from)?;
+        .await?;
     // Seed 001: "it will go to your Head Teacher to sign": the head hears of it (issue 8).
     crate::services::notify::registration_event(state, &mut tx, tenant, id, NoticeKind::RegistrationAwaitingHead)
         .await?;
-    tx.commit().await.map_err(AppError::from)?;
+    tx.commit().await?;
     state.wake_mailer();
     Ok(id)
 }
@@ -202,13 +203,9 @@ pub enum DecisionError {
     #[error("Another ECT with this TRN was registered with this appropriate body meanwhile")]
     TrnTaken,
     #[error(transparent)]
-    App(#[from] AppError),
-}
-
-impl From<StoreError> for DecisionError {
-    fn from(e: StoreError) -> Self {
-        DecisionError::App(e.into())
-    }
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Failed(#[from] ServiceError),
 }
 
 /// The head teacher signs (seed 001: "it will go to your Head Teacher to sign"): who, when and
@@ -225,19 +222,18 @@ pub async fn sign(
     let store = state.store();
     let now = state.clock().now();
     let hash = signature_hash(row);
-    let mut tx = store.begin().await.map_err(AppError::from)?;
-    if !store.sign_registration(&mut tx, tenant, row.id, actor.user, &hash, now).await.map_err(AppError::from)? {
+    let mut tx = store.begin().await?;
+    if !store.sign_registration(&mut tx, tenant, row.id, actor.user, &hash, now).await? {
         return Err(TransitionProblem::AlreadySigned.into()); // signed meanwhile
     }
     let subject = row.id.to_string();
     store
         .record_audit(&mut tx, &audit(tenant, AuditEventKind::EctRegistrationSigned, actor, &subject, Some(&hash)), now)
-        .await
-        .map_err(AppError::from)?;
+        .await?;
     // Seed 001: the AB then completes its checks: its administrators hear of it (issue 8).
     crate::services::notify::registration_event(state, &mut tx, tenant, row.id, NoticeKind::RegistrationAwaitingAb)
         .await?;
-    tx.commit().await.map_err(AppError::from)?;
+    tx.commit().await?;
     state.wake_mailer();
     Ok(())
 }
@@ -282,26 +278,25 @@ pub async fn decide(
         details.qts_date = Some(*q);
     }
     let school = SchoolId(row.school_id);
-    let school_row = store.get_school(tenant, school).await.map_err(AppError::from)?.ok_or(AppError::NotFound)?;
-    let registrant = store.get_user(UserId(row.registered_by)).await.map_err(AppError::from)?;
+    let school_row = store.get_school(tenant, school).await?.ok_or(ServiceError::NotFound)?;
+    let registrant = store.get_user(UserId(row.registered_by)).await?;
     let (reason, note) = match &decision {
         Decision::Reject { reason, note } => (Some(reason.as_str()), *note),
         Decision::Authorise { .. } => (None, None),
     };
     // A new username can collide with one given out at the same moment: try again.
     for _ in 0..3 {
-        let mut tx = store.begin().await.map_err(AppError::from)?;
+        let mut tx = store.begin().await?;
         if !store
             .decide_registration(&mut tx, tenant, row.id, new_status.as_str(), actor.user, reason, note, now)
-            .await
-            .map_err(AppError::from)?
+            .await?
         {
             return Err(TransitionProblem::AlreadyDecided.into());
         }
         let (ect_user, induction) = match (&decision, kind) {
             (Decision::Reject { .. }, _) => (None, None),
             (Decision::Authorise { .. }, RegistrationKind::New) => {
-                if store.profile_by_trn(tenant, &details.trn).await.map_err(AppError::from)?.is_some() {
+                if store.profile_by_trn(tenant, &details.trn).await?.is_some() {
                     return Err(DecisionError::TrnTaken);
                 }
                 let Some(user) =
@@ -316,13 +311,13 @@ pub async fn decide(
                 (Some(user.user_id()), Some(induction))
             }
             (Decision::Authorise { .. }, RegistrationKind::Transfer) => {
-                let ect = UserId(row.ect_user_id.ok_or_else(|| AppError::Internal("transfer without ECT".into()))?);
+                let ect = UserId(row.ect_user_id.ok_or_else(|| ServiceError::Internal("transfer without ECT".into()))?);
                 let induction = transfer_in(state, &mut tx, tenant, ect, &details, school, now).await?;
                 (Some(ect), Some(induction))
             }
         };
         if let Some(user) = ect_user {
-            store.set_registration_ect(&mut tx, tenant, row.id, user).await.map_err(AppError::from)?;
+            store.set_registration_ect(&mut tx, tenant, row.id, user).await?;
         }
         if let Some(to) = &registrant {
             let title = match &decision {
@@ -340,33 +335,27 @@ pub async fn decide(
                 note,
                 &format!("/registrations/{}", row.id),
             )?;
-            store
-                .enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now)
-                .await
-                .map_err(AppError::from)?;
+            store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await?;
         }
         let subject = row.id.to_string();
         let event = match decision {
             Decision::Authorise { .. } => AuditEventKind::EctRegistrationAuthorised,
             Decision::Reject { .. } => AuditEventKind::EctRegistrationRejected,
         };
-        store
-            .record_audit(&mut tx, &audit(tenant, event, actor, &subject, reason), now)
-            .await
-            .map_err(AppError::from)?;
+        store.record_audit(&mut tx, &audit(tenant, event, actor, &subject, reason), now).await?;
         if let Some(id) = induction {
-            crate::services::induction::recompute(store, &mut tx, tenant, id).await.map_err(AppError::from)?;
+            crate::services::induction::recompute(store, &mut tx, tenant, id).await?;
         }
         match tx.commit().await {
             Ok(()) => {}
             // Another ECT took the TRN between the check and the commit (PostgreSQL).
-            Err(StoreError::Conflict(_)) => return Err(DecisionError::TrnTaken),
-            Err(e) => return Err(AppError::from(e).into()),
+            Err(e) if e.violates(Unique::EctTrn) => return Err(DecisionError::TrnTaken),
+            Err(e) => return Err(e.into()),
         }
         state.wake_mailer();
         return Ok(());
     }
-    Err(AppError::Internal("could not allocate a username".into()).into())
+    Err(ServiceError::Internal("could not allocate a username".into()).into())
 }
 
 async fn create_induction(
@@ -392,12 +381,9 @@ async fn create_induction(
         // The AB has checked the TRN and date of birth: the ECT can no longer change them (seed 000).
         verified_at: Some(now),
     };
-    match store.create_profile(tx, tenant, &profile).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict(_)) => return Err(DecisionError::TrnTaken),
-        Err(e) => return Err(AppError::from(e).into()),
-    }
-    let kind = InductionType::parse(&d.induction_type).ok_or_else(|| AppError::Internal("induction type".into()))?;
+    store.create_profile(tx, tenant, &profile).await.on_constraint(Unique::EctTrn, || DecisionError::TrnTaken)?;
+    let kind =
+        InductionType::parse(&d.induction_type).ok_or_else(|| ServiceError::Internal("induction type".into()))?;
     let zero = Fraction::ZERO.to_exact();
     let id = store.create_induction(tx, tenant, *ect, kind.as_str(), d.induction_start, &zero, &zero, now).await?;
     // Employment before the induction starts does not count towards it (SG 2.12-2.13: the start
@@ -433,9 +419,9 @@ async fn transfer_in(
     d: &EctDetails,
     school: SchoolId,
     now: DateTime<Utc>,
-) -> Result<Uuid, AppError> {
+) -> Result<Uuid, ServiceError> {
     let store = state.store();
-    let induction = store.induction_of_ect(tenant, ect).await?.ok_or(AppError::NotFound)?;
+    let induction = store.induction_of_ect(tenant, ect).await?.ok_or(ServiceError::NotFound)?;
     if d.leaves_other_schools {
         let end = d.contract_start.pred_opt().unwrap_or(d.contract_start);
         let others: std::collections::BTreeSet<Uuid> = store
@@ -481,7 +467,7 @@ async fn assign(
     school: SchoolId,
     d: &EctDetails,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let store = state.store();
     let mentor = match &d.mentor {
         None => None,
@@ -505,7 +491,7 @@ pub async fn change_assignment(
     tutor: Option<UserId>,
     mentor: Option<MentorChoice>,
     actor: &Actor<'_>,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let tenant = tenant_of(site)?;
     let store = state.store();
     let now = state.clock().now();
@@ -548,7 +534,7 @@ pub async fn record_leaver(
     school: SchoolId,
     l: &Leaver<'_>,
     actor: &Actor<'_>,
-) -> Result<bool, AppError> {
+) -> Result<bool, ServiceError> {
     let tenant = tenant_of(site)?;
     let store = state.store();
     let mut tx = store.begin().await?;
@@ -604,7 +590,12 @@ pub(crate) async fn record_leaver_in(
     crate::services::induction::recompute(store, tx, tenant, induction).await
 }
 
-pub async fn acknowledge_leaver(state: &AppState, site: &Site, id: Uuid, actor: &Actor<'_>) -> Result<bool, AppError> {
+pub async fn acknowledge_leaver(
+    state: &AppState,
+    site: &Site,
+    id: Uuid,
+    actor: &Actor<'_>,
+) -> Result<bool, ServiceError> {
     let tenant = tenant_of(site)?;
     let store = state.store();
     let now = state.clock().now();
@@ -638,7 +629,9 @@ pub enum OwnDetailsError {
     #[error("Another ECT with this TRN is registered with this appropriate body")]
     TrnTaken,
     #[error(transparent)]
-    App(#[from] AppError),
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Failed(#[from] ServiceError),
 }
 
 pub async fn update_own_details(
@@ -651,18 +644,18 @@ pub async fn update_own_details(
     let tenant = tenant_of(site)?;
     let store = state.store();
     let now = state.clock().now();
-    let before = store.get_profile(tenant, ect).await.map_err(AppError::from)?;
-    let me = store.get_user(ect).await.map_err(AppError::from)?.filter(|u| u.tenant_id == Some(tenant.0));
-    let me = me.ok_or(AppError::NotFound)?;
+    let before = store.get_profile(tenant, ect).await?;
+    let me = store.get_user(ect).await?.filter(|u| u.tenant_id == Some(tenant.0));
+    let me = me.ok_or(ServiceError::NotFound)?;
     let mut changed = vec![];
-    let mut tx = store.begin().await.map_err(AppError::from)?;
-    store.update_user_contact(&mut tx, tenant, ect, &d.name, &d.email).await.map_err(AppError::from)?;
+    let mut tx = store.begin().await?;
+    store.update_user_contact(&mut tx, tenant, ect, &d.name, &d.email).await?;
     changed.push("name_email");
     // docs/security.md S5: the old address is told of a new one (it is where reset links went), in the
     // same transaction as the change.
     if !d.email.eq_ignore_ascii_case(&me.email) {
         let mail = crate::mail::messages::account_changed(state, site, &me, &me.email, "email address", now)?;
-        store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await.map_err(AppError::from)?;
+        store.enqueue_mail(&mut tx, &mail, &state.config().server.base_domain, now).await?;
     }
     if let Some(before) = &before {
         if let Some((trn, dob)) = &d.identity
@@ -671,8 +664,8 @@ pub async fn update_own_details(
             match store.update_unverified_identity(&mut tx, tenant, ect, trn, *dob).await {
                 Ok(true) => changed.push("identity"),
                 Ok(false) => return Err(OwnDetailsError::Verified),
-                Err(StoreError::Conflict(_)) => return Err(OwnDetailsError::TrnTaken),
-                Err(e) => return Err(AppError::from(e).into()),
+                Err(e) if e.violates(Unique::EctTrn) => return Err(OwnDetailsError::TrnTaken),
+                Err(e) => return Err(e.into()),
             }
         }
         store
@@ -686,23 +679,21 @@ pub async fn update_own_details(
                 &d.subjects,
                 &d.age_range,
             )
-            .await
-            .map_err(AppError::from)?;
+            .await?;
         changed.push("training_qualifications");
     }
     let subject = ect.0.to_string();
     let detail = changed.join(",");
     store
         .record_audit(&mut tx, &audit(tenant, AuditEventKind::EctDetailsChanged, actor, &subject, Some(&detail)), now)
-        .await
-        .map_err(AppError::from)?;
+        .await?;
     match tx.commit().await {
         Ok(()) => {
             state.wake_mailer();
             Ok(())
         }
-        Err(StoreError::Conflict(_)) => Err(OwnDetailsError::TrnTaken),
-        Err(e) => Err(AppError::from(e).into()),
+        Err(e) if e.violates(Unique::EctTrn) => Err(OwnDetailsError::TrnTaken),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -716,7 +707,7 @@ pub async fn change_previous_schools(
     add: Option<&PreviousSchool>,
     remove: Option<Uuid>,
     actor: &Actor<'_>,
-) -> Result<bool, AppError> {
+) -> Result<bool, ServiceError> {
     let tenant = tenant_of(site)?;
     let store = state.store();
     let now = state.clock().now();

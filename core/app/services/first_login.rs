@@ -9,7 +9,7 @@
 use induct_domain::{Role, TenantId, UserId};
 use induct_plugin_host::{ConsentItem, Policy};
 
-use crate::error::AppError;
+use crate::services::ServiceError;
 use crate::services::accounts::Actor;
 use crate::state::AppState;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
@@ -49,7 +49,7 @@ pub async fn privacy_policy(
     state: &AppState,
     tenant: TenantId,
     role: Role,
-) -> Result<Option<(Policy, Vec<ConsentItem>)>, AppError> {
+) -> Result<Option<(Policy, Vec<ConsentItem>)>, ServiceError> {
     let role_name = role.as_str().replace('_', "-");
     let r = role_name.clone();
     let policy =
@@ -70,7 +70,7 @@ pub async fn setup_required(
     user: UserId,
     tenant: Option<TenantId>,
     role: Role,
-) -> Result<bool, AppError> {
+) -> Result<bool, ServiceError> {
     let Some(tenant) = tenant else { return Ok(false) };
     let store = state.store();
     if store.account_setup(user).await?.is_none() {
@@ -84,14 +84,19 @@ pub async fn setup_required(
 
 /// Records an existing account as set up, with the AB's current policy accepted (the demo's
 /// people, who have used the service before).
-pub async fn mark_existing_done(state: &AppState, user: UserId, tenant: TenantId, role: Role) -> Result<(), AppError> {
+pub async fn mark_existing_done(
+    state: &AppState,
+    user: UserId,
+    tenant: TenantId,
+    role: Role,
+) -> Result<(), ServiceError> {
     let now = state.clock().now();
     let policy = privacy_policy(state, tenant, role).await?;
     let mut tx = state.store().begin().await?;
     state.store().save_account_setup(&mut tx, user, None, None, true, false, now).await?;
     if let Some((policy, items)) = policy {
         let consents: Vec<&str> = items.iter().filter(|i| i.required).map(|i| i.id.as_str()).collect();
-        let json = serde_json::to_string(&consents).map_err(|e| AppError::Internal(e.to_string()))?;
+        let json = serde_json::to_string(&consents).map_err(|e| ServiceError::Internal(e.to_string()))?;
         state.store().accept_policy(&mut tx, user, tenant, &policy.version, &json, now).await?;
     }
     tx.commit().await?;
@@ -108,8 +113,8 @@ pub async fn change_security_question(
     actor: &Actor<'_>,
     question: &str,
     answer: &str,
-) -> Result<(), AppError> {
-    let hash = state.hasher().hash(answer).await.map_err(|e| AppError::Internal(e.to_string()))?;
+) -> Result<(), ServiceError> {
+    let hash = state.hasher().hash(answer).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
     let now = state.clock().now();
     let store = state.store();
     let setup = store.account_setup(actor.user).await?;
@@ -134,7 +139,7 @@ pub async fn change_preferences(
     actor: &Actor<'_>,
     remind_by_email: bool,
     news_by_email: bool,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let now = state.clock().now();
     let store = state.store();
     let mut tx = store.begin().await?;
@@ -165,9 +170,11 @@ pub async fn complete(
     session_hash: &str,
     actor: &Actor<'_>,
     f: &FirstLogin,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let answer_hash = match &f.security {
-        Some((_, answer)) => Some(state.hasher().hash(answer).await.map_err(|e| AppError::Internal(e.to_string()))?),
+        Some((_, answer)) => {
+            Some(state.hasher().hash(answer).await.map_err(|e| ServiceError::Internal(e.to_string()))?)
+        }
         None => None,
     };
     let question = f.security.as_ref().map(|(q, _)| q.as_str());

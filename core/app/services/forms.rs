@@ -10,7 +10,7 @@ use induct_domain::TenantId;
 use induct_plugin_host::{Answer, FieldError, FormContext, Question, QuestionKind};
 use serde::Serialize;
 
-use crate::error::AppError;
+use crate::services::ServiceError;
 use crate::state::AppState;
 
 /// Form fields for extra questions are named `extra.<question id>`.
@@ -54,7 +54,11 @@ pub fn context(form: &str, role: &str) -> FormContext {
 }
 
 /// The AB's extra questions for a form (none if it has no plugin or the plugin failed).
-pub async fn extra_questions(state: &AppState, tenant: TenantId, ctx: FormContext) -> Result<ExtraQuestions, AppError> {
+pub async fn extra_questions(
+    state: &AppState,
+    tenant: TenantId,
+    ctx: FormContext,
+) -> Result<ExtraQuestions, ServiceError> {
     let called = state
         .plugins()
         .call(state, tenant, "forms.extra-questions", move |host, p| host.extra_questions(p, &ctx))
@@ -145,7 +149,7 @@ pub async fn plugin_check(
     ctx: FormContext,
     questions: &[Question],
     answers: &[(String, Vec<String>)],
-) -> Result<Result<Vec<FieldError>, ()>, AppError> {
+) -> Result<Result<Vec<FieldError>, ()>, ServiceError> {
     let flat: Vec<Answer> = answers
         .iter()
         .flat_map(|(id, vs)| vs.iter().map(move |v| Answer { question_id: id.clone(), value: v.clone() }))

@@ -23,8 +23,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use uuid::Uuid;
 
-use crate::error::AppError;
 use crate::mail::messages::{self, NoticeMail};
+use crate::services::ServiceError;
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
@@ -59,7 +59,7 @@ fn uk_today(now: DateTime<Utc>) -> (NaiveDate, u32) {
 
 /// Writes the reminders due today (and in the catch-up days) and this week's digest for every
 /// AB. Nothing before `send_from_hour` UK time: the day's reminders wait for the morning.
-pub async fn materialise(state: &AppState) -> Result<ScanReport, AppError> {
+pub async fn materialise(state: &AppState) -> Result<ScanReport, ServiceError> {
     let cfg = &state.config().notifications;
     let now = state.clock().now();
     let (today, hour) = uk_today(now);
@@ -76,7 +76,11 @@ pub async fn materialise(state: &AppState) -> Result<ScanReport, AppError> {
     let written = store.reminder_keys_since(from).await?;
     let mut new = vec![];
     for c in &candidates {
-        let status = c.status.as_deref().and_then(FormStatus::parse).unwrap_or(FormStatus::Draft);
+        // No form yet is a draft; a stored status the domain does not know is corrupt data.
+        let status = match c.status.as_deref() {
+            None => FormStatus::Draft,
+            Some(s) => FormStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("report status {s:?}")))?,
+        };
         if !notices::still_chased(status) {
             continue;
         }
@@ -130,7 +134,7 @@ pub async fn report_event(
     number: i32,
     kind: NoticeKind,
     occasion: &str,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let n =
         NewNotification { tenant, subject: Subject::Report { induction, number }, kind, occasion: occasion.to_owned() };
     state.store().add_notification(tx, &n, state.clock().now()).await?;
@@ -144,7 +148,7 @@ pub async fn registration_event(
     tenant: TenantId,
     registration: Uuid,
     kind: NoticeKind,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let n = NewNotification {
         tenant,
         subject: Subject::Registration(registration),
@@ -162,7 +166,7 @@ enum Prepared {
 }
 
 /// Turns leased notifications into outbox mail, one transaction each.
-pub async fn process_pending(state: &AppState) -> Result<PassReport, AppError> {
+pub async fn process_pending(state: &AppState) -> Result<PassReport, ServiceError> {
     let cfg = &state.config().notifications;
     let store = state.store();
     let now = state.clock().now();
@@ -174,7 +178,7 @@ pub async fn process_pending(state: &AppState) -> Result<PassReport, AppError> {
         let prepared = match prepare(state, &row).await {
             Ok(p) => p,
             // The database is away: leave it leased; it is retried when the lease runs out.
-            Err(e @ AppError::Unavailable(_)) => return Err(e),
+            Err(ServiceError::Store(e)) if e.is_unavailable() => return Err(e.into()),
             Err(e) => {
                 tracing::error!(notification = %row.id, kind = %row.kind, error = %e, "notification could not be prepared");
                 let mut tx = store.begin().await?;
@@ -214,7 +218,7 @@ pub async fn process_pending(state: &AppState) -> Result<PassReport, AppError> {
 
 /// The scan when it is due in this process, then every pending notification. Called by the
 /// outbox worker's loop; tests call it with the clock where they want it.
-pub async fn run_once(state: &AppState) -> Result<(ScanReport, PassReport), AppError> {
+pub async fn run_once(state: &AppState) -> Result<(ScanReport, PassReport), ServiceError> {
     let scan = materialise(state).await?;
     let mut total = PassReport::default();
     loop {
@@ -230,7 +234,7 @@ pub async fn run_once(state: &AppState) -> Result<(ScanReport, PassReport), AppE
     }
 }
 
-async fn prepare(state: &AppState, row: &NotificationRow) -> Result<Prepared, AppError> {
+async fn prepare(state: &AppState, row: &NotificationRow) -> Result<Prepared, ServiceError> {
     let Some(kind) = NoticeKind::parse(&row.kind) else { return Ok(Prepared::Skip("unknown kind".into())) };
     let tenant = TenantId(row.tenant_id);
     let Some(ab) = state.store().get_tenant(tenant).await? else { return Ok(Prepared::Skip("no such AB".into())) };
@@ -255,7 +259,7 @@ async fn prepare_report(
     kind: NoticeKind,
     induction_id: Uuid,
     number: i32,
-) -> Result<Prepared, AppError> {
+) -> Result<Prepared, ServiceError> {
     let store = state.store();
     let tenant = TenantId(row.tenant_id);
     let today = crate::clock_today(state);
@@ -268,7 +272,7 @@ async fn prepare_report(
     };
     let status = store.get_form(tenant, induction_id, number).await?.map(|f| f.status).unwrap_or(FormStatus::Draft);
     if kind.is_reminder() {
-        let occasion: NaiveDate = row.occasion.parse().map_err(|_| AppError::Internal("reminder day".into()))?;
+        let occasion: NaiveDate = row.occasion.parse().map_err(|_| ServiceError::Internal("reminder day".into()))?;
         if report.completed_at.is_some() || !notices::still_chased(status) {
             return Ok(Prepared::Skip("moved on".into()));
         }
@@ -293,7 +297,8 @@ async fn prepare_report(
     if recipients.is_empty() {
         return Ok(Prepared::Skip(format!("nobody to tell ({opted_out} opted out)")));
     }
-    let report_kind = ReportKind::parse(&report.kind).unwrap_or(ReportKind::ProgressReview);
+    let report_kind =
+        ReportKind::parse(&report.kind).ok_or_else(|| StoreError::Corrupt(format!("report kind {:?}", report.kind)))?;
     let mut mails = vec![];
     for r in &recipients {
         let ask = notices::ask_in(kind, r.audience, status);
@@ -339,7 +344,7 @@ async fn report_recipients(
     induction: &crate::store::induction::InductionRow,
     kind: NoticeKind,
     today: NaiveDate,
-) -> Result<(Vec<Recipient>, usize), AppError> {
+) -> Result<(Vec<Recipient>, usize), ServiceError> {
     let store = state.store();
     let wanted = kind.audience();
     let contracts = store.db().list_contracts(tenant, induction.id).await?;
@@ -407,9 +412,14 @@ async fn report_recipients(
     Ok((out, opted_out))
 }
 
-async fn prepare_registration(state: &AppState, site: &Site, kind: NoticeKind, id: Uuid) -> Result<Prepared, AppError> {
+async fn prepare_registration(
+    state: &AppState,
+    site: &Site,
+    kind: NoticeKind,
+    id: Uuid,
+) -> Result<Prepared, ServiceError> {
     let store = state.store();
-    let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
+    let tenant = site.tenant_id().ok_or(ServiceError::NotFound)?;
     let Some(reg) = store.get_registration(tenant, id).await? else {
         return Ok(Prepared::Skip("no such registration".into()));
     };
@@ -421,7 +431,7 @@ async fn prepare_registration(state: &AppState, site: &Site, kind: NoticeKind, i
     if reg.status != expected {
         return Ok(Prepared::Skip("moved on".into()));
     }
-    let school = store.get_school(tenant, SchoolId(reg.school_id)).await?.ok_or(AppError::NotFound)?;
+    let school = store.get_school(tenant, SchoolId(reg.school_id)).await?.ok_or(ServiceError::NotFound)?;
     let recipients: Vec<UserRow> = match kind {
         NoticeKind::RegistrationAwaitingHead => {
             let mut heads = vec![];
@@ -452,7 +462,7 @@ async fn prepare_registration(state: &AppState, site: &Site, kind: NoticeKind, i
     Ok(Prepared::Send { detail: format!("{} emails", mails.len()), mails })
 }
 
-async fn ab_admins(state: &AppState, tenant: TenantId) -> Result<Vec<UserRow>, AppError> {
+async fn ab_admins(state: &AppState, tenant: TenantId) -> Result<Vec<UserRow>, ServiceError> {
     Ok(state.store().list_users_with_role(tenant, Role::AbAdmin).await?.into_iter().filter(|u| u.active).collect())
 }
 
@@ -468,11 +478,11 @@ pub struct OverdueLine {
 
 /// The AB's Monday list of overdue reports by school (docs/induction-rules.md 2.12; SG 2.74: the AB chases late
 /// and unsigned reports). Skipped when nothing is overdue.
-async fn prepare_digest(state: &AppState, site: &Site, row: &NotificationRow) -> Result<Prepared, AppError> {
+async fn prepare_digest(state: &AppState, site: &Site, row: &NotificationRow) -> Result<Prepared, ServiceError> {
     let store = state.store();
-    let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
+    let tenant = site.tenant_id().ok_or(ServiceError::NotFound)?;
     let today = crate::clock_today(state);
-    let week: NaiveDate = row.occasion.parse().map_err(|_| AppError::Internal("digest week".into()))?;
+    let week: NaiveDate = row.occasion.parse().map_err(|_| ServiceError::Internal("digest week".into()))?;
     if today - week > Duration::days(6) {
         return Ok(Prepared::Skip("that week is over".into()));
     }
@@ -487,7 +497,9 @@ async fn prepare_digest(state: &AppState, site: &Site, row: &NotificationRow) ->
         }
         by_school.entry(r.school_name.clone()).or_default().push(OverdueLine {
             ect_name: r.ect_name.clone(),
-            report_title: ReportKind::parse(&r.kind).unwrap_or(ReportKind::ProgressReview).title(),
+            report_title: ReportKind::parse(&r.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("report kind {:?}", r.kind)))?
+                .title(),
             due: messages::uk_date(due),
             days_overdue: (today - due).num_days(),
             stage: stage.title(),

@@ -6,12 +6,12 @@
 use induct_domain::registration::SchoolStatus;
 use induct_domain::{Role, SchoolId};
 
-use crate::error::AppError;
+use crate::services::ServiceError;
 use crate::services::accounts::{create_account, queue_link};
 use crate::state::AppState;
-use crate::store::StoreError;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::store::schools::{NewSchool, SchoolDetails};
+use crate::store::{StoreError, Unique};
 use crate::tenancy::Site;
 
 pub struct Registrant<'a> {
@@ -26,12 +26,14 @@ pub enum RegisterError {
     #[error("A school with this URN is already registered with this appropriate body: {0}")]
     DuplicateUrn(String),
     #[error(transparent)]
-    App(#[from] AppError),
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Failed(#[from] ServiceError),
 }
 
 /// Counts one submission of the public form from an address; false once the address has used its
 /// budget (`LockPolicy::public_registration`), until the hour is over.
-pub async fn within_budget(state: &AppState, site: &Site, ip: &str) -> Result<bool, AppError> {
+pub async fn within_budget(state: &AppState, site: &Site, ip: &str) -> Result<bool, ServiceError> {
     let key = format!("{}|{ip}", site.key());
     crate::services::accounts::within_budget(
         state,
@@ -53,11 +55,11 @@ pub async fn register_school(
     ip: &str,
     user_agent: &str,
 ) -> Result<SchoolId, RegisterError> {
-    let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
+    let tenant = site.tenant_id().ok_or(ServiceError::NotFound)?;
     let store = state.store();
     let now = state.clock().now();
     for _ in 0..3 {
-        let mut tx = store.begin().await.map_err(AppError::from)?;
+        let mut tx = store.begin().await?;
         let created = store
             .create_school(
                 &mut tx,
@@ -76,17 +78,17 @@ pub async fn register_school(
             .await;
         let id = match created {
             Ok(id) => id,
-            Err(StoreError::Conflict(_)) => {
-                let existing = store.search_schools(tenant, urn).await.map_err(AppError::from)?;
+            Err(e) if e.violates(Unique::SchoolUrn) => {
+                let existing = store.search_schools(tenant, urn).await?;
                 let name = existing.into_iter().find(|s| s.urn == urn).map(|s| s.name).unwrap_or_default();
                 return Err(RegisterError::DuplicateUrn(name));
             }
-            Err(e) => return Err(AppError::from(e).into()),
+            Err(e) => return Err(e.into()),
         };
         let Some(user) = create_account(state, &mut tx, site, id, who.role, who.name, who.email).await? else {
             continue;
         };
-        store.set_user_active(&mut tx, tenant, user.user_id(), false).await.map_err(AppError::from)?;
+        store.set_user_active(&mut tx, tenant, user.user_id(), false).await?;
         let subject = id.to_string();
         store
             .record_audit(
@@ -103,12 +105,11 @@ pub async fn register_school(
                 },
                 now,
             )
-            .await
-            .map_err(AppError::from)?;
-        tx.commit().await.map_err(AppError::from)?;
+            .await?;
+        tx.commit().await?;
         return Ok(id);
     }
-    Err(AppError::Internal("could not allocate a username".into()).into())
+    Err(ServiceError::Internal("could not allocate a username".into()).into())
 }
 
 /// The AB's decision. Authorising activates the registrant and emails their username and a
@@ -120,11 +121,11 @@ pub async fn decide(
     authorise: bool,
     reason: Option<&str>,
     actor: &crate::services::accounts::Actor<'_>,
-) -> Result<bool, AppError> {
-    let tenant = site.tenant_id().ok_or(AppError::NotFound)?;
+) -> Result<bool, ServiceError> {
+    let tenant = site.tenant_id().ok_or(ServiceError::NotFound)?;
     let store = state.store();
     let now = state.clock().now();
-    let Some(row) = store.get_school(tenant, school).await? else { return Err(AppError::NotFound) };
+    let Some(row) = store.get_school(tenant, school).await? else { return Err(ServiceError::NotFound) };
     if row.status != SchoolStatus::Pending {
         return Ok(false);
     }
@@ -140,7 +141,7 @@ pub async fn decide(
             if !member.active && !member.has_password {
                 let user_id = induct_domain::UserId(member.id);
                 store.set_user_active(&mut tx, tenant, user_id, true).await?;
-                let user = store.get_user(user_id).await?.ok_or(AppError::NotFound)?;
+                let user = store.get_user(user_id).await?.ok_or(ServiceError::NotFound)?;
                 queue_link(state, &mut tx, site, &user, true, now).await?;
             }
         }

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::services::ServiceError;
 use crate::services::induction::Engine;
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -82,8 +82,8 @@ impl ReportCtx {
     }
 
     /// Refuses a page of another side of the report (the tutor's form for the ECT, ...).
-    pub fn must_be(&self, role: ReportRole) -> Result<(), AppError> {
-        if self.role == role { Ok(()) } else { Err(AppError::Forbidden) }
+    pub fn must_be(&self, role: ReportRole) -> Result<(), FormError> {
+        if self.role == role { Ok(()) } else { Err(FormError::NotYours) }
     }
 
     /// The report's answers show to the school's people and the ECT always, and to the AB once
@@ -131,8 +131,8 @@ pub async fn load(
     user: &crate::auth::session::CurrentUser,
     ect: UserId,
     number: i32,
-) -> Result<ReportCtx, AppError> {
-    let tenant = user.tenant.ok_or(AppError::NotFound)?;
+) -> Result<ReportCtx, ServiceError> {
+    let tenant = user.tenant.ok_or(ServiceError::NotFound)?;
     let store = state.store();
     let today = crate::clock_today(state);
     // Who the user is on this report follows from their role; whether they reach it at all
@@ -142,9 +142,9 @@ pub async fn load(
         Role::AbAdmin => ReportRole::Ab,
         Role::InductionTutor | Role::InductionLead => ReportRole::Tutor,
         Role::HeadTeacher => ReportRole::Head,
-        Role::SchoolAdmin | Role::PlatformOperator => return Err(AppError::NotFound),
+        Role::SchoolAdmin | Role::PlatformOperator => return Err(ServiceError::NotFound),
     };
-    let reached = user.scope(store).induction(ect, today).await?.ok_or(AppError::NotFound)?;
+    let reached = user.scope(store).induction(ect, today).await?.ok_or(ServiceError::NotFound)?;
     let (induction, school) = (reached.induction, reached.school);
     let report = store
         .db()
@@ -152,7 +152,7 @@ pub async fn load(
         .await?
         .into_iter()
         .find(|r| r.number == number)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(ServiceError::NotFound)?;
     let planned = crate::services::induction::planned_report(
         report.number,
         &report.kind,
@@ -161,7 +161,7 @@ pub async fn load(
         report.due_date,
         report.absence_extension,
     )
-    .ok_or_else(|| AppError::Internal("stored report kind".into()))?;
+    .ok_or_else(|| ServiceError::Internal("stored report kind".into()))?;
     let form = store.get_form(tenant, induction.id, number).await?;
     let answers = store.form_answers(tenant, induction.id, number).await?.into_iter().collect();
     let policy = signing_policy(state, tenant).await?;
@@ -189,13 +189,9 @@ pub enum FormError {
     #[error("The report has changed since you opened it: read it again before signing")]
     Changed,
     #[error(transparent)]
-    App(#[from] AppError),
-}
-
-impl From<StoreError> for FormError {
-    fn from(e: StoreError) -> Self {
-        FormError::App(e.into())
-    }
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Failed(#[from] ServiceError),
 }
 
 /// Which side of the form an edit is for.
@@ -239,7 +235,7 @@ async fn audit(
     actor: &Actor<'_>,
     detail: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let subject = format!("{}/{}", ctx.induction.id, ctx.report.number);
     state
         .store()
@@ -408,7 +404,7 @@ pub async fn missing_for(
     side: Side,
     answers: &BTreeMap<String, String>,
     files: &[FileMeta],
-) -> Result<Vec<String>, AppError> {
+) -> Result<Vec<String>, ServiceError> {
     let get = |k: &str| answers.get(k).cloned();
     let (mut missing, form_side): (Vec<String>, &str) = match side {
         Side::Tutor => {
@@ -435,12 +431,12 @@ pub async fn missing_for(
 }
 
 /// The tutor's fields still to complete before release (for the "Have you finished?" page).
-pub async fn tutor_missing(state: &AppState, ctx: &ReportCtx) -> Result<Vec<String>, AppError> {
+pub async fn tutor_missing(state: &AppState, ctx: &ReportCtx) -> Result<Vec<String>, ServiceError> {
     let files = state.store().files_of(ctx.tenant, ctx.induction.id, ctx.report.number).await?;
     missing_for(state, ctx, Side::Tutor, &ctx.answers, &files).await
 }
 
-pub async fn ect_missing(state: &AppState, ctx: &ReportCtx) -> Result<Vec<String>, AppError> {
+pub async fn ect_missing(state: &AppState, ctx: &ReportCtx) -> Result<Vec<String>, ServiceError> {
     missing_for(state, ctx, Side::Ect, &ctx.answers, &[]).await
 }
 
@@ -519,7 +515,7 @@ pub fn content(ctx: &ReportCtx, version: i32, answers: &BTreeMap<String, String>
 
 /// The hash of the report as a page shows it now: a signature given from that page must match
 /// it (the signer signs what they read).
-pub async fn current_hash(state: &AppState, ctx: &ReportCtx) -> Result<String, AppError> {
+pub async fn current_hash(state: &AppState, ctx: &ReportCtx) -> Result<String, ServiceError> {
     let files = state.store().files_of(ctx.tenant, ctx.induction.id, ctx.report.number).await?;
     let version = ctx.form.as_ref().map(|f| f.version).unwrap_or(1);
     Ok(hash(&content(ctx, version, &ctx.answers, &files)))
@@ -639,7 +635,7 @@ pub async fn decide(
     if accept {
         form.accepted_at = Some(now);
         if !store.complete_report_number(&mut tx, ctx.tenant, ctx.induction.id, ctx.report.number, now).await? {
-            return Err(AppError::Internal("the accepted report is not an open report".into()).into());
+            return Err(ServiceError::Internal("the accepted report is not an open report".into()).into());
         }
     } else {
         form.returned_at = Some(now);
@@ -676,7 +672,7 @@ async fn notice(
     ctx: &ReportCtx,
     kind: NoticeKind,
     occasion: &str,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     crate::services::notify::report_event(state, tx, ctx.tenant, ctx.induction.id, ctx.report.number, kind, occasion)
         .await
 }
@@ -765,7 +761,7 @@ pub async fn raise_alert(
     ect: UserId,
     message: &str,
     actor: &Actor<'_>,
-) -> Result<Uuid, AppError> {
+) -> Result<Uuid, ServiceError> {
     let store = state.store();
     let now = state.clock().now();
     let mut tx = store.begin().await?;

@@ -11,8 +11,8 @@ use induct_domain::{Role, UserId};
 
 use crate::auth::codes;
 use crate::auth::login::{CHALLENGE_VALID, CodeChannel};
-use crate::error::AppError;
 use crate::mail::messages::LockCause;
+use crate::services::ServiceError;
 use crate::services::accounts::Actor;
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -38,13 +38,9 @@ pub enum TwoFactorError {
     #[error("the role needs a strong second factor")]
     RoleNeedsIt,
     #[error(transparent)]
-    App(#[from] AppError),
-}
-
-impl From<crate::store::StoreError> for TwoFactorError {
-    fn from(e: crate::store::StoreError) -> Self {
-        TwoFactorError::App(e.into())
-    }
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Failed(#[from] ServiceError),
 }
 
 fn event<'a>(site: &Site, kind: AuditEventKind, actor: &'a Actor<'a>, factor: &'a str) -> NewAuditEvent<'a> {
@@ -75,7 +71,7 @@ pub async fn start_totp(state: &AppState, user: UserId, now: DateTime<Utc>) -> R
 }
 
 /// The base32 secret of an app set-up waiting for its first code, to show on the page.
-pub async fn pending_totp_secret(state: &AppState, user: UserId) -> Result<Option<Vec<u8>>, AppError> {
+pub async fn pending_totp_secret(state: &AppState, user: UserId) -> Result<Option<Vec<u8>>, ServiceError> {
     let totp = state.store().totp_of(user).await?;
     Ok(totp.filter(|t| t.enabled_at.is_none()).and_then(|t| state.keys().open_totp_secret(user, &t.secret)))
 }

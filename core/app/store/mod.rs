@@ -138,13 +138,45 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// The unique constraints that a service turns into a refusal. PostgreSQL names the violated
+/// constraint; SQLite names its columns instead, so each has both spellings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unique {
+    /// One school per URN in an AB.
+    SchoolUrn,
+    /// Usernames are unique across the platform.
+    Username,
+    /// One open registration per TRN in an AB.
+    OpenRegistrationTrn,
+    /// One ECT per TRN in an AB.
+    EctTrn,
+}
+
+impl Unique {
+    fn spellings(self) -> [&'static str; 2] {
+        match self {
+            Unique::SchoolUrn => ["schools_tenant_urn_key", "schools.tenant_id, schools.urn"],
+            Unique::Username => ["users_username_key", "users.username"],
+            Unique::OpenRegistrationTrn => {
+                ["ect_registrations_open_trn_key", "ect_registrations.tenant_id, ect_registrations.trn"]
+            }
+            Unique::EctTrn => ["ect_profiles_trn_key", "ect_profiles.tenant_id, ect_profiles.trn"],
+        }
+    }
+}
+
 impl StoreError {
-    /// The name of the violated unique constraint, if that is what happened (`on_constraint`).
+    /// The name of the violated unique constraint, if that is what happened.
     pub fn constraint(&self) -> Option<&str> {
         match self {
             StoreError::Conflict(name) => Some(name),
             _ => None,
         }
+    }
+
+    /// Whether this is a violation of that unique constraint (and not of another one).
+    pub fn violates(&self, unique: Unique) -> bool {
+        self.constraint().is_some_and(|c| unique.spellings().contains(&c))
     }
 
     /// True when the database could not be reached or was too busy (maps to 503, not 500).
@@ -169,6 +201,26 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// `on_constraint` (as realworld-axum-sqlx has it): a violation of one named unique constraint
+/// becomes the caller's refusal; any other error passes on as it is.
+pub trait OnConstraint<T> {
+    fn on_constraint<E: From<StoreError>>(
+        self,
+        unique: Unique,
+        refusal: impl FnOnce() -> E,
+    ) -> std::result::Result<T, E>;
+}
+
+impl<T> OnConstraint<T> for Result<T> {
+    fn on_constraint<E: From<StoreError>>(
+        self,
+        unique: Unique,
+        refusal: impl FnOnce() -> E,
+    ) -> std::result::Result<T, E> {
+        self.map_err(|e| if e.violates(unique) { refusal() } else { e.into() })
+    }
+}
 
 impl Store {
     pub async fn connect(config: &DatabaseConfig) -> Result<Self> {

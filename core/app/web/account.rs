@@ -165,7 +165,7 @@ pub async fn view_account_password_post(
             e.add("new_password", p.to_string());
             render(&page, e, None, StatusCode::BAD_REQUEST).await
         }
-        Err(ChangePasswordError::App(a)) => Err(a),
+        Err(other @ (ChangePasswordError::Store(_) | ChangePasswordError::Failed(_))) => Err(other.into()),
     }
 }
 
@@ -406,7 +406,7 @@ pub async fn view_two_factor_post(
     };
     let (field, message, status) = match result {
         Ok(notice) => return render_two_factor(&page, Errors::default(), notice, StatusCode::OK).await,
-        Err(E::App(a)) => return Err(a),
+        Err(other @ (E::Store(_) | E::Failed(_))) => return Err(other.into()),
         Err(E::AlreadyOn) => (
             "password",
             "Two-step verification is already on: turn it off first to set up a new app",

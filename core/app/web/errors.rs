@@ -38,6 +38,10 @@ fn message(status: StatusCode, code: Option<&str>) -> (&'static str, &'static st
         (415 | 422, _) => {
             ("There is a problem with that form", "The form could not be read. Go back, reload the page and try again.")
         }
+        (409, _) => (
+            "That cannot be done now",
+            "Someone may have changed this meanwhile. Go back, reload the page to see where it stands and try again.",
+        ),
         (429, _) => ("Too many requests", "Wait a few minutes and try again."),
         (503, _) => ("Sorry, the service is busy", "Try again in a few minutes. Nothing you saved has been lost."),
         _ => ("Sorry, there is a problem with the service", "Try again later. Nothing you saved has been lost."),

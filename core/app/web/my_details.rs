@@ -185,7 +185,7 @@ pub async fn view_my_details_post(
     let actor = page.actor(&meta)?;
     match crate::services::ects::update_own_details(&page.state, &page.site, user.id, &d, &actor).await {
         Ok(()) => render(&page, Errors::default(), None, Some("Your details have been saved."), StatusCode::OK).await,
-        Err(OwnDetailsError::App(a)) => Err(a),
+        Err(other @ (OwnDetailsError::Store(_) | OwnDetailsError::Failed(_))) => Err(other.into()),
         Err(other) => {
             let mut e = Errors::default();
             e.add("trn", other.to_string());

@@ -91,7 +91,7 @@ async fn upload(page: Page, meta: RequestMeta, m: Managed, mut multipart: Multip
             render(&page, &m, Some(format!("The plugin was refused: {e}")), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(InstallError::UnknownVersion) => Err(AppError::NotFound),
-        Err(InstallError::App(e)) => Err(e),
+        Err(other @ (InstallError::Store(_) | InstallError::Failed(_))) => Err(other.into()),
     }
 }
 
@@ -104,7 +104,7 @@ async fn activate(page: Page, meta: RequestMeta, m: Managed, plugin_id: String) 
         Ok(()) => Ok(Redirect::to(&m.base).into_response()),
         Err(InstallError::UnknownVersion) => Err(AppError::NotFound),
         Err(InstallError::Refused(e)) => Err(AppError::Internal(e.to_string())),
-        Err(InstallError::App(e)) => Err(e),
+        Err(other @ (InstallError::Store(_) | InstallError::Failed(_))) => Err(other.into()),
     }
 }
 

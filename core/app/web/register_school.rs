@@ -116,7 +116,7 @@ pub async fn view_register_school_post(
             );
             render(&page, &f, vec![context! { field => "urn", message }], StatusCode::BAD_REQUEST).await
         }
-        Err(RegisterError::App(e)) => Err(e),
+        Err(other @ (RegisterError::Store(_) | RegisterError::Failed(_))) => Err(other.into()),
     }
 }
 

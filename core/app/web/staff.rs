@@ -234,7 +234,7 @@ pub async fn view_set_password_get(page: Page, Path(token): Path<String>) -> App
             let question = security_question(&page, &token, &user).await?;
             context! { username => user.username, name => user.display_name, valid => true, question }
         }
-        Err(SetPasswordError::App(e)) => return Err(e),
+        Err(e @ (SetPasswordError::Store(_) | SetPasswordError::Failed(_))) => return Err(e.into()),
         Err(_) => context! { valid => false },
     };
     let status = if ctx.get_attr("valid").map(|v| v.is_true()).unwrap_or(false) {
@@ -285,7 +285,7 @@ pub async fn view_set_password_post(
             };
             (StatusCode::BAD_REQUEST, page.render("set_password.html", ctx)?).into_response()
         }
-        Err(SetPasswordError::App(e)) => return Err(e),
+        Err(e @ (SetPasswordError::Store(_) | SetPasswordError::Failed(_))) => return Err(e.into()),
     };
     Ok(no_referrer(response))
 }

@@ -151,6 +151,6 @@ pub async fn view_register_ect_post(
             e.add("trn", message);
             render_register(&page, &school, &f, e, StatusCode::CONFLICT, false).await
         }
-        Err(RegisterEctError::App(err)) => Err(err),
+        Err(other @ (RegisterEctError::Store(_) | RegisterEctError::Failed(_))) => Err(other.into()),
     }
 }

@@ -102,7 +102,7 @@ pub(super) fn order_problem(e: DecisionError) -> AppResult<(String, StatusCode)>
     match e {
         DecisionError::Order(p) => Ok((p.to_string(), StatusCode::CONFLICT)),
         DecisionError::TrnTaken => Ok((e.to_string(), StatusCode::CONFLICT)),
-        DecisionError::App(a) => Err(a),
+        other @ (DecisionError::Store(_) | DecisionError::Failed(_)) => Err(other.into()),
     }
 }
 

@@ -106,6 +106,6 @@ pub async fn view_transfer_ect_post(
             render_register(&page, &school, &f, e, StatusCode::CONFLICT, true).await
         }
         Err(RegisterEctError::DuplicateEct { .. }) => Err(AppError::Internal("transfer refused as duplicate".into())),
-        Err(RegisterEctError::App(err)) => Err(err),
+        Err(other @ (RegisterEctError::Store(_) | RegisterEctError::Failed(_))) => Err(other.into()),
     }
 }

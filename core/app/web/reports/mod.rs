@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::auth::session::RequestMeta;
 use crate::error::{AppError, AppResult};
+use crate::services::ServiceError;
 use crate::services::forms::QuestionView;
 use crate::services::report_forms::{self as rf, FormError, ReportCtx, ReportRole, Side};
 use crate::web::ects::{Errors, Fields, contract_title, fmt_date};
@@ -27,7 +28,7 @@ use crate::web::step_up::{STEP_UP_AFTER, step_up};
 async fn ctx(page: &Page, ect_id: &str, number: &str) -> AppResult<ReportCtx> {
     let ect: UserId = ect_id.parse().map_err(|_| AppError::NotFound)?;
     let number: i32 = number.parse().map_err(|_| AppError::NotFound)?;
-    rf::load(&page.state, page.user()?, ect, number).await
+    Ok(rf::load(&page.state, page.user()?, ect, number).await?)
 }
 
 fn base(ect_id: &str, number: i32) -> String {
@@ -132,7 +133,7 @@ fn form_error_response(e: FormError) -> AppResult<(StatusCode, String)> {
         FormError::Changed => Ok((StatusCode::CONFLICT, FormError::Changed.to_string())),
         FormError::TooEarly(d) => Ok((StatusCode::CONFLICT, FormError::TooEarly(d).to_string())),
         FormError::Missing(m) => Ok((StatusCode::BAD_REQUEST, format!("Complete: {}", m.join(", ")))),
-        FormError::App(a) => Err(a),
+        other @ (FormError::Store(_) | FormError::Failed(_)) => Err(other.into()),
     }
 }
 

@@ -95,11 +95,11 @@ pub async fn view_signatures_post(
         match rf::load(&page.state, &user, UserId(ect), number).await {
             Ok(c) => match rf::sign(&page.state, &c, hash, &a).await {
                 Ok(_) => signed += 1,
-                Err(FormError::App(err)) => return Err(err),
+                Err(err @ (FormError::Store(_) | FormError::Failed(_))) => return Err(err.into()),
                 Err(err) => refused.push(err.to_string()),
             },
-            Err(AppError::NotFound) => refused.push("A report you cannot reach".into()),
-            Err(err) => return Err(err),
+            Err(ServiceError::NotFound) => refused.push("A report you cannot reach".into()),
+            Err(err) => return Err(err.into()),
         }
     }
     let mut notice = format!("{signed} report{} signed.", if signed == 1 { "" } else { "s" });
