@@ -18,6 +18,7 @@ mod login;
 mod logs;
 mod mail;
 mod plugins;
+mod query_counts;
 mod registration;
 mod reminders;
 mod report_forms;

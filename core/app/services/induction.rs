@@ -11,14 +11,16 @@ use induct_domain::induction::{
     Contract, DaysPerWeek, Fraction, HalfDays, InductionType, fte_terms_served, induction_length,
 };
 use induct_domain::record::{self, ContractType, RecordProblem};
-use induct_domain::timeline::{self, Absence, DuePolicy, InductionFacts, PlannedReport};
-use induct_domain::{SchoolId, TenantId};
+use induct_domain::report_flow::FormStatus;
+use induct_domain::timeline::{self, Absence, DuePolicy, InductionFacts, PlannedReport, TimeStatus};
+use induct_domain::{SchoolId, TenantId, UserId};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::accounts::Actor;
 use crate::state::AppState;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
-use crate::store::induction::{InductionRow, NewReport};
+use crate::store::induction::{InductionRow, NewReport, OpenReportRow};
 use crate::store::{Db, Store, StoreError, Tx};
 
 pub const AB_SCOPE: &str = "ab";
@@ -331,4 +333,53 @@ pub async fn save_term_dates(
         recompute(store, &mut tx, tenant, id).await?;
     }
     tx.commit().await
+}
+
+/// An open report at one of a member of staff's schools, with where it stands today.
+pub struct OpenReport {
+    pub row: OpenReportRow,
+    pub planned: PlannedReport,
+    pub time: TimeStatus,
+    pub form: Option<FormStatus>,
+}
+
+/// The open reports of the ECTs the user's schools employ today, each with where it stands on
+/// the calendar of its school (seed 003 "Reports that need completing"). One read of the
+/// reports and one of each school's calendar, whatever the number of reports.
+pub async fn open_reports_for_staff(
+    state: &AppState,
+    tenant: TenantId,
+    staff: UserId,
+    today: NaiveDate,
+) -> Result<Vec<OpenReport>, StoreError> {
+    let store = state.store();
+    let bh = BankHolidays::england_and_wales();
+    let due = due_settings(store.db(), tenant).await?;
+    let mut calendars: HashMap<Uuid, Calendar> = HashMap::new();
+    let mut out = vec![];
+    for row in store.open_reports_for_staff(tenant, staff, today).await? {
+        let Some(planned) = planned_report(
+            row.number,
+            &row.kind,
+            row.period_start,
+            row.period_end,
+            row.due_date,
+            row.absence_extension,
+        ) else {
+            return Err(StoreError::Corrupt(format!("report kind {:?}", row.kind)));
+        };
+        let form = match row.form_status.as_deref() {
+            None => None,
+            Some(s) => Some(FormStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("report status {s:?}")))?),
+        };
+        let calendar = match calendars.entry(row.school_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(calendar(store.db(), tenant, Some(SchoolId(row.school_id))).await?)
+            }
+        };
+        let time = planned.time_status(calendar, bh, due.window, today);
+        out.push(OpenReport { row, planned, time, form });
+    }
+    Ok(out)
 }

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use induct_domain::alerts::AlertStatus;
-use induct_domain::calendar::BankHolidays;
+use induct_domain::calendar::{BankHolidays, DateRange};
 use induct_domain::induction::HalfDays;
 use induct_domain::notices::NoticeKind;
 use induct_domain::report_flow::{self, FlowAction, FlowProblem, FormStatus, Signer, SigningPolicy};
@@ -24,7 +24,7 @@ use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::audit::{AuditEventKind, NewAuditEvent};
 use crate::store::induction::{InductionRow, ReportRow};
-use crate::store::report_forms::{FileMeta, FormRow, NewSignature};
+use crate::store::report_forms::{FileMeta, FormRow, NewSignature, SignatureReach};
 
 /// The most a single answer may hold (a long evidence paragraph is a few thousand characters).
 pub const MAX_ANSWER_CHARS: usize = 20_000;
@@ -496,21 +496,91 @@ pub async fn release(state: &AppState, ctx: &ReportCtx, actor: &Actor<'_>) -> Re
 /// and every uploaded file (by its SHA-256), as canonical JSON (keys sorted). Its SHA-256 is what
 /// the signature records.
 pub fn content(ctx: &ReportCtx, version: i32, answers: &BTreeMap<String, String>, files: &[FileMeta]) -> String {
+    let which = Which {
+        ect: ctx.induction.ect_user_id,
+        induction: ctx.induction.id,
+        number: ctx.report.number,
+        kind: ctx.kind(),
+        period: ctx.planned.period,
+    };
+    content_of(&which, version, answers, files)
+}
+
+/// Which report a signature is about.
+pub struct Which {
+    pub ect: Uuid,
+    pub induction: Uuid,
+    pub number: i32,
+    pub kind: ReportKind,
+    pub period: DateRange,
+}
+
+fn content_of(w: &Which, version: i32, answers: &BTreeMap<String, String>, files: &[FileMeta]) -> String {
     let files: Vec<_> = files
         .iter()
         .map(|f| serde_json::json!({ "id": f.id, "name": f.filename, "purpose": f.purpose, "sha256": f.sha256 }))
         .collect();
     let doc = serde_json::json!({
-        "ect": ctx.induction.ect_user_id,
-        "induction": ctx.induction.id,
-        "number": ctx.report.number,
-        "kind": ctx.kind().as_str(),
-        "period": [ctx.planned.period.start, ctx.planned.period.end],
+        "ect": w.ect,
+        "induction": w.induction,
+        "number": w.number,
+        "kind": w.kind.as_str(),
+        "period": [w.period.start, w.period.end],
         "version": version,
         "answers": answers,
         "files": files,
     });
     doc.to_string()
+}
+
+/// A report waiting for the user's signature, as the Sign page lists it.
+pub struct ToSign {
+    pub which: Which,
+    pub ect_name: String,
+    /// The hash of its content now: a signature given from the list must still match it.
+    pub hash: String,
+}
+
+/// The reports waiting for this user's signature (seed 003 "Reports that Require Your Digital
+/// Signature"): the ECT's own, or those of the ECTs the user's schools employ today, each with
+/// the hash of what it holds now. Three reads, however many reports there are.
+pub async fn awaiting_signature(
+    state: &AppState,
+    user: &crate::auth::session::CurrentUser,
+) -> Result<Vec<ToSign>, ServiceError> {
+    let (Some(tenant), Some(signer)) = (user.tenant, Signer::for_role(user.role)) else { return Ok(vec![]) };
+    let reach = SignatureReach {
+        user: user.id,
+        at_schools: user.role.reach() == induct_domain::roles::Reach::OwnSchools,
+        today: crate::clock_today(state),
+    };
+    let (store, status) = (state.store(), signer.awaited_in());
+    let rows = store.awaiting_signature(tenant, status, reach).await?;
+    let mut answers: BTreeMap<(Uuid, i32), BTreeMap<String, String>> = BTreeMap::new();
+    for (induction, number, field, value) in store.answers_awaiting_signature(tenant, status, reach).await? {
+        answers.entry((induction, number)).or_default().insert(field, value);
+    }
+    let mut files: BTreeMap<(Uuid, i32), Vec<FileMeta>> = BTreeMap::new();
+    for (induction, number, file) in store.files_awaiting_signature(tenant, status, reach).await? {
+        files.entry((induction, number)).or_default().push(file);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let key = (r.induction_id, r.number);
+            let which = Which {
+                ect: r.ect_user_id,
+                induction: r.induction_id,
+                number: r.number,
+                kind: r.kind,
+                period: DateRange::new(r.period_start, r.period_end),
+            };
+            let empty = BTreeMap::new();
+            let content =
+                content_of(&which, r.version, answers.get(&key).unwrap_or(&empty), files.get(&key).map_or(&[], |f| f));
+            ToSign { which, ect_name: r.ect_name, hash: hash(&content) }
+        })
+        .collect())
 }
 
 /// The hash of the report as a page shows it now: a signature given from that page must match

@@ -67,6 +67,8 @@ pub struct OpenReportRow {
     pub period_end: NaiveDate,
     pub due_date: Option<NaiveDate>,
     pub absence_extension: bool,
+    /// The report's form, once someone has started it.
+    pub form_status: Option<String>,
 }
 
 /// A report in the AB's list.
@@ -332,8 +334,9 @@ impl Store {
     ) -> Result<Vec<OpenReportRow>> {
         with_pool!(self, p => sqlx::query_as::<_, OpenReportRow>(
             "SELECT r.id AS report_id, r.induction_id, i.ect_user_id, u.display_name AS ect_name, i.induction_type, c.school_id, r.number, r.kind,
-                    r.period_start, r.period_end, r.due_date, r.absence_extension
+                    r.period_start, r.period_end, r.due_date, r.absence_extension, f.status AS form_status
              FROM reports r
+             LEFT JOIN report_forms f ON f.tenant_id = r.tenant_id AND f.induction_id = r.induction_id AND f.number = r.number
              JOIN inductions i ON i.id = r.induction_id AND i.tenant_id = r.tenant_id
              JOIN users u ON u.id = i.ect_user_id
              JOIN contracts c ON c.induction_id = i.id AND c.tenant_id = i.tenant_id

@@ -32,6 +32,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::config::DatabaseConfig;
@@ -51,39 +53,50 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// Statements run through this store since it was made: the tests measure what a page
+    /// costs in queries with it (a page that grows with the AB shows up there).
+    queries: Arc<AtomicU64>,
 }
 
 /// A transaction on either engine. Business operations write through one of these, outbox rows
 /// included, so that a change and the mail it causes commit together.
-pub enum Tx {
+pub struct Tx {
+    conn: TxConn,
+    queries: Arc<AtomicU64>,
+}
+
+pub(crate) enum TxConn {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
 /// Runs `$body` with `$p` bound to the engine's pool.
 macro_rules! with_pool {
-    ($store:expr, $p:ident => $body:expr) => {
-        match &$store.pool {
+    ($store:expr, $p:ident => $body:expr) => {{
+        let store: &$crate::store::Store = $store;
+        store.count_query();
+        match store.pool() {
             $crate::store::Pool::Sqlite($p) => $body,
             $crate::store::Pool::Postgres($p) => $body,
         }
-    };
+    }};
 }
 
 /// Runs `$body` with `$c` bound to the transaction's connection (`&mut Connection`).
 macro_rules! with_tx {
-    ($tx:expr, $c:ident => $body:expr) => {
-        match $tx {
-            $crate::store::Tx::Sqlite(t) => {
+    ($tx:expr, $c:ident => $body:expr) => {{
+        let tx: &mut $crate::store::Tx = &mut *$tx;
+        match tx.conn() {
+            $crate::store::TxConn::Sqlite(t) => {
                 let $c = &mut **t;
                 $body
             }
-            $crate::store::Tx::Postgres(t) => {
+            $crate::store::TxConn::Postgres(t) => {
                 let $c = &mut **t;
                 $body
             }
         }
-    };
+    }};
 }
 
 /// Runs `$body` with `$c` bound to wherever the [`Db`] reads: the pool, or the transaction's
@@ -91,16 +104,8 @@ macro_rules! with_tx {
 macro_rules! with_db {
     ($db:expr, $c:ident => $body:expr) => {
         match $db {
-            $crate::store::Db::Pool($crate::store::Pool::Sqlite($c)) => $body,
-            $crate::store::Db::Pool($crate::store::Pool::Postgres($c)) => $body,
-            $crate::store::Db::Tx($crate::store::Tx::Sqlite(t)) => {
-                let $c = &mut **t;
-                $body
-            }
-            $crate::store::Db::Tx($crate::store::Tx::Postgres(t)) => {
-                let $c = &mut **t;
-                $body
-            }
+            $crate::store::Db::Store(store) => with_pool!(store, $c => $body),
+            $crate::store::Db::Tx(tx) => with_tx!(tx, $c => $body),
         }
     };
 }
@@ -112,7 +117,7 @@ pub(crate) use {with_db, with_pool, with_tx};
 /// for a plan recomputed in the same transaction as the change) take a `Db` so that one text
 /// serves both.
 pub enum Db<'a> {
-    Pool(&'a Pool),
+    Store(&'a Store),
     Tx(&'a mut Tx),
 }
 
@@ -120,7 +125,7 @@ impl Db<'_> {
     /// The same place again, for one more read.
     pub fn reborrow(&mut self) -> Db<'_> {
         match self {
-            Db::Pool(p) => Db::Pool(p),
+            Db::Store(s) => Db::Store(s),
             Db::Tx(t) => Db::Tx(t),
         }
     }
@@ -255,7 +260,7 @@ impl Store {
                     .await?,
             )
         };
-        Ok(Self { pool })
+        Ok(Self { pool, queries: Arc::default() })
     }
 
     pub fn backend(&self) -> Backend {
@@ -271,7 +276,16 @@ impl Store {
 
     /// Reads on the pool (committed data).
     pub fn db(&self) -> Db<'_> {
-        Db::Pool(&self.pool)
+        Db::Store(self)
+    }
+
+    pub(crate) fn count_query(&self) {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many statements this store has run (through the pool or its transactions).
+    pub fn query_count(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -286,10 +300,12 @@ impl Store {
     /// at once: a deferred transaction that reads and then writes can fail with SQLITE_BUSY when
     /// another writer commits in between.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
-        })
+        let conn = match &self.pool {
+            Pool::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => TxConn::Postgres(p.begin().await?),
+        };
+        self.count_query();
+        Ok(Tx { conn, queries: Arc::clone(&self.queries) })
     }
 
     pub async fn close(&self) {
@@ -309,10 +325,17 @@ impl Tx {
         Db::Tx(self)
     }
 
+    /// The connection for one statement, counted on the store's statements.
+    pub(crate) fn conn(&mut self) -> &mut TxConn {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        &mut self.conn
+    }
+
     pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        match self.conn {
+            TxConn::Sqlite(t) => t.commit().await?,
+            TxConn::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Report forms, their answers, signatures, files, and alerts. Every method takes the tenant first.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use induct_domain::alerts::AlertStatus;
 use induct_domain::report_flow::FormStatus;
 use induct_domain::timeline::ReportKind;
@@ -379,5 +379,111 @@ impl Store {
             .bind(tenant.0).bind(id).bind(status.as_str()).bind(now).execute(c).await.map(|r| r.rows_affected()))
         .map_err(map_err)?;
         Ok(n == 1)
+    }
+}
+
+/// A report waiting for one person's signature, with what the Sign page lists and signs.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AwaitingSignatureRow {
+    pub induction_id: Uuid,
+    pub ect_user_id: Uuid,
+    pub ect_name: String,
+    pub number: i32,
+    #[sqlx(try_from = "String")]
+    pub kind: ReportKind,
+    pub version: i32,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+}
+
+/// The open reports whose form is in status `$2`, of the ECT `$3` themselves or, when `$4`, of
+/// ECTs a school of user `$3` employs on `$5`.
+macro_rules! awaiting_signature_of {
+    () => {
+        " FROM report_forms f
+          JOIN inductions i ON i.tenant_id = f.tenant_id AND i.id = f.induction_id
+          JOIN reports r ON r.tenant_id = f.tenant_id AND r.induction_id = f.induction_id AND r.number = f.number
+               AND r.completed_at IS NULL
+          WHERE f.tenant_id = $1 AND f.status = $2 AND (i.ect_user_id = $3 OR ($4 AND EXISTS (
+              SELECT 1 FROM contracts c JOIN school_memberships m
+                ON m.tenant_id = c.tenant_id AND m.school_id = c.school_id AND m.user_id = $3
+              WHERE c.tenant_id = i.tenant_id AND c.induction_id = i.id
+                AND c.start_date <= $5 AND (c.end_date IS NULL OR c.end_date >= $5))))"
+    };
+}
+
+/// Who the reports awaiting a signature are looked for: `user`'s own (an ECT), or with
+/// `at_schools` those of the ECTs their schools employ `today`.
+#[derive(Clone, Copy)]
+pub struct SignatureReach {
+    pub user: UserId,
+    pub at_schools: bool,
+    pub today: NaiveDate,
+}
+
+impl Store {
+    /// The reports waiting in `status` within the reach, in one statement.
+    pub async fn awaiting_signature(
+        &self,
+        tenant: TenantId,
+        status: FormStatus,
+        reach: SignatureReach,
+    ) -> Result<Vec<AwaitingSignatureRow>> {
+        let sql = concat!(
+            "SELECT f.induction_id, i.ect_user_id, (SELECT u.display_name FROM users u WHERE u.id = i.ect_user_id) AS ect_name,
+                    f.number, f.kind, f.version, r.period_start, r.period_end",
+            awaiting_signature_of!(),
+            " ORDER BY ect_name, f.number"
+        );
+        with_pool!(self, p => sqlx::query_as::<_, AwaitingSignatureRow>(sql)
+            .bind(tenant.0).bind(status.as_str()).bind(reach.user.0).bind(reach.at_schools).bind(reach.today)
+            .fetch_all(p).await)
+        .map_err(map_err)
+    }
+
+    /// Every answer of those reports, in one statement: (induction, number, field, value).
+    pub async fn answers_awaiting_signature(
+        &self,
+        tenant: TenantId,
+        status: FormStatus,
+        reach: SignatureReach,
+    ) -> Result<Vec<(Uuid, i32, String, String)>> {
+        let sql = concat!(
+            "SELECT a.induction_id, a.number, a.field, a.value FROM report_answers a WHERE a.tenant_id = $1
+               AND EXISTS (SELECT 1",
+            awaiting_signature_of!(),
+            " AND f.induction_id = a.induction_id AND f.number = a.number)"
+        );
+        with_pool!(self, p => sqlx::query_as::<_, (Uuid, i32, String, String)>(sql)
+            .bind(tenant.0).bind(status.as_str()).bind(reach.user.0).bind(reach.at_schools).bind(reach.today)
+            .fetch_all(p).await)
+        .map_err(map_err)
+    }
+
+    /// The files of those reports (what their signatures cover), in one statement.
+    pub async fn files_awaiting_signature(
+        &self,
+        tenant: TenantId,
+        status: FormStatus,
+        reach: SignatureReach,
+    ) -> Result<Vec<(Uuid, i32, FileMeta)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            induction_id: Uuid,
+            number: i32,
+            #[sqlx(flatten)]
+            file: FileMeta,
+        }
+        let sql = concat!(
+            "SELECT x.induction_id, x.number, x.id, x.purpose, x.filename, x.content_type, x.sha256, x.uploaded_at
+             FROM report_files x WHERE x.tenant_id = $1 AND EXISTS (SELECT 1",
+            awaiting_signature_of!(),
+            " AND f.induction_id = x.induction_id AND f.number = x.number) ORDER BY x.uploaded_at, x.id"
+        );
+        let rows = with_pool!(self, p => sqlx::query_as::<_, Row>(sql)
+            .bind(tenant.0).bind(status.as_str()).bind(reach.user.0).bind(reach.at_schools).bind(reach.today)
+            .fetch_all(p).await)
+        .map_err(map_err)?;
+        Ok(rows.into_iter().map(|r| (r.induction_id, r.number, r.file)).collect())
     }
 }

@@ -188,50 +188,15 @@ async fn ect_overview(
     }))
 }
 
-/// The open reports of ECTs at the user's schools, each with where it stands today (on the
-/// calendar of the ECT's school).
-async fn open_reports_with_status(
-    page: &Page,
-    user: &crate::auth::session::CurrentUser,
-) -> AppResult<
-    Vec<(
-        crate::store::induction::OpenReportRow,
-        induct_domain::timeline::PlannedReport,
-        induct_domain::timeline::TimeStatus,
-    )>,
-> {
-    let tenant = page.tenant()?;
-    let today = crate::clock_today(&page.state);
-    let bh = induct_domain::calendar::BankHolidays::england_and_wales();
-    let due = crate::services::induction::due_settings(page.state.store().db(), tenant).await?;
-    let mut out = vec![];
-    for r in page.state.store().open_reports_for_staff(tenant, user.id, today).await? {
-        let cal =
-            crate::services::induction::calendar(page.state.store().db(), tenant, Some(SchoolId(r.school_id))).await?;
-        let Some(planned) = crate::services::induction::planned_report(
-            r.number,
-            &r.kind,
-            r.period_start,
-            r.period_end,
-            r.due_date,
-            r.absence_extension,
-        ) else {
-            continue;
-        };
-        let status = planned.time_status(&cal, bh, due.window, today);
-        out.push((r, planned, status));
-    }
-    Ok(out)
-}
-
 /// Seed 003 dashboard: "ECT Reports that Need Completing" (due or overdue) and what is coming.
 async fn staff_reports(page: &Page, user: &crate::auth::session::CurrentUser) -> AppResult<minijinja::Value> {
     let mut need = vec![];
     let mut upcoming = vec![];
     let tenant = page.tenant()?;
-    for (r, planned, status) in open_reports_with_status(page, user).await? {
-        let form = page.state.store().get_form(tenant, r.induction_id, r.number).await?;
-        let form_status = form.as_ref().map(|f| f.status).unwrap_or(induct_domain::report_flow::FormStatus::Draft);
+    let today = crate::clock_today(&page.state);
+    for open in crate::services::induction::open_reports_for_staff(&page.state, tenant, user.id, today).await? {
+        let (r, planned, status, form) = (open.row, open.planned, open.time, open.form);
+        let form_status = form.unwrap_or(induct_domain::report_flow::FormStatus::Draft);
         let row = context! {
             url => format!("/ects/{}/reports/{}", r.ect_user_id, r.number),
             can_fill => user.role.allows(induct_domain::Permission::FillReports) && form_status.after_tutor_edit().is_ok(),
@@ -259,7 +224,9 @@ pub async fn view_upcoming_get(page: Page) -> AppResult<Response> {
     let user = page.user()?.clone();
     let mut one_year = vec![];
     let mut two_year = vec![];
-    for (r, planned, status) in open_reports_with_status(&page, &user).await? {
+    let (tenant, today) = (page.tenant()?, crate::clock_today(&page.state));
+    for open in crate::services::induction::open_reports_for_staff(&page.state, tenant, user.id, today).await? {
+        let (r, planned, status) = (open.row, open.planned, open.time);
         let row = context! {
             ect_id => r.ect_user_id.to_string(),
             ect => r.ect_name,

@@ -94,6 +94,16 @@ impl Signer {
         self != Signer::Ect
     }
 
+    /// The one status in which a report waits for this signer (the ECT's signature once it is
+    /// available to them, the tutor's once the ECT signed, the head's after the tutor's).
+    pub fn awaited_in(self) -> FormStatus {
+        match self {
+            Signer::Ect => FormStatus::AwaitingEct,
+            Signer::Tutor => FormStatus::EctSigned,
+            Signer::Head => FormStatus::AwaitingHead,
+        }
+    }
+
     /// Who a role signs as (docs/induction-rules.md 2.1: leads complete and sign as tutors);
     /// `None` for roles that never sign reports.
     pub fn for_role(role: crate::Role) -> Option<Signer> {
@@ -504,6 +514,23 @@ mod tests {
         ];
         for (due, status, overdue) in cases {
             assert_eq!(is_overdue(due.map(d), status, today), overdue, "{due:?} {status:?}");
+        }
+    }
+
+    #[test]
+    fn each_signer_is_awaited_in_one_status_dom_2_7() {
+        use FormStatus::*;
+        let statuses = [Draft, AwaitingEct, EctSigned, AwaitingHead, Submitted, Accepted];
+        let kinds = [ReportKind::ProgressReview, ReportKind::InterimAssessment, ReportKind::FinalAssessment];
+        for status in statuses {
+            for kind in kinds {
+                for head_signs_progress_reviews in [false, true] {
+                    let policy = SigningPolicy { head_signs_progress_reviews };
+                    if let Some(s) = status.awaiting_signature_of(kind, policy) {
+                        assert_eq!(s.awaited_in(), status, "{status:?} {kind:?}");
+                    }
+                }
+            }
         }
     }
 }

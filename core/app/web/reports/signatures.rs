@@ -2,27 +2,6 @@
 
 use super::*;
 
-/// Reports waiting for this user's signature (seed 003 "Reports that Require Your Digital
-/// Signature").
-pub(super) async fn waiting_for_me(page: &Page) -> AppResult<Vec<(ReportCtx, String)>> {
-    let user = page.user()?.clone();
-    let tenant = page.tenant()?;
-    let Some(me) = Signer::for_role(user.role) else { return Ok(vec![]) };
-    let policy = rf::signing_policy(&page.state, tenant).await?;
-    let mut out = vec![];
-    for f in page.state.store().list_forms(tenant).await? {
-        let (st, kind) = (f.status, f.kind);
-        if st.awaiting_signature_of(kind, policy) != Some(me) || (me == Signer::Ect && f.ect_user_id != user.id.0) {
-            continue;
-        }
-        // Only reports the user can reach (their schools' ECTs now).
-        if let Ok(c) = rf::load(&page.state, &user, UserId(f.ect_user_id), f.number).await {
-            out.push((c, f.ect_name));
-        }
-    }
-    Ok(out)
-}
-
 pub(super) async fn render_signatures(
     page: &Page,
     errors: Errors,
@@ -30,21 +9,17 @@ pub(super) async fn render_signatures(
     status: StatusCode,
 ) -> AppResult<Response> {
     let user = page.user()?.clone();
-    let list = waiting_for_me(page).await?;
-    let mut hashes = vec![];
-    for (c, _) in &list {
-        hashes.push(rf::current_hash(&page.state, c).await?);
-    }
-    let rows: Vec<Value> = list
+    let rows: Vec<Value> = rf::awaiting_signature(&page.state, &user)
+        .await?
         .iter()
-        .zip(&hashes)
-        .map(|((c, name), hash)| {
+        .map(|t| {
+            let w = &t.which;
             context! {
-                key => format!("{}:{}:{}", c.induction.ect_user_id, c.report.number, hash),
-                url => base(&c.induction.ect_user_id.to_string(), c.report.number),
-                name => name.clone(),
-                kind => if c.kind() == ReportKind::ProgressReview { "Progress review" } else { "Assessment" },
-                period => format!("{} to {}", fmt_date(c.planned.period.start), fmt_date(c.planned.period.end)),
+                key => format!("{}:{}:{}", w.ect, w.number, t.hash),
+                url => base(&w.ect.to_string(), w.number),
+                name => t.ect_name.clone(),
+                kind => if w.kind == ReportKind::ProgressReview { "Progress review" } else { "Assessment" },
+                period => format!("{} to {}", fmt_date(w.period.start), fmt_date(w.period.end)),
             }
         })
         .collect();
