@@ -308,6 +308,10 @@ fn load_one(dir: &Path, slug: &str, defaults: &Defaults) -> Result<Theme, Vec<St
     env.set_fuel(Some(FUEL_PER_RENDER));
     env.set_recursion_limit(RECURSION_LIMIT);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+    // Formatting every theme may use: `{{ d | uk_date }}` for a date as 2026-09-02 (25/12/2026
+    // style), `{{ n | days }}` for a number of half days (145 -> 72.5).
+    env.add_filter("uk_date", uk_date_filter);
+    env.add_filter("days", days_filter);
     for name in &all_names {
         if let Err(e) = env.get_template(name) {
             problems.push(format!("templates/{name}: {e}"));
@@ -439,9 +443,26 @@ impl Theme {
     }
 }
 
+fn uk_date_filter(v: String) -> String {
+    chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").map_or(v, |d| d.format("%d/%m/%Y").to_string())
+}
+
+fn days_filter(halves: i64) -> String {
+    induct_domain::induction::HalfDays(halves.clamp(0, u32::MAX as i64) as u32).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_filters_write_dates_and_days_as_people_do() {
+        assert_eq!(uk_date_filter("2026-09-02".into()), "02/09/2026");
+        assert_eq!(uk_date_filter("not a date".into()), "not a date");
+        assert_eq!(days_filter(145), "72.5");
+        assert_eq!(days_filter(146), "73");
+        assert_eq!(days_filter(-3), "0");
+    }
 
     #[test]
     fn asset_names_cannot_leave_the_theme() {

@@ -10,6 +10,7 @@ use induct_domain::{Role, SchoolId};
 use minijinja::context;
 use minijinja::value::Serde;
 
+use super::form::uk_date;
 use super::page::Page;
 use crate::auth::session::MaybeUser;
 use crate::error::AppResult;
@@ -162,10 +163,10 @@ async fn ect_overview(
                         number => r.number,
                         letter => r.kind.letter().to_string(),
                         title => r.kind.title(),
-                        start => r.period.start.format("%d/%m/%Y").to_string(),
-                        end => r.period.end.format("%d/%m/%Y").to_string(),
-                        due => r.due.map(|d| d.format("%d/%m/%Y").to_string()),
-                        submittable_from => (r.number > completed).then(|| r.submittable_from().map(|d| d.format("%d/%m/%Y").to_string())).flatten(),
+                        start => uk_date(r.period.start),
+                        end => uk_date(r.period.end),
+                        due => r.due.map(uk_date),
+                        submittable_from => (r.number > completed).then(|| r.submittable_from().map(uk_date)).flatten(),
                         status => status,
                         form_status => forms.get(&r.number).filter(|_| r.number > completed).map(|f| f.title()),
                         absence_extension => r.absence_extension,
@@ -180,7 +181,7 @@ async fn ect_overview(
     };
     Ok(Some(context! {
         status => EctStatus::on(Some(engine.induction.start_date), engine.induction.leaving_date, today).title(),
-        start => engine.induction.start_date.format("%d/%m/%Y").to_string(),
+        start => uk_date(engine.induction.start_date),
         fte_completed => served.to_one_decimal(),
         fte_remaining => remaining.to_one_decimal(),
         reports,
@@ -205,8 +206,8 @@ async fn staff_reports(page: &Page, user: &crate::auth::session::CurrentUser) ->
             ect => r.ect_name,
             kind => if planned.kind.letter() == 'P' { "Progress review" } else { "Assessment" },
             number => r.number,
-            end => r.period_end.format("%d/%m/%Y").to_string(),
-            due => r.due_date.map(|d| d.format("%d/%m/%Y").to_string()),
+            end => uk_date(r.period_end),
+            due => r.due_date.map(uk_date),
             status => status.title(),
             absence_extension => r.absence_extension,
         };
@@ -231,9 +232,9 @@ pub async fn view_upcoming_get(page: Page) -> AppResult<Response> {
             ect_id => r.ect_user_id.to_string(),
             ect => r.ect_name,
             title => planned.kind.title(),
-            start => r.period_start.format("%d/%m/%Y").to_string(),
-            end => r.period_end.format("%d/%m/%Y").to_string(),
-            due => r.due_date.map(|d| d.format("%d/%m/%Y").to_string()),
+            start => uk_date(r.period_start),
+            end => uk_date(r.period_end),
+            due => r.due_date.map(uk_date),
             status => status.title(),
             absence_extension => r.absence_extension,
         };

@@ -108,6 +108,11 @@ where
     }
 }
 
+/// An id typed into a path with more parts than [`Ids`] takes: a malformed one is "not found".
+pub fn parse_id<T: FromStr>(s: &str) -> AppResult<T> {
+    s.parse().map_err(|_| AppError::NotFound)
+}
+
 /// Two ids from the path (`/ects/{ect_id}/reports/{number}`), parsed like [`Id`].
 pub struct Ids<A, B>(pub A, pub B);
 

@@ -100,11 +100,11 @@ async fn render(
     status: StatusCode,
 ) -> AppResult<Response> {
     let ctx = details_context(page).await?;
-    let body = page.render(
+    page.respond(
+        status,
         "my_details.html",
         context! { errors => errors.0, typed, notice => notice.map(str::to_owned), ..ctx },
-    )?;
-    Ok((status, body).into_response())
+    )
 }
 
 pub async fn view_my_details_get(page: Page) -> AppResult<Response> {

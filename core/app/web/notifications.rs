@@ -4,7 +4,7 @@
 use crate::web::{Access, RouteTable, Sites};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use induct_domain::Permission;
 use minijinja::context;
 use serde::Deserialize;
@@ -83,8 +83,7 @@ async fn render(page: &Page, failed_only: bool, notice: Option<&str>, status: St
             }
         })
         .collect();
-    let body = page.render("notifications.html", context! { mail, notices, failed_only, notice })?;
-    Ok((status, body).into_response())
+    page.respond(status, "notifications.html", context! { mail, notices, failed_only, notice })
 }
 
 pub async fn view_notifications_get(page: Page, Query(f): Query<Filter>) -> AppResult<Response> {

@@ -50,7 +50,8 @@ async fn render(page: &Page, m: &Managed, error: Option<String>, status: StatusC
             hooks => m.hooks.iter().map(|h| induct_plugin_host::hook_name(*h)).collect::<Vec<_>>(),
         }
     });
-    let body = page.render(
+    page.respond(
+        status,
         "plugins.html",
         context! {
             ab_name => m.tenant.name.clone(),
@@ -63,8 +64,7 @@ async fn render(page: &Page, m: &Managed, error: Option<String>, status: StatusC
             },
             errors => error.map(|e| vec![context! { field => "plugin", message => e }]).unwrap_or_default(),
         },
-    )?;
-    Ok((status, body).into_response())
+    )
 }
 
 async fn upload(page: Page, meta: RequestMeta, m: Managed, mut multipart: Multipart) -> AppResult<Response> {

@@ -63,8 +63,7 @@ async fn render(
     } else {
         None
     };
-    let body = page.render("register_school.html", context! { typed => Serde(typed), found, errors })?;
-    Ok((status, body).into_response())
+    page.respond(status, "register_school.html", context! { typed => Serde(typed), found, errors })
 }
 
 pub async fn view_register_school_get(page: Page, Query(q): Query<RegisterForm>) -> AppResult<Response> {

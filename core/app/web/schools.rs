@@ -98,7 +98,8 @@ async fn render_school(
     let can_register_ects = school.status == SchoolStatus::Authorised && user.role.allows(Permission::RegisterEcts);
     let paused_until = page.state.store().reminders_paused_until(tenant, SchoolId(school.id)).await?;
     let today = crate::clock_today(&page.state);
-    let body = page.render(
+    page.respond(
+        status,
         "school.html",
         context! {
             school => school_view(&school),
@@ -109,8 +110,7 @@ async fn render_school(
             typed => typed,
             errors => errors.0,
         },
-    )?;
-    Ok((status, body).into_response())
+    )
 }
 
 /// Pausing reminders (DfE's service lets a school opt out of reminder emails until a date):
@@ -201,7 +201,8 @@ fn render_edit(page: &Page, form: &EditForm<'_>, notice: Option<&str>, status: S
     errors.extend(
         questions.iter().filter_map(|q| q.error.as_ref().map(|m| context! { field => q.field.clone(), message => m })),
     );
-    let body = page.render(
+    page.respond(
+        status,
         "school_edit.html",
         context! {
             school => Serde(school),
@@ -211,8 +212,7 @@ fn render_edit(page: &Page, form: &EditForm<'_>, notice: Option<&str>, status: S
             extra_unavailable => extra.unavailable,
             notice,
         },
-    )?;
-    Ok((status, body).into_response())
+    )
 }
 
 fn field(fields: &[(String, String)], name: &str) -> String {

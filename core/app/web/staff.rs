@@ -78,7 +78,8 @@ async fn render(
             }
         })
         .collect();
-    let body = page.render(
+    page.respond(
+        status,
         "staff.html",
         context! {
             school => Serde(school),
@@ -89,8 +90,7 @@ async fn render(
             errors,
             notice,
         },
-    )?;
-    Ok((status, body).into_response())
+    )
 }
 
 pub async fn view_staff_get(page: Page, Path(school_id): Path<String>) -> AppResult<Response> {

@@ -99,7 +99,8 @@ async fn render(
     errors: Vec<minijinja::Value>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let body = page.render(
+    page.respond(
+        status,
         "term_dates.html",
         context! {
             action => target.action.clone(),
@@ -108,8 +109,7 @@ async fn render(
             mode => s.mode.clone(), days => s.days.clone(), fixed => s.fixed.clone(), window => s.window.clone(),
             errors,
         },
-    )?;
-    Ok((status, body).into_response())
+    )
 }
 
 pub async fn view_term_dates_get(page: Page) -> AppResult<Response> {

@@ -37,9 +37,7 @@ async fn render(page: &Page, f: &Fields, errors: Errors, status: StatusCode) -> 
         Some((p, items)) if !page.state.store().has_accepted(user.id, &p.version).await? => Some((p, items)),
         _ => None,
     };
-    let body = page.render(
-        "welcome.html",
-        context! {
+    page.respond(status, "welcome.html", context! {
             first_time => setup.is_none(),
             ask_question => setup.is_none() && first_login::asks_security_question(user.role),
             questions => QUESTIONS.to_vec(),
@@ -52,9 +50,7 @@ async fn render(page: &Page, f: &Fields, errors: Errors, status: StatusCode) -> 
             typed => f.typed(),
             ticked => f.all("consent"),
             errors => errors.0,
-        },
-    )?;
-    Ok((status, body).into_response())
+        })
 }
 
 pub async fn view_welcome_get(page: Page) -> AppResult<Response> {

@@ -49,3 +49,42 @@ macro_rules! stored_as_text {
     };
 }
 pub(crate) use stored_as_text;
+
+/// An enum the store keeps as text and people read by title: its variants with their stored
+/// names and titles, `ALL`, `as_str`, `parse`, `title` and the store's `TryFrom<String>`, from
+/// one list (serde's snake_case names are the stored ones).
+macro_rules! text_enum {
+    ($(#[$m:meta])* pub enum $name:ident as $what:literal {
+        $($(#[$vm:meta])* $v:ident => ($stored:literal, $title:literal),)*
+    }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vm])* $v,)*
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$v),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$v => $stored,)*
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|x| x.as_str() == s)
+            }
+
+            pub fn title(self) -> &'static str {
+                match self {
+                    $($name::$v => $title,)*
+                }
+            }
+        }
+
+        $crate::stored_as_text!($name, $what);
+    };
+}
+pub(crate) use text_enum;

@@ -8,37 +8,13 @@ use serde::Serialize;
 use crate::calendar::DateRange;
 use crate::induction::HalfDays;
 
-/// Contract types (seed 003 "Contract Type: Permanent"; SG 2.33: induction is served in
-/// permanent posts and in fixed-term or long-term supply posts of a term or more).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ContractType {
-    Permanent,
-    FixedTerm,
-    LongTermSupply,
-}
-
-impl ContractType {
-    pub const ALL: [ContractType; 3] = [ContractType::Permanent, ContractType::FixedTerm, ContractType::LongTermSupply];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContractType::Permanent => "permanent",
-            ContractType::FixedTerm => "fixed_term",
-            ContractType::LongTermSupply => "long_term_supply",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            ContractType::Permanent => "Permanent",
-            ContractType::FixedTerm => "Fixed term",
-            ContractType::LongTermSupply => "Long-term supply",
-        }
+crate::text_enum! {
+    /// Contract types (seed 003 "Contract Type: Permanent"; SG 2.33: induction is served in
+    /// permanent posts and in fixed-term or long-term supply posts of a term or more).
+    pub enum ContractType as "contract type" {
+        Permanent => ("permanent", "Permanent"),
+        FixedTerm => ("fixed_term", "Fixed term"),
+        LongTermSupply => ("long_term_supply", "Long-term supply"),
     }
 }
 
@@ -181,7 +157,7 @@ mod tests {
     #[test]
     fn contract_types_round_trip_and_have_titles_seed_003() {
         for t in ContractType::ALL {
-            assert_eq!(ContractType::parse(t.as_str()), Some(t));
+            assert_eq!(ContractType::parse(t.as_str()), Some(*t));
             assert!(!t.title().is_empty());
         }
         assert_eq!(ContractType::parse("zero_hours"), None);

@@ -118,46 +118,22 @@ impl RegistrationKind {
 
 crate::stored_as_text!(RegistrationKind, "registration kind");
 
-/// Where a school's registration with its AB stands (seed 001: "the Appropriate Body will
-/// authorise you to have access to the system").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SchoolStatus {
-    Pending,
-    Authorised,
-    Rejected,
+crate::text_enum! {
+    /// Where a school's registration with its AB stands (seed 001: "the Appropriate Body will
+    /// authorise you to have access to the system").
+    pub enum SchoolStatus as "school status" {
+        Pending => ("pending", "Waiting for the appropriate body"),
+        Authorised => ("authorised", "Authorised"),
+        Rejected => ("rejected", "Rejected"),
+    }
 }
 
 impl SchoolStatus {
-    pub const ALL: [SchoolStatus; 3] = [SchoolStatus::Pending, SchoolStatus::Authorised, SchoolStatus::Rejected];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SchoolStatus::Pending => "pending",
-            SchoolStatus::Authorised => "authorised",
-            SchoolStatus::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            SchoolStatus::Pending => "Waiting for the appropriate body",
-            SchoolStatus::Authorised => "Authorised",
-            SchoolStatus::Rejected => "Rejected",
-        }
-    }
-
     /// The AB's decision on a school waiting for it (seed 001).
     pub fn decided(authorise: bool) -> Self {
         if authorise { SchoolStatus::Authorised } else { SchoolStatus::Rejected }
     }
 }
-
-crate::stored_as_text!(SchoolStatus, "school status");
 
 /// Why the AB rejects a registration: docs/induction-rules.md 2.8 `Rejected(reason ∈ NoQTS|Exempt|Prohibited|
 /// AlreadyPassed|AlreadyFailed|ClaimedByAnotherAB|TRNNotFound)`, from RECT's eligibility checks
@@ -629,7 +605,7 @@ mod tests {
     #[test]
     fn stored_values_decode_or_are_refused() {
         for s in SchoolStatus::ALL {
-            assert_eq!(SchoolStatus::try_from(s.as_str().to_owned()).unwrap(), s);
+            assert_eq!(SchoolStatus::try_from(s.as_str().to_owned()).unwrap(), *s);
         }
         assert_eq!(RegistrationStatus::try_from("awaiting_ab".to_owned()).unwrap(), RegistrationStatus::AwaitingAb);
         let e = SchoolStatus::try_from("approved".to_owned()).unwrap_err();

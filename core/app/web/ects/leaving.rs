@@ -11,16 +11,8 @@ pub(super) async fn render_leaving(
     errors: Errors,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let (induction, _, school) = visible_induction(page, ect_id).await?;
-    let tenant = page.tenant()?;
-    let store = page.state.store();
-    let school = store.get_school(tenant, school).await?.ok_or(AppError::NotFound)?;
-    let ect = store.get_user(UserId(induction.ect_user_id)).await?.ok_or(AppError::NotFound)?;
-    let body = page.render(
-        "ect_leaving.html",
-        context! { ect_id, name => ect.display_name, school => school.name, typed => f.typed(), errors => errors.0, moving => MOVING.to_vec() },
-    )?;
-    Ok((status, body).into_response())
+    let (_, school, ect) = ect_at_school(page, ect_id).await?;
+    page.respond(status, "ect_leaving.html", context! { ect_id, name => ect.display_name, school => school.name, typed => f.typed(), errors => errors.0, moving => MOVING.to_vec() })
 }
 
 pub async fn view_ect_leaving_get(page: Page, Path(ect_id): Path<String>) -> AppResult<Response> {

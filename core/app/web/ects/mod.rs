@@ -25,7 +25,9 @@ use crate::services::ects::{
 };
 use crate::store::accounts::StaffRow;
 use crate::store::ects::{MentorRow, RegistrationRow};
+use crate::store::induction::InductionRow;
 use crate::store::schools::SchoolRow;
+use crate::store::users::UserRow;
 use crate::web::induction_record::visible_induction;
 use crate::web::page::Page;
 
@@ -187,6 +189,17 @@ pub fn parse_previous_school(f: &Fields, k: &dyn Fn(&str) -> String, errors: &mu
         fte_terms: fte?.to_exact(),
         absence_half_days: absence?.0,
     })
+}
+
+/// The school where the user acts for an ECT they reach, and the ECT (the leaver and tutor
+/// pages).
+async fn ect_at_school(page: &Page, ect_id: &str) -> AppResult<(InductionRow, SchoolRow, UserRow)> {
+    let (induction, _, school) = visible_induction(page, ect_id).await?;
+    let tenant = page.tenant()?;
+    let store = page.state.store();
+    let school = store.get_school(tenant, school).await?.ok_or(AppError::NotFound)?;
+    let ect = store.get_user_in(tenant, UserId(induction.ect_user_id)).await?.ok_or(AppError::NotFound)?;
+    Ok((induction, school, ect))
 }
 
 mod details;

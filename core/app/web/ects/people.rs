@@ -9,11 +9,8 @@ pub(super) async fn render_people(
     errors: Errors,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let (induction, _, school) = visible_induction(page, ect_id).await?;
-    let tenant = page.tenant()?;
-    let store = page.state.store();
-    let school = store.get_school(tenant, school).await?.ok_or(AppError::NotFound)?;
-    let ect = store.get_user(UserId(induction.ect_user_id)).await?.ok_or(AppError::NotFound)?;
+    let (induction, school, ect) = ect_at_school(page, ect_id).await?;
+    let (tenant, store) = (page.tenant()?, page.state.store());
     let t = tutors(page, &school).await?;
     let m = mentors(page, &school).await?;
     let current = store.list_assignments(tenant, induction.id).await?.into_iter().find(|a| a.school_id == school.id);
@@ -24,11 +21,7 @@ pub(super) async fn render_people(
         typed.insert("tutor".into(), c.tutor_user_id.map(|u| u.to_string()).unwrap_or_default());
         typed.insert("mentor".into(), c.mentor_id.map(|u| u.to_string()).unwrap_or_default());
     }
-    let body = page.render(
-        "ect_people.html",
-        context! { ect_id, name => ect.display_name, school => school.name, typed, errors => errors.0, ..choice_lists(&t, &m) },
-    )?;
-    Ok((status, body).into_response())
+    page.respond(status, "ect_people.html", context! { ect_id, name => ect.display_name, school => school.name, typed, errors => errors.0, ..choice_lists(&t, &m) })
 }
 
 pub async fn view_ect_people_get(page: Page, Path(ect_id): Path<String>) -> AppResult<Response> {

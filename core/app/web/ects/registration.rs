@@ -29,9 +29,7 @@ pub(super) async fn render_registration(
     };
     let today = crate::clock_today(&page.state);
     let hash_now = ects::signature_hash(row);
-    let body = page.render(
-        "ect_registration.html",
-        context! {
+    page.respond(status, "ect_registration.html", context! {
             id => row.id.to_string(),
             kind => row.kind.as_str(),
             is_transfer => row.kind == RegistrationKind::Transfer,
@@ -88,9 +86,7 @@ pub(super) async fn render_registration(
             reasons => RejectionReason::ALL.iter().map(|r| (r.as_str(), r.title())).collect::<Vec<_>>(),
             errors => errors.0,
             typed,
-        },
-    )?;
-    Ok((status, body).into_response())
+        })
 }
 
 pub async fn view_registration_get(page: Page, Path(id): Path<String>) -> AppResult<Response> {

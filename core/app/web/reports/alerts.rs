@@ -48,15 +48,15 @@ pub(super) async fn render_new_alert(
     status: StatusCode,
 ) -> AppResult<Response> {
     let ects = alert_ects(page).await?;
-    let body = page.render(
+    page.respond(
+        status,
         "alert_new.html",
         context! {
             ects => ects.iter().map(|(id, name, _)| (id.clone(), name.clone())).collect::<Vec<_>>(),
             typed => f.typed(),
             errors => errors.0,
         },
-    )?;
-    Ok((status, body).into_response())
+    )
 }
 
 pub async fn view_alert_new_get(

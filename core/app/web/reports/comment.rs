@@ -12,7 +12,8 @@ pub(super) async fn render_comment(
 ) -> AppResult<Response> {
     let name = ect_name(page, c).await?;
     let (extra, extra_unavailable) = extra_views(page, c, "ect").await?;
-    let body = page.render(
+    page.respond(
+        status,
         "report_comment.html",
         context! {
             r => header(c, &name, ect_id),
@@ -26,15 +27,11 @@ pub(super) async fn render_comment(
             errors => errors.0,
             notice,
         },
-    )?;
-    Ok((status, body).into_response())
+    )
 }
 
-pub async fn view_report_comment_get(
-    page: Page,
-    Path((ect_id, number)): Path<(String, String)>,
-) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+pub async fn view_report_comment_get(page: Page, Ids(ect, number): Ids<UserId, i32>) -> AppResult<Response> {
+    let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     c.must_be(ReportRole::Ect)?;
     if c.status() == FormStatus::Draft {
         return Err(AppError::NotFound);
@@ -45,15 +42,15 @@ pub async fn view_report_comment_get(
 pub async fn view_report_comment_post(
     page: Page,
     meta: RequestMeta,
-    Path((ect_id, number)): Path<(String, String)>,
+    Ids(ect, number): Ids<UserId, i32>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+    let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     let f = Fields(pairs);
     let a = page.actor(&meta)?;
     match rf::save(&page.state, &c, Side::Ect, &collect_answers(&f, Side::Ect), &a).await {
         Ok(saved) => {
-            let c = ctx(&page, &ect_id, &number).await?;
+            let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
             if f.get("next") == "continue" {
                 let missing = rf::ect_missing(&page.state, &c).await?;
                 if missing.is_empty() {

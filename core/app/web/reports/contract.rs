@@ -28,9 +28,7 @@ pub(super) async fn render_fill(
         .filter(|a| a.date < c.planned.period.start && !a.statutory_family_leave)
         .map(|a| a.days.0)
         .sum();
-    let body = page.render(
-        "report_fill.html",
-        context! {
+    page.respond(status, "report_fill.html", context! {
             r => header(c, &name, ect_id),
             contract_type => current_type.map(|t| contract_title(&t)),
             days_per_week => current.map(|k| format!("{}", k.days_per_week.halves() as f64 / 2.0)),
@@ -48,13 +46,11 @@ pub(super) async fn render_fill(
             contract_types => ContractType::ALL.iter().map(|t| (t.as_str(), t.title())).collect::<Vec<_>>(),
             errors => errors.0,
             locked => c.status().after_tutor_edit().is_err(),
-        },
-    )?;
-    Ok((status, body).into_response())
+        })
 }
 
-pub async fn view_report_fill_get(page: Page, Path((ect_id, number)): Path<(String, String)>) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+pub async fn view_report_fill_get(page: Page, Ids(ect, number): Ids<UserId, i32>) -> AppResult<Response> {
+    let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     c.must_be(ReportRole::Tutor)?;
     render_fill(&page, &c, &ect_id, &Fields(vec![]), Errors::default(), StatusCode::OK).await
 }
@@ -62,10 +58,10 @@ pub async fn view_report_fill_get(page: Page, Path((ect_id, number)): Path<(Stri
 pub async fn view_report_fill_post(
     page: Page,
     meta: RequestMeta,
-    Path((ect_id, number)): Path<(String, String)>,
+    Ids(ect, number): Ids<UserId, i32>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+    let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     c.must_be(ReportRole::Tutor)?;
     let f = Fields(pairs);
     let today = crate::clock_today(&page.state);

@@ -12,7 +12,8 @@ pub(super) async fn render_finish(
     let name = ect_name(page, c).await?;
     let today = crate::clock_today(&page.state);
     let missing = rf::tutor_missing(&page.state, c).await?;
-    let body = page.render(
+    page.respond(
+        status,
         "report_finish.html",
         context! {
             r => header(c, &name, ect_id),
@@ -21,12 +22,11 @@ pub(super) async fn render_finish(
             released => c.status() != FormStatus::Draft,
             errors => errors.0,
         },
-    )?;
-    Ok((status, body).into_response())
+    )
 }
 
-pub async fn view_report_finish_get(page: Page, Path((ect_id, number)): Path<(String, String)>) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+pub async fn view_report_finish_get(page: Page, Ids(ect, number): Ids<UserId, i32>) -> AppResult<Response> {
+    let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     c.must_be(ReportRole::Tutor)?;
     render_finish(&page, &c, &ect_id, Errors::default(), StatusCode::OK).await
 }
@@ -34,10 +34,10 @@ pub async fn view_report_finish_get(page: Page, Path((ect_id, number)): Path<(St
 pub async fn view_report_finish_post(
     page: Page,
     meta: RequestMeta,
-    Path((ect_id, number)): Path<(String, String)>,
+    Ids(ect, number): Ids<UserId, i32>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+    let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     let f = Fields(pairs);
     match f.get("finished") {
         "later" => return Ok(Redirect::to("/dashboard").into_response()),
@@ -52,7 +52,7 @@ pub async fn view_report_finish_post(
     match rf::release(&page.state, &c, &a).await {
         Ok(()) => {
             let name = ect_name(&page, &c).await?;
-            let c = ctx(&page, &ect_id, &number).await?;
+            let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
             let body = page.render("report_released.html", context! { r => header(&c, &name, &ect_id) })?;
             Ok(body.into_response())
         }
@@ -77,7 +77,7 @@ pub async fn view_report_send_login_post(
     meta: RequestMeta,
     Path((ect_id, number, who)): Path<(String, String, String)>,
 ) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+    let c = ctx(&page, parse_id(&ect_id)?, parse_id(&number)?).await?;
     c.must_be(ReportRole::Tutor)?;
     let store = page.state.store();
     let person = match who.as_str() {

@@ -13,9 +13,7 @@ pub(super) async fn render_form(
     let name = ect_name(page, c).await?;
     let (extra, extra_unavailable) = extra_views(page, c, "tutor").await?;
     let files = page.state.store().files_of(c.tenant, c.induction.id, c.report.number).await?;
-    let body = page.render(
-        "report_form.html",
-        context! {
+    page.respond(status, "report_form.html", context! {
             r => header(c, &name, ect_id),
             a => c.answers.clone(),
             recommendations => report_flow::recommendation_options(c.kind()).to_vec(),
@@ -27,13 +25,11 @@ pub(super) async fn render_form(
             locked => c.status().after_tutor_edit().is_err(),
             errors => errors.0,
             notice,
-        },
-    )?;
-    Ok((status, body).into_response())
+        })
 }
 
-pub async fn view_report_form_get(page: Page, Path((ect_id, number)): Path<(String, String)>) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+pub async fn view_report_form_get(page: Page, Ids(ect, number): Ids<UserId, i32>) -> AppResult<Response> {
+    let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     c.must_be(ReportRole::Tutor)?;
     render_form(&page, &c, &ect_id, Errors::default(), None, StatusCode::OK).await
 }
@@ -56,10 +52,10 @@ pub(super) fn collect_answers(f: &Fields, side: Side) -> Vec<(String, String)> {
 pub async fn view_report_form_post(
     page: Page,
     meta: RequestMeta,
-    Path((ect_id, number)): Path<(String, String)>,
+    Ids(ect, number): Ids<UserId, i32>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+    let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     let f = Fields(pairs);
     let a = page.actor(&meta)?;
     match rf::save(&page.state, &c, Side::Tutor, &collect_answers(&f, Side::Tutor), &a).await {
@@ -67,7 +63,7 @@ pub async fn view_report_form_post(
             if f.get("next") == "finish" {
                 return Ok(Redirect::to(&format!("{}/finish", base(&ect_id, c.report.number))).into_response());
             }
-            let c = ctx(&page, &ect_id, &number).await?;
+            let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
             let mut notice = format!("Saved at {}.", saved.saved_at);
             if saved.signatures_cleared {
                 notice.push_str(" The report had been signed: it needs signing again.");
@@ -88,10 +84,10 @@ pub async fn view_report_form_post(
 pub async fn view_report_autosave_post(
     page: Page,
     meta: RequestMeta,
-    Path((ect_id, number)): Path<(String, String)>,
+    Ids(ect, number): Ids<UserId, i32>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+    let c = ctx(&page, ect, number).await?;
     let side = match c.role {
         ReportRole::Tutor => Side::Tutor,
         ReportRole::Ect => Side::Ect,
@@ -111,10 +107,10 @@ pub async fn view_report_autosave_post(
 pub async fn view_report_support_plan_post(
     page: Page,
     meta: RequestMeta,
-    Path((ect_id, number)): Path<(String, String)>,
+    Ids(ect, number): Ids<UserId, i32>,
     mut multipart: Multipart,
 ) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+    let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     c.must_be(ReportRole::Tutor)?;
     let mut file = None;
     while let Some(field) = multipart.next_field().await.map_err(|_| AppError::BadRequest("unreadable upload"))? {
@@ -146,7 +142,7 @@ pub async fn view_report_support_plan_post(
     let a = page.actor(&meta)?;
     match rf::upload_support_plan(&page.state, &c, &name, &bytes, &a).await {
         Ok(_) => {
-            let c = ctx(&page, &ect_id, &number).await?;
+            let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
             render_form(&page, &c, &ect_id, Errors::default(), Some(format!("{name} uploaded.")), StatusCode::OK).await
         }
         Err(err) => {
@@ -162,7 +158,7 @@ pub async fn view_report_file_get(
     page: Page,
     Path((ect_id, number, file_id)): Path<(String, String, String)>,
 ) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+    let c = ctx(&page, parse_id(&ect_id)?, parse_id(&number)?).await?;
     if !c.content_visible() {
         return Err(AppError::NotFound);
     }
@@ -181,11 +177,8 @@ pub async fn view_report_file_get(
 
 /// Seed 003: "Click here to view a read only version of this form ... to help you gather the
 /// information".
-pub async fn view_report_preview_get(
-    page: Page,
-    Path((ect_id, number)): Path<(String, String)>,
-) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+pub async fn view_report_preview_get(page: Page, Ids(ect, number): Ids<UserId, i32>) -> AppResult<Response> {
+    let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     let name = ect_name(&page, &c).await?;
     let (tutor_extra, _) = extra_views(&page, &c, "tutor").await?;
     let (ect_extra, _) = extra_views(&page, &c, "ect").await?;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::error::AppResult;
+use crate::web::form::uk_date as fmt_date;
 use crate::web::page::Page;
 
 #[derive(Deserialize, Default)]
@@ -97,9 +98,9 @@ pub async fn view_ab_reports_get(page: Page, Query(f): Query<Filters>) -> AppRes
             school => r.school_name,
             number => r.number,
             letter => ReportKind::parse(&r.kind).map(|k| k.letter().to_string()),
-            start => r.period_start.format("%d/%m/%Y").to_string(),
-            end => r.period_end.format("%d/%m/%Y").to_string(),
-            due => r.due_date.map(|d| d.format("%d/%m/%Y").to_string()),
+            start => fmt_date(r.period_start),
+            end => fmt_date(r.period_end),
+            due => r.due_date.map(fmt_date),
             status,
             absence_extension => r.absence_extension,
         });

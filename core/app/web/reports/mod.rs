@@ -21,13 +21,13 @@ use crate::error::{AppError, AppResult};
 use crate::services::ServiceError;
 use crate::services::forms::QuestionView;
 use crate::services::report_forms::{self as rf, FormError, ReportCtx, ReportRole, Side};
-use crate::web::ects::{Errors, Fields, contract_title, fmt_date};
+use crate::web::ects::contract_title;
+use crate::web::form::{Errors, Fields, uk_date as fmt_date};
+use crate::web::form::{Ids, parse_id};
 use crate::web::page::Page;
 use crate::web::step_up::{STEP_UP_AFTER, step_up};
 
-async fn ctx(page: &Page, ect_id: &str, number: &str) -> AppResult<ReportCtx> {
-    let ect: UserId = ect_id.parse().map_err(|_| AppError::NotFound)?;
-    let number: i32 = number.parse().map_err(|_| AppError::NotFound)?;
+async fn ctx(page: &Page, ect: UserId, number: i32) -> AppResult<ReportCtx> {
     Ok(rf::load(&page.state, page.user()?, ect, number).await?)
 }
 

@@ -127,8 +127,8 @@ pub(super) fn display(q: &QuestionView) -> String {
         .join(", ")
 }
 
-pub async fn view_report_pdf_get(page: Page, Path((ect_id, number)): Path<(String, String)>) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+pub async fn view_report_pdf_get(page: Page, Ids(ect, number): Ids<UserId, i32>) -> AppResult<Response> {
+    let c = ctx(&page, ect, number).await?;
     let title = format!("{} {}", c.kind().title(), c.report.number);
     let mut doc = crate::pdf::Document::new(page.site.name(), &title, brand(&page));
     report_into_pdf(&page, &c, &mut doc, true).await?;

@@ -23,9 +23,7 @@ pub(super) async fn render_read(
     let signer = rf::signer_for(c.role);
     let can_sign = signer.is_some_and(|s| st.next(report_flow::FlowAction::Sign(s), c.kind(), c.policy).is_ok());
     let now = page.state.clock().now();
-    let body = page.render(
-        "report_read.html",
-        context! {
+    page.respond(status, "report_read.html", context! {
             r => header(c, &name, ect_id),
             visible,
             a => if visible { c.answers.clone() } else { BTreeMap::new() },
@@ -53,23 +51,21 @@ pub(super) async fn render_read(
             can_alert => matches!(c.role, ReportRole::Tutor | ReportRole::Head),
             errors => errors.0,
             notice,
-        },
-    )?;
-    Ok((status, body).into_response())
+        })
 }
 
-pub async fn view_report_get(page: Page, Path((ect_id, number)): Path<(String, String)>) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+pub async fn view_report_get(page: Page, Ids(ect, number): Ids<UserId, i32>) -> AppResult<Response> {
+    let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     render_read(&page, &c, &ect_id, Errors::default(), None, StatusCode::OK).await
 }
 
 pub async fn view_report_sign_post(
     page: Page,
     meta: RequestMeta,
-    Path((ect_id, number)): Path<(String, String)>,
+    Ids(ect, number): Ids<UserId, i32>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+    let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     if rf::signer_for(c.role).is_none() {
         return Err(AppError::Forbidden);
     }
@@ -87,7 +83,7 @@ pub async fn view_report_sign_post(
     let expected = Some(f.get("hash")).filter(|h| !h.is_empty());
     match rf::sign(&page.state, &c, expected, &a).await {
         Ok(next) => {
-            let c = ctx(&page, &ect_id, &number).await?;
+            let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
             let notice = if next == FormStatus::Submitted {
                 "Signed. The report has been submitted to the appropriate body.".to_owned()
             } else {
@@ -117,10 +113,10 @@ pub async fn view_report_sign_post(
 pub async fn view_report_decision_post(
     page: Page,
     meta: RequestMeta,
-    Path((ect_id, number)): Path<(String, String)>,
+    Ids(ect, number): Ids<UserId, i32>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let c = ctx(&page, &ect_id, &number).await?;
+    let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     let f = Fields(pairs);
     let mut e = Errors::default();
     let comment = f.get("comment").trim().to_owned();

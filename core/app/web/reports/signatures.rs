@@ -24,7 +24,8 @@ pub(super) async fn render_signatures(
         })
         .collect();
     let now = page.state.clock().now();
-    let body = page.render(
+    page.respond(
+        status,
         "signatures.html",
         context! {
             rows,
@@ -33,8 +34,7 @@ pub(super) async fn render_signatures(
             errors => errors.0,
             notice,
         },
-    )?;
-    Ok((status, body).into_response())
+    )
 }
 
 pub async fn view_signatures_get(page: Page) -> AppResult<Response> {
