@@ -43,3 +43,20 @@ pub fn claim_notifications(backend: Backend) -> &'static str {
         Backend::Sqlite => claim!("notifications", "", ""),
     }
 }
+
+impl super::Store {
+    /// Leases up to `limit` rows to the worker holding `token` with one of the claim statements
+    /// above, and returns their ids (the outbox and the notifications lease alike).
+    pub(crate) async fn claim_ids(
+        &self,
+        claim: &'static str,
+        token: uuid::Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+        lease_until: chrono::DateTime<chrono::Utc>,
+        limit: i64,
+    ) -> super::Result<Vec<uuid::Uuid>> {
+        super::with_pool!(self, p => sqlx::query_scalar::<_, uuid::Uuid>(claim)
+            .bind(lease_until).bind(token).bind(now).bind(limit).fetch_all(p).await)
+        .map_err(super::map_err)
+    }
+}

@@ -141,10 +141,7 @@ impl Store {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxRow>> {
-        let claim = dialect::claim_outbox(self.backend());
-        let ids: Vec<Uuid> = with_pool!(self, p => sqlx::query_scalar::<_, Uuid>(claim)
-            .bind(lease_until).bind(token).bind(now).bind(limit).fetch_all(p).await)
-        .map_err(map_err)?;
+        let ids = self.claim_ids(dialect::claim_outbox(self.backend()), token, now, lease_until, limit).await?;
         if ids.is_empty() {
             return Ok(vec![]);
         }

@@ -137,6 +137,113 @@ fn form_error_response(e: FormError) -> AppResult<(StatusCode, String)> {
     }
 }
 
+/// One answer as the read page and the PDF show it.
+#[derive(serde::Serialize)]
+pub(super) struct Shown {
+    pub key: String,
+    pub label: String,
+    pub value: Option<String>,
+}
+
+/// A signature as the read page and the PDF show it.
+#[derive(serde::Serialize)]
+pub(super) struct SignatureShown {
+    pub signer: &'static str,
+    pub name: String,
+    pub at: String,
+    /// The first 16 hex digits of the SHA-256 of what was signed.
+    pub hash: String,
+    pub version: i32,
+    pub cleared: bool,
+}
+
+/// What a report says, worded once for the read page and the PDF (so the two cannot drift).
+#[derive(serde::Serialize)]
+pub(super) struct ReportView {
+    /// The AB reads a report once the school has sent it.
+    pub visible: bool,
+    pub days_served: Option<String>,
+    pub days_absent: Option<String>,
+    pub remaining: Option<String>,
+    pub recommendation: Option<String>,
+    pub standards: Vec<Shown>,
+    pub development: Option<String>,
+    pub support_plan: Option<String>,
+    pub tutor_extra: Vec<Shown>,
+    pub confirmed: bool,
+    pub ect_extra: Vec<Shown>,
+    pub comments: Vec<Shown>,
+    pub signatures: Vec<SignatureShown>,
+    pub ab_comment: Option<String>,
+}
+
+pub(super) async fn report_view(page: &Page, c: &ReportCtx) -> AppResult<ReportView> {
+    let visible = c.content_visible();
+    let a = |k: &str| if visible { c.answer(k).filter(|v| !v.is_empty()) } else { None };
+    let shown = |list: &[(&str, &str)]| -> Vec<Shown> {
+        list.iter().map(|(k, l)| Shown { key: k.to_string(), label: l.to_string(), value: a(k) }).collect()
+    };
+    let extra = |qs: Vec<QuestionView>| -> Vec<Shown> {
+        qs.iter()
+            .map(|q| Shown {
+                key: q.field.clone(),
+                label: q.label.clone(),
+                value: Some(display(q)).filter(|v| visible && !v.is_empty()),
+            })
+            .collect()
+    };
+    let remaining = match a("contract.remaining").as_deref() {
+        Some("yes") => Some(format!(
+            "Yes: {} days a week, {}",
+            a("contract.next_days_per_week").unwrap_or_default(),
+            contract_title(&a("contract.next_contract_type").unwrap_or_default())
+        )),
+        Some("no") => Some(format!(
+            "No: leaving on {} ({})",
+            a("contract.leaving_date").unwrap_or_default(),
+            a("contract.leaving_reason").unwrap_or_default()
+        )),
+        _ => None,
+    };
+    let recommendation = a("tutor.recommendation").and_then(|v| {
+        report_flow::recommendation_options(c.kind()).iter().find(|(k, _)| *k == v).map(|(_, l)| l.to_string())
+    });
+    let support_plan = a("tutor.support_plan").map(|v| match v.as_str() {
+        "yes" => "Yes".to_owned(),
+        "no" => "No".to_owned(),
+        other => other.to_owned(),
+    });
+    let (tutor_extra, _) = extra_views(page, c, "tutor").await?;
+    let (ect_extra, _) = extra_views(page, c, "ect").await?;
+    let signatures = page.state.store().signatures(c.tenant, c.induction.id, c.report.number).await?;
+    Ok(ReportView {
+        visible,
+        days_served: a("contract.days_served"),
+        days_absent: a("contract.days_absent"),
+        remaining,
+        recommendation,
+        standards: shown(&STANDARDS),
+        development: a("tutor.development"),
+        support_plan,
+        tutor_extra: extra(tutor_extra),
+        confirmed: a("ect.confirmed").as_deref() == Some("yes"),
+        ect_extra: extra(ect_extra),
+        comments: shown(&ECT_COMMENTS),
+        signatures: signatures
+            .iter()
+            .map(|s| SignatureShown {
+                signer: Signer::parse(&s.signer).map_or("Signature", |x| x.title()),
+                name: s.signer_name.clone(),
+                at: crate::mail::messages::uk_time(s.signed_at),
+                hash: s.content_hash.chars().take(16).collect(),
+                version: s.version,
+                cleared: s.cleared_at.is_some(),
+            })
+            .collect(),
+        ab_comment: c.form.as_ref().and_then(|f| f.ab_comment.clone()),
+    })
+}
+
 mod alerts;
 mod comment;
 mod contract;

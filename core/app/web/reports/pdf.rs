@@ -27,7 +27,7 @@ pub(super) async fn report_into_pdf(
     if !first {
         doc.heading(&format!("{} {}: {}", c.kind().title(), c.report.number, name));
     }
-    let visible = c.content_visible();
+    let view = report_view(page, c).await?;
     let store = page.state.store();
     let school = match c.school {
         Some(s) => store.get_school(c.tenant, s).await?.map(|s| s.name),
@@ -39,78 +39,37 @@ pub(super) async fn report_into_pdf(
         .field("Period", &format!("{} to {}", fmt_date(c.planned.period.start), fmt_date(c.planned.period.end)))
         .field("Due", &c.planned.due.map(fmt_date).unwrap_or_default())
         .field("Status", c.status().title());
-    if !visible {
+    if !view.visible {
         doc.paragraph("The report is still with the school.");
         return Ok(());
     }
-    let a = |k: &str| c.answer(k).unwrap_or_default();
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
     doc.heading("Contract and attendance");
-    doc.field("Days served in the period (including absences)", &a("contract.days_served"))
-        .field("Days absent in the period", &a("contract.days_absent"))
-        .field(
-            "Remaining at the school next term",
-            &match a("contract.remaining").as_str() {
-                "yes" => format!(
-                    "Yes: {} days a week, {}",
-                    a("contract.next_days_per_week"),
-                    contract_title(&a("contract.next_contract_type"))
-                ),
-                "no" => format!("No: leaving on {} ({})", a("contract.leaving_date"), a("contract.leaving_reason")),
-                _ => String::new(),
-            },
-        );
+    doc.field("Days served in the period (including absences)", &v(&view.days_served))
+        .field("Days absent in the period", &v(&view.days_absent))
+        .field("Remaining at the school next term", &v(&view.remaining));
     doc.heading("The induction tutor's report");
-    let rec = c.answer("tutor.recommendation").and_then(|v| {
-        report_flow::recommendation_options(c.kind()).iter().find(|(k, _)| *k == v).map(|(_, l)| l.to_string())
-    });
-    doc.field("Recommendation", &rec.unwrap_or_default());
-    for (k, label) in STANDARDS {
-        doc.field(label, &a(k));
+    doc.field("Recommendation", &v(&view.recommendation));
+    for s in view.standards.iter().chain(&view.tutor_extra) {
+        doc.field(&s.label, &v(&s.value));
     }
-    doc.field("Areas for development", &a("tutor.development"));
-    doc.field(
-        "Support plan in place",
-        &match a("tutor.support_plan").as_str() {
-            "yes" => "Yes".into(),
-            "no" => "No".into(),
-            v => v.to_owned(),
-        },
-    );
-    let (tutor_extra, _) = extra_views(page, c, "tutor").await?;
-    for q in &tutor_extra {
-        doc.field(&q.label, &display(q));
-    }
+    doc.field("Areas for development", &v(&view.development));
+    doc.field("Support plan in place", &v(&view.support_plan));
     doc.heading("The ECT's comments");
-    doc.field(
-        "Report dates, days served and absence confirmed",
-        if a("ect.confirmed") == "yes" { "Yes" } else { "No" },
-    );
-    let (ect_extra, _) = extra_views(page, c, "ect").await?;
-    for q in &ect_extra {
-        doc.field(&q.label, &display(q));
-    }
-    for (k, label) in ECT_COMMENTS {
-        doc.field(label, &a(k));
+    doc.field("Report dates, days served and absence confirmed", if view.confirmed { "Yes" } else { "No" });
+    for s in view.ect_extra.iter().chain(&view.comments) {
+        doc.field(&s.label, &v(&s.value));
     }
     doc.heading("Signatures");
-    let sigs = store.signatures(c.tenant, c.induction.id, c.report.number).await?;
-    let live: Vec<_> = sigs.iter().filter(|s| s.cleared_at.is_none()).collect();
+    let live: Vec<_> = view.signatures.iter().filter(|s| !s.cleared).collect();
     if live.is_empty() {
         doc.paragraph("Not signed yet.");
     }
     for s in live {
-        doc.field(
-            Signer::parse(&s.signer).map(|x| x.title()).unwrap_or("Signature"),
-            &format!(
-                "{}, {} (content SHA-256 {})",
-                s.signer_name,
-                crate::mail::messages::uk_time(s.signed_at),
-                &s.content_hash[..16]
-            ),
-        );
+        doc.field(s.signer, &format!("{}, {} (content SHA-256 {})", s.name, s.at, s.hash));
     }
-    if let Some(comment) = c.form.as_ref().and_then(|f| f.ab_comment.clone()) {
-        doc.field("Appropriate body's comments", &comment);
+    if let Some(comment) = &view.ab_comment {
+        doc.field("Appropriate body's comments", comment);
     }
     Ok(())
 }

@@ -14,33 +14,15 @@ pub(super) async fn render_read(
     let name = ect_name(page, c).await?;
     let st = c.status();
     // The AB reads a report once it is submitted (issue 6: "the AB sees it once submitted").
-    let visible = c.content_visible();
-    let (tutor_extra, _) = extra_views(page, c, "tutor").await?;
-    let (ect_extra, _) = extra_views(page, c, "ect").await?;
-    let store = page.state.store();
-    let signatures = store.signatures(c.tenant, c.induction.id, c.report.number).await?;
-    let files = store.files_of(c.tenant, c.induction.id, c.report.number).await?;
+    let view = report_view(page, c).await?;
+    let files = page.state.store().files_of(c.tenant, c.induction.id, c.report.number).await?;
     let signer = rf::signer_for(c.role);
     let can_sign = signer.is_some_and(|s| st.next(report_flow::FlowAction::Sign(s), c.kind(), c.policy).is_ok());
     let now = page.state.clock().now();
     page.respond(status, "report_read.html", context! {
             r => header(c, &name, ect_id),
-            visible,
-            a => if visible { c.answers.clone() } else { BTreeMap::new() },
-            recommendation => c.answer("tutor.recommendation").and_then(|v| report_flow::recommendation_options(c.kind()).iter().find(|(k, _)| *k == v).map(|(_, l)| l.to_string())),
-            standards => STANDARDS.to_vec(),
-            comments => ECT_COMMENTS.to_vec(),
-            tutor_extra => tutor_extra.iter().map(|q| (q.label.clone(), display(q))).collect::<Vec<_>>(),
-            ect_extra => ect_extra.iter().map(|q| (q.label.clone(), display(q))).collect::<Vec<_>>(),
+            view => minijinja::value::Serde(&view),
             files => files.iter().map(|f| context! { id => f.id.to_string(), name => f.filename.clone() }).collect::<Vec<_>>(),
-            signatures => signatures.iter().map(|s| context! {
-                signer => Signer::parse(&s.signer).map(|x| x.title()),
-                name => s.signer_name.clone(),
-                at => crate::mail::messages::uk_time(s.signed_at),
-                hash => s.content_hash[..16].to_owned(),
-                version => s.version,
-                cleared => s.cleared_at.is_some(),
-            }).collect::<Vec<_>>(),
             signers => c.policy.signers(c.kind()).iter().map(|s| s.title()).collect::<Vec<_>>(),
             can_sign,
             content_hash => rf::current_hash(&page.state, c).await?,
