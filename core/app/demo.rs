@@ -276,28 +276,23 @@ async fn seed_inductions(
     let now = state.clock().now();
     for (i, ab) in abs.iter().enumerate() {
         let tenant = tenants[i];
-        induct_domain::calendar::Calendar::new(ab.terms.clone())
+        let calendar = induct_domain::calendar::Calendar::new(ab.terms.clone())
             .map_err(|p| anyhow::anyhow!("{}: term dates: {p:?}", ab.slug))?;
+        // The AB's administrator sets the term dates and due dates, as on the Term dates page.
+        let admin = ab.people.iter().find(|p| p.role == Role::AbAdmin).map(|p| p.username.as_str());
+        let admin = store
+            .find_user_for_login(Some(tenant), admin.ok_or_else(|| anyhow::anyhow!("{} has no AB admin", ab.slug))?)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("{}: the AB admin is missing", ab.slug))?;
+        let due = crate::services::induction::DueDates {
+            school_days_before_end: Some(10),
+            fixed: vec![],
+            window: induct_domain::timeline::DEFAULT_DUE_WINDOW_SCHOOL_DAYS,
+        };
+        let by = crate::services::accounts::Actor { user: admin.user_id(), ip: "local", user_agent: "induct demo" };
+        let scope = crate::services::induction::AB_SCOPE;
+        crate::services::induction::save_term_dates(state, tenant, scope, &calendar, Some(&due), &by).await?;
         let mut tx = store.begin().await?;
-        store
-            .save_term_calendar(
-                &mut tx,
-                tenant,
-                crate::services::induction::AB_SCOPE,
-                &serde_json::to_string(&ab.terms)?,
-                now,
-            )
-            .await?;
-        store
-            .save_ab_settings(
-                &mut tx,
-                tenant,
-                Some(10),
-                "[]",
-                induct_domain::timeline::DEFAULT_DUE_WINDOW_SCHOOL_DAYS as i32,
-                now,
-            )
-            .await?;
         let mut created = vec![];
         for p in &ab.people {
             let (Some(ind), Some(school)) = (&p.induction, p.school) else { continue };

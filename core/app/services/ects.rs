@@ -153,7 +153,7 @@ pub async fn register(
     if kind == RegistrationKind::New
         && let Some(p) = store.profile_by_trn(tenant, &details.trn).await?
     {
-        let name = store.get_user(UserId(p.user_id)).await?.map(|u| u.display_name);
+        let name = store.get_user_in(tenant, UserId(p.user_id)).await?.map(|u| u.display_name);
         return Err(RegisterEctError::DuplicateEct { user: p.user_id, name: name.unwrap_or_default() });
     }
     let json = serde_json::to_string(details).map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -279,7 +279,7 @@ pub async fn decide(
     }
     let school = SchoolId(row.school_id);
     let school_row = store.get_school(tenant, school).await?.ok_or(ServiceError::NotFound)?;
-    let registrant = store.get_user(UserId(row.registered_by)).await?;
+    let registrant = store.get_user_in(tenant, UserId(row.registered_by)).await?;
     let (reason, note) = match &decision {
         Decision::Reject { reason, note } => (Some(reason.as_str()), *note),
         Decision::Authorise { .. } => (None, None),
@@ -645,7 +645,7 @@ pub async fn update_own_details(
     let store = state.store();
     let now = state.clock().now();
     let before = store.get_profile(tenant, ect).await?;
-    let me = store.get_user(ect).await?.filter(|u| u.tenant_id == Some(tenant.0));
+    let me = store.get_user_in(tenant, ect).await?;
     let me = me.ok_or(ServiceError::NotFound)?;
     let mut changed = vec![];
     let mut tx = store.begin().await?;

@@ -290,7 +290,7 @@ async fn prepare_report(
     } else if kind.news_of_stage().is_some_and(|s| s != status) {
         return Ok(Prepared::Skip("moved on".into()));
     }
-    let Some(ect) = store.get_user(UserId(induction.ect_user_id)).await? else {
+    let Some(ect) = store.get_user_in(tenant, UserId(induction.ect_user_id)).await? else {
         return Ok(Prepared::Skip("no such ECT".into()));
     };
     let (recipients, opted_out) = report_recipients(state, tenant, &induction, kind, today).await?;
@@ -399,7 +399,7 @@ async fn report_recipients(
             continue;
         }
         seen.push(id);
-        let Some(user) = store.get_user(id).await? else { continue };
+        let Some(user) = store.get_user_in(tenant, id).await? else { continue };
         if !user.active {
             continue;
         }
@@ -437,7 +437,7 @@ async fn prepare_registration(
             let mut heads = vec![];
             for s in store.list_staff(tenant, SchoolId(reg.school_id)).await? {
                 if s.role == Role::HeadTeacher.as_str() && s.active {
-                    heads.extend(store.get_user(UserId(s.id)).await?);
+                    heads.extend(store.get_user_in(tenant, UserId(s.id)).await?);
                 }
             }
             heads

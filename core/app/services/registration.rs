@@ -141,7 +141,7 @@ pub async fn decide(
             if !member.active && !member.has_password {
                 let user_id = induct_domain::UserId(member.id);
                 store.set_user_active(&mut tx, tenant, user_id, true).await?;
-                let user = store.get_user(user_id).await?.ok_or(ServiceError::NotFound)?;
+                let user = store.get_user_in(tenant, user_id).await?.ok_or(ServiceError::NotFound)?;
                 queue_link(state, &mut tx, site, &user, true, now).await?;
             }
         }

@@ -51,7 +51,7 @@ pub async fn view_tasks_get(page: Page) -> AppResult<Response> {
     let mut leavers = vec![];
     for l in store.list_leavers(tenant).await?.into_iter().filter(|l| l.acknowledged_at.is_none()) {
         let Some(induction) = store.db().get_induction(tenant, l.induction_id).await? else { continue };
-        let ect = store.get_user(UserId(induction.ect_user_id)).await?;
+        let ect = store.get_user_in(page.tenant()?, UserId(induction.ect_user_id)).await?;
         leavers.push(context! {
             id => l.id.to_string(),
             ect_id => induction.ect_user_id.to_string(),

@@ -42,7 +42,7 @@ async fn render(page: &Page, ect_id: &str, errors: Errors, typed: Typed, status:
     let (induction, contracts, _) = visible_induction(page, ect_id).await?;
     let tenant = page.tenant()?;
     let store = page.state.store();
-    let ect = store.get_user(UserId(induction.ect_user_id)).await?.ok_or(AppError::NotFound)?;
+    let ect = store.get_user_in(page.tenant()?, UserId(induction.ect_user_id)).await?.ok_or(AppError::NotFound)?;
     let schools = store.list_schools(tenant).await?;
     let school_name = |id| schools.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_default();
     let engine = Engine::load(store.db(), tenant, induction.clone()).await?;

@@ -12,7 +12,7 @@ pub(super) async fn render_ect(page: &Page, ect_id: &str, notice: Option<String>
     let user = page.user()?.clone();
     let tenant = page.tenant()?;
     let store = page.state.store();
-    let ect = store.get_user(UserId(induction.ect_user_id)).await?.ok_or(AppError::NotFound)?;
+    let ect = store.get_user_in(page.tenant()?, UserId(induction.ect_user_id)).await?.ok_or(AppError::NotFound)?;
     let profile = store.get_profile(tenant, ect.user_id()).await?;
     let schools = store.list_schools(tenant).await?;
     let school_name = |id: Uuid| schools.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_default();
@@ -21,7 +21,7 @@ pub(super) async fn render_ect(page: &Page, ect_id: &str, notice: Option<String>
     let mut people = vec![];
     for a in &assignments {
         let tutor = match a.tutor_user_id {
-            Some(t) => store.get_user(UserId(t)).await?.map(|u| u.display_name),
+            Some(t) => store.get_user_in(page.tenant()?, UserId(t)).await?.map(|u| u.display_name),
             None => None,
         };
         let mentor = a.mentor_id.and_then(|m| mentors.iter().find(|x| x.id == m));
@@ -89,7 +89,12 @@ pub(super) async fn render_ect(page: &Page, ect_id: &str, notice: Option<String>
 /// Seed 000: heads and leads send an ECT a new set-password link (never a password).
 pub async fn view_ect_send_link_post(page: Page, meta: RequestMeta, Path(ect_id): Path<String>) -> AppResult<Response> {
     let (induction, _, _) = visible_induction(&page, &ect_id).await?;
-    let ect = page.state.store().get_user(UserId(induction.ect_user_id)).await?.ok_or(AppError::NotFound)?;
+    let ect = page
+        .state
+        .store()
+        .get_user_in(page.tenant()?, UserId(induction.ect_user_id))
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !ect.active {
         return Err(AppError::NotFound);
     }

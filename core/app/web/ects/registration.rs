@@ -23,7 +23,7 @@ pub(super) async fn render_registration(
     let school = store.get_school(tenant, SchoolId(row.school_id)).await?.ok_or(AppError::NotFound)?;
     let name_of = async |id: Option<Uuid>| -> AppResult<Option<String>> {
         Ok(match id {
-            Some(id) => store.get_user(UserId(id)).await?.map(|u| u.display_name),
+            Some(id) => store.get_user_in(page.tenant()?, UserId(id)).await?.map(|u| u.display_name),
             None => None,
         })
     };

@@ -40,7 +40,7 @@ pub async fn view_transfer_ect_post(
                 ),
             ),
             Some(p) => {
-                let user = store.get_user(UserId(p.user_id)).await?.ok_or(AppError::NotFound)?;
+                let user = store.get_user_in(page.tenant()?, UserId(p.user_id)).await?.ok_or(AppError::NotFound)?;
                 let induction = store.induction_of_ect(tenant, UserId(p.user_id)).await?.ok_or(AppError::NotFound)?;
                 if let Some(c) = &contract {
                     e.check(record::check_contract_start(induction.start_date, c.start));

@@ -81,12 +81,12 @@ pub async fn view_report_send_login_post(
     c.must_be(ReportRole::Tutor)?;
     let store = page.state.store();
     let person = match who.as_str() {
-        "ect" => store.get_user(UserId(c.induction.ect_user_id)).await?,
+        "ect" => store.get_user_in(page.tenant()?, UserId(c.induction.ect_user_id)).await?,
         "head" => {
             let school = c.school.ok_or(AppError::NotFound)?;
             let staff = store.list_staff(c.tenant, school).await?;
             match staff.iter().find(|s| s.active && matches!(s.role.parse(), Ok(Role::HeadTeacher))) {
-                Some(h) => store.get_user(UserId(h.id)).await?,
+                Some(h) => store.get_user_in(page.tenant()?, UserId(h.id)).await?,
                 None => None,
             }
         }

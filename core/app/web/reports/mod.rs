@@ -123,7 +123,13 @@ fn header(c: &ReportCtx, ect_name: &str, ect_id: &str) -> Value {
 }
 
 async fn ect_name(page: &Page, c: &ReportCtx) -> AppResult<String> {
-    Ok(page.state.store().get_user(UserId(c.induction.ect_user_id)).await?.map(|u| u.display_name).unwrap_or_default())
+    Ok(page
+        .state
+        .store()
+        .get_user_in(page.tenant()?, UserId(c.induction.ect_user_id))
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default())
 }
 
 fn form_error_response(e: FormError) -> AppResult<(StatusCode, String)> {
