@@ -49,6 +49,9 @@ fn find(cands: &[&str]) -> Option<String> {
 
 impl Driver {
     async fn start() -> Option<Driver> {
+        // The WebDriver client may be the first HTTP client of the test run (a browser test run
+        // on its own): the TLS provider is installed here too, as spawn_app does.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let driver = find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
         let browser = find(&["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
         let (Some(driver), Some(browser)) = (driver, browser) else {

@@ -338,7 +338,8 @@ pub struct RegistrationFacts<'a> {
     pub previous_school_starts: Vec<NaiveDate>,
 }
 
-/// Everything wrong between the fields of a registration (a new ECT or a transfer): the
+/// Everything wrong between the fields of a new ECT's registration (a transfer keeps the
+/// record's identity and dates, and checks only its contract: `record::check_contract_start`): the
 /// induction type fits the start, which is not before QTS (SG 1.4-1.8, 2.10-2.11) nor before
 /// the contract; a previous school came before this induction and is not in the future; the
 /// full name fits.

@@ -47,36 +47,22 @@ pub async fn view_report_comment_post(
 ) -> AppResult<Response> {
     let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     let f = Fields(pairs);
-    let a = page.actor(&meta)?;
-    match rf::save(&page.state, &c, Side::Ect, &collect_answers(&f, Side::Ect), &a).await {
-        Ok(saved) => {
-            let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
-            if f.get("next") == "continue" {
-                let missing = rf::ect_missing(&page.state, &c).await?;
-                if missing.is_empty() {
-                    return Ok(Redirect::to(&format!("{}#sign", base(&ect_id, c.report.number))).into_response());
-                }
-                let mut e = Errors::default();
-                for m in &missing {
-                    e.add(m, format!("Answer: {}", field_label(m)));
-                }
-                return render_comment(&page, &c, &ect_id, e, None, StatusCode::BAD_REQUEST).await;
-            }
-            render_comment(
-                &page,
-                &c,
-                &ect_id,
-                Errors::default(),
-                Some(format!("Saved at {}.", saved.saved_at)),
-                StatusCode::OK,
-            )
-            .await
+    let saved = match save_side(&page, &meta, &c, Side::Ect, &f).await? {
+        Ok(saved) => saved,
+        Err((status, e)) => return render_comment(&page, &c, &ect_id, e, None, status).await,
+    };
+    let c = ctx(&page, ect, number).await?;
+    if f.get("next") == "continue" {
+        let missing = rf::ect_missing(&page.state, &c).await?;
+        if missing.is_empty() {
+            return Ok(Redirect::to(&format!("{}#sign", base(&ect_id, c.report.number))).into_response());
         }
-        Err(err) => {
-            let (status, message) = form_error_response(err)?;
-            let mut e = Errors::default();
-            e.add("form", message);
-            render_comment(&page, &c, &ect_id, e, None, status).await
+        let mut e = Errors::default();
+        for m in &missing {
+            e.add(m, format!("Answer: {}", field_label(m)));
         }
+        return render_comment(&page, &c, &ect_id, e, None, StatusCode::BAD_REQUEST).await;
     }
+    let notice = format!("Saved at {}.", saved.saved_at);
+    render_comment(&page, &c, &ect_id, Errors::default(), Some(notice), StatusCode::OK).await
 }

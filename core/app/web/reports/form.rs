@@ -57,26 +57,19 @@ pub async fn view_report_form_post(
 ) -> AppResult<Response> {
     let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
     let f = Fields(pairs);
-    let a = page.actor(&meta)?;
-    match rf::save(&page.state, &c, Side::Tutor, &collect_answers(&f, Side::Tutor), &a).await {
-        Ok(saved) => {
-            if f.get("next") == "finish" {
-                return Ok(Redirect::to(&format!("{}/finish", base(&ect_id, c.report.number))).into_response());
-            }
-            let (c, ect_id) = (ctx(&page, ect, number).await?, ect.to_string());
-            let mut notice = format!("Saved at {}.", saved.saved_at);
-            if saved.signatures_cleared {
-                notice.push_str(" The report had been signed: it needs signing again.");
-            }
-            render_form(&page, &c, &ect_id, Errors::default(), Some(notice), StatusCode::OK).await
-        }
-        Err(err) => {
-            let (status, message) = form_error_response(err)?;
-            let mut e = Errors::default();
-            e.add("form", message);
-            render_form(&page, &c, &ect_id, e, None, status).await
-        }
+    let saved = match save_side(&page, &meta, &c, Side::Tutor, &f).await? {
+        Ok(saved) => saved,
+        Err((status, e)) => return render_form(&page, &c, &ect_id, e, None, status).await,
+    };
+    if f.get("next") == "finish" {
+        return Ok(Redirect::to(&format!("{}/finish", base(&ect_id, c.report.number))).into_response());
     }
+    let c = ctx(&page, ect, number).await?;
+    let mut notice = format!("Saved at {}.", saved.saved_at);
+    if saved.signatures_cleared {
+        notice.push_str(" The report had been signed: it needs signing again.");
+    }
+    render_form(&page, &c, &ect_id, Errors::default(), Some(notice), StatusCode::OK).await
 }
 
 /// Autosave from the page's script: the fields typed since the last save, as a form post. Works

@@ -250,6 +250,24 @@ pub(super) async fn report_view(page: &Page, c: &ReportCtx) -> AppResult<ReportV
     })
 }
 
+/// Saves one side's answers from a form post: what the service saved, or the page's error
+/// (next to the form) with its status.
+async fn save_side(
+    page: &Page,
+    meta: &RequestMeta,
+    c: &ReportCtx,
+    side: Side,
+    f: &Fields,
+) -> AppResult<Result<rf::Saved, (StatusCode, Errors)>> {
+    match rf::save(&page.state, c, side, &collect_answers(f, side), &page.actor(meta)?).await {
+        Ok(saved) => Ok(Ok(saved)),
+        Err(err) => {
+            let (status, message) = form_error_response(err)?;
+            Ok(Err((status, Errors::one("form", message))))
+        }
+    }
+}
+
 mod alerts;
 mod comment;
 mod contract;
