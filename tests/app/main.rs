@@ -9,6 +9,7 @@ mod account;
 mod atomicity;
 mod authz;
 mod browser;
+mod constraints;
 mod demo;
 mod ects;
 mod errors;
